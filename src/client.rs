@@ -1,0 +1,403 @@
+//! The blocking HTTP client: connection settings, the auth token, and the one place that
+//! talks to the HTTP library.
+
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{from_status, Entity, TransportErrorKind};
+use crate::names::{check_password, segment};
+use crate::secret::{redact_tokens, Secret};
+use crate::{ClusterManager, Error, RoleManager, UserManager};
+
+/// Default bound on a whole request, from connect to the last byte of the reply.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default bound on establishing a connection (TCP and TLS).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The shortest token lifetime AuthN accepts in a login request.
+pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+/// The largest reply body read; AuthN's replies are a few kilobytes.
+const MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A blocking client for one AuthN server.
+///
+/// It owns the connection settings, a keep-alive connection pool, and the bearer token sent
+/// with every request. It is `Send + Sync`: share it between threads by reference. The
+/// managers ([`UserManager`], [`RoleManager`], [`ClusterManager`]) borrow it.
+///
+/// `Debug` never prints the token.
+#[derive(Debug)]
+pub struct Client {
+    agent: ureq::Agent,
+    base_url: String,
+    token: Option<Secret>,
+}
+
+/// Builds a [`Client`]; start with [`Client::builder`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    base_url: String,
+    token: Option<Secret>,
+    timeout: Duration,
+    connect_timeout: Duration,
+}
+
+impl ClientBuilder {
+    /// Sends this bearer token (a JWT from a login) with every request.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Secret::new(token.into()));
+        self
+    }
+
+    /// Bounds each whole request, reply included. Default: [`DEFAULT_TIMEOUT`] (60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Bounds establishing each connection. Default: [`DEFAULT_CONNECT_TIMEOUT`] (10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Checks the settings and creates the client. Sends no request.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the URL is not `http://` or `https://` with a host, has
+    /// credentials, a query or a fragment, or is `https://` in a build with no TLS feature.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = normalize_base_url(&self.base_url)?;
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(self.timeout))
+            .timeout_connect(Some(self.connect_timeout))
+            .user_agent(concat!("aistore-authn/", env!("CARGO_PKG_VERSION")))
+            .max_redirects(0)
+            .max_redirects_will_error(false);
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::NativeTls)
+                .build(),
+        );
+        Ok(Client {
+            agent: config.build().new_agent(),
+            base_url,
+            token: self.token,
+        })
+    }
+}
+
+/// Trims trailing slashes and refuses URLs the client cannot use safely.
+fn normalize_base_url(url: &str) -> Result<String, Error> {
+    let invalid = |why: &str| Err(Error::InvalidArgument(format!("base URL {url:?} {why}")));
+    let rest = match url.strip_prefix("https://") {
+        Some(rest) if cfg!(any(feature = "rustls", feature = "native-tls")) => rest,
+        Some(_) => return invalid("is https, but this build has no TLS feature"),
+        None => match url.strip_prefix("http://") {
+            Some(rest) => rest,
+            None => return invalid("must start with http:// or https://"),
+        },
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() {
+        return invalid("has no host");
+    }
+    if authority.contains('@') {
+        return invalid("must not contain credentials");
+    }
+    if url.contains(['?', '#']) {
+        return invalid("must not have a query or fragment");
+    }
+    if url.parse::<ureq::http::Uri>().is_err() {
+        return invalid("is not a valid URL");
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+impl Client {
+    /// A client for the AuthN server at `base_url` (e.g. `http://127.0.0.1:52001`), with no
+    /// token and the default timeouts. Sends no request.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a URL [`ClientBuilder::build`] refuses.
+    pub fn new(base_url: &str) -> Result<Client, Error> {
+        Client::builder(base_url).build()
+    }
+
+    /// A builder for a client of the AuthN server at `base_url`. A path after the host is
+    /// kept, for servers behind a reverse proxy.
+    pub fn builder(base_url: &str) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.to_owned(),
+            token: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+        }
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bearer token sent with each request, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_ref().map(Secret::expose)
+    }
+
+    /// Replaces (or with `None`, removes) the bearer token.
+    pub fn set_token(&mut self, token: Option<String>) {
+        self.token = token.map(Secret::new);
+    }
+
+    /// Logs in as `user` and makes the new token this client's token.
+    ///
+    /// `POST /v1/users/{user}`. With `expires_in` of `None` the server's default lifetime
+    /// applies (24 h unless configured otherwise). Returns the token (a JWT).
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], with no request sent: empty user, empty or blank password,
+    ///   a password over 72 bytes, or `expires_in` under [`MIN_TOKEN_LIFETIME`].
+    /// - [`Error::InvalidCredentials`]: unknown user or wrong password.
+    /// - [`Error::Api`] with status 400: `expires_in` above the server's maximum token age.
+    /// - [`Error::Transport`], [`Error::Decode`].
+    pub fn login(
+        &mut self,
+        user: &str,
+        password: &str,
+        expires_in: Option<Duration>,
+    ) -> Result<String, Error> {
+        #[derive(Serialize)]
+        struct LoginMsg<'a> {
+            password: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            expires_in: Option<i64>,
+        }
+        #[derive(Deserialize)]
+        struct TokenMsg {
+            token: String,
+        }
+        let path = format!("/v1/users/{}", segment("user ID", user)?);
+        check_password(password)?;
+        let expires_in = match expires_in {
+            None => None,
+            Some(d) if d < MIN_TOKEN_LIFETIME => {
+                return Err(Error::InvalidArgument(format!(
+                    "expires_in is {d:?}; AuthN requires at least one minute"
+                )))
+            }
+            Some(d) => Some(i64::try_from(d.as_nanos()).map_err(|_| {
+                Error::InvalidArgument(format!("expires_in {d:?} is out of range"))
+            })?),
+        };
+        let msg = LoginMsg {
+            password,
+            expires_in,
+        };
+        let reply = self.send("POST", &path, Entity::Login(user), &msg)?;
+        let reply: TokenMsg = decode(&reply, "POST", &path)?;
+        if reply.token.is_empty() {
+            return Err(Error::Decode {
+                message: "the login reply has an empty token".into(),
+                method: "POST",
+                path,
+            });
+        }
+        self.token = Some(Secret::new(reply.token.clone()));
+        Ok(reply.token)
+    }
+
+    /// The user manager over this client: user CRUD.
+    pub fn user_manager(&self) -> UserManager<'_> {
+        UserManager::new(self)
+    }
+
+    /// The role manager over this client: role CRUD.
+    pub fn role_manager(&self) -> RoleManager<'_> {
+        RoleManager::new(self)
+    }
+
+    /// The cluster manager over this client: cluster registration.
+    pub fn cluster_manager(&self) -> ClusterManager<'_> {
+        ClusterManager::new(self)
+    }
+
+    /// `GET path` and decode the JSON reply.
+    pub(crate) fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        entity: Entity<'_>,
+    ) -> Result<T, Error> {
+        decode(&self.call("GET", path, entity, None)?, "GET", path)
+    }
+
+    /// Sends `body` as JSON; returns the reply body (empty for AuthN's writes).
+    pub(crate) fn send<B: Serialize>(
+        &self,
+        method: &'static str,
+        path: &str,
+        entity: Entity<'_>,
+        body: &B,
+    ) -> Result<Vec<u8>, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        self.call(method, path, entity, Some(bytes))
+    }
+
+    /// `DELETE path`; with `missing_ok`, "not found" counts as done.
+    pub(crate) fn delete(
+        &self,
+        path: &str,
+        entity: Entity<'_>,
+        missing_ok: bool,
+    ) -> Result<(), Error> {
+        match self.call("DELETE", path, entity, None) {
+            Err(e) if missing_ok && e.is_not_found() => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    /// Sends one request; returns the body of a 2xx reply, or the typed error.
+    fn call(
+        &self,
+        method: &'static str,
+        path: &str,
+        entity: Entity<'_>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, Error> {
+        let transport = |e: ureq::Error| transport_error(e, method, path);
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{}", self.base_url, path))
+            .header("Accept", "application/json");
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {}", token.expose()));
+        }
+        let started = Instant::now();
+        let sent = match body {
+            Some(bytes) => {
+                let request = request
+                    .header("Content-Type", "application/json")
+                    .body(bytes);
+                self.agent.run(request.map_err(|e| transport(e.into()))?)
+            }
+            None => self
+                .agent
+                .run(request.body(()).map_err(|e| transport(e.into()))?),
+        };
+        let mut reply = sent.map_err(transport)?;
+        let status = reply.status().as_u16();
+        let bytes = reply
+            .body_mut()
+            .with_config()
+            .limit(MAX_REPLY_BYTES)
+            .read_to_vec()
+            .map_err(transport)?;
+        log::debug!(
+            "{method} {path} -> {status} ({} bytes, {} ms)",
+            bytes.len(),
+            started.elapsed().as_millis()
+        );
+        if !(200..300).contains(&status) {
+            return Err(from_status(status, &bytes, method, path, entity));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Decodes a JSON reply body.
+pub(crate) fn decode<T: DeserializeOwned>(
+    bytes: &[u8],
+    method: &'static str,
+    path: &str,
+) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Decode {
+        message: redact_tokens(&e.to_string()),
+        method,
+        path: path.to_owned(),
+    })
+}
+
+fn transport_error(e: ureq::Error, method: &'static str, path: &str) -> Error {
+    use std::io::ErrorKind as Io;
+    use ureq::Error as U;
+    let kind = match &e {
+        U::Timeout(_) => TransportErrorKind::Timeout,
+        U::HostNotFound | U::ConnectionFailed => TransportErrorKind::Connect,
+        U::Io(io) => match io.kind() {
+            Io::ConnectionRefused | Io::AddrNotAvailable => TransportErrorKind::Connect,
+            Io::TimedOut | Io::WouldBlock => TransportErrorKind::Timeout,
+            _ => TransportErrorKind::Io,
+        },
+        U::Tls(_) | U::TlsRequired => TransportErrorKind::Tls,
+        #[cfg(feature = "rustls")]
+        U::Rustls(_) => TransportErrorKind::Tls,
+        #[cfg(feature = "native-tls")]
+        U::NativeTls(_) => TransportErrorKind::Tls,
+        U::BodyExceedsLimit(_) => TransportErrorKind::TooLarge,
+        U::Protocol(_)
+        | U::TooManyRedirects
+        | U::RedirectFailed
+        | U::LargeResponseHeader(..)
+        | U::BadUri(_)
+        | U::Http(_)
+        | U::BodyStalled => TransportErrorKind::Protocol,
+        _ => TransportErrorKind::Other,
+    };
+    Error::Transport {
+        kind,
+        message: redact_tokens(&e.to_string()),
+        method,
+        path: path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            normalize_base_url("http://h:52001/").unwrap(),
+            "http://h:52001"
+        );
+        assert_eq!(
+            normalize_base_url("https://h/authn/").unwrap(),
+            "https://h/authn"
+        );
+        for bad in [
+            "h:52001",
+            "http://",
+            "http:///x",
+            "http://u:p@h",
+            "http://h/?a",
+            "http://h/#x",
+            "ftp://h",
+            "http://h h",
+        ] {
+            assert!(
+                matches!(normalize_base_url(bad), Err(Error::InvalidArgument(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let c = Client::builder("http://h")
+            .token("eyJsecret.x.y")
+            .build()
+            .unwrap();
+        assert_eq!(c.token(), Some("eyJsecret.x.y"));
+        let printed = format!("{c:?} {:?}", Client::builder("http://h").token("tok-123"));
+        assert!(
+            !printed.contains("secret") && !printed.contains("tok-123"),
+            "{printed}"
+        );
+        assert!(printed.contains("[redacted]"));
+    }
+}

@@ -1,0 +1,191 @@
+//! Cluster registration: `/v1/clusters`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Entity;
+use crate::names::{check_cluster_id, check_new_name, segment};
+use crate::{Client, ClusterInfo, ClusterMap, Error};
+
+/// Registers AIStore clusters with AuthN, and reads, updates and removes them. Borrows a
+/// [`Client`].
+///
+/// Registering a cluster makes AuthN create the roles `ClusterOwner-<alias>`,
+/// `BucketOwner-<alias>` and `Guest-<alias>` (the ID when there is no alias). They stay when
+/// the cluster is removed.
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterManager<'a> {
+    client: &'a Client,
+}
+
+/// `GET /v1/clusters[/{id}]` replies `{"clusters": {id: cluster}}`, or `{}` when there are none.
+#[derive(Deserialize)]
+struct Registered {
+    #[serde(default)]
+    clusters: Option<BTreeMap<String, ClusterInfo>>,
+}
+
+#[derive(Serialize)]
+struct ClusterBody<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alias: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    urls: Option<&'a [&'a str]>,
+}
+
+impl<'a> ClusterManager<'a> {
+    /// A cluster manager over `client`.
+    pub fn new(client: &'a Client) -> Self {
+        ClusterManager { client }
+    }
+
+    /// All registered clusters, by ID. `GET /v1/clusters`. Needs no token.
+    ///
+    /// # Errors
+    /// [`Error::Transport`], [`Error::Decode`].
+    pub fn list(&self) -> Result<ClusterMap, Error> {
+        let reply: Registered = self.client.get("/v1/clusters", Entity::None)?;
+        Ok(reply.clusters.unwrap_or_default())
+    }
+
+    /// One cluster, by ID or alias. `GET /v1/clusters/{id_or_alias}`. Needs no token.
+    ///
+    /// # Errors
+    /// [`Error::ClusterNotFound`]; [`Error::InvalidArgument`] for an empty name or one with
+    /// `/`; [`Error::Transport`], [`Error::Decode`].
+    pub fn get(&self, id_or_alias: &str) -> Result<ClusterInfo, Error> {
+        let path = format!(
+            "/v1/clusters/{}",
+            segment("cluster ID or alias", id_or_alias)?
+        );
+        let reply: Registered = self.client.get(&path, Entity::Cluster(id_or_alias))?;
+        reply
+            .clusters
+            .and_then(|c| c.into_values().next())
+            .ok_or_else(|| Error::ClusterNotFound(id_or_alias.to_owned()))
+    }
+
+    /// Registers the cluster with this ID (its cluster-map UUID) under `alias` (may be empty),
+    /// and returns it as stored.
+    ///
+    /// An ID that is already registered, or is another cluster's alias, is refused: AuthN
+    /// itself accepts the latter, after which GET and DELETE of that name reach different
+    /// clusters.
+    ///
+    /// When `urls` is not empty, AuthN first hands the cluster its signing key over
+    /// `POST {url}/v1/tokens`, retrying an unreachable URL for about 80 s; with no URLs it
+    /// contacts nothing. Requests: `GET /v1/clusters/{id}` (the clash check), `POST /v1/clusters`,
+    /// `GET /v1/clusters/{id}`. Needs an admin token.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], no request sent: an ID that is not ASCII letters, digits,
+    ///   `-` and `_`; an alias the server would refuse; a URL that is not `http(s)://`.
+    /// - [`Error::ClusterAlreadyRegistered`] (the ID, or the alias for another ID);
+    ///   [`Error::Api`] with status 400 when the handshake with the cluster fails;
+    ///   [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
+    pub fn register_with_id(
+        &self,
+        id: &str,
+        alias: &str,
+        urls: &[&str],
+    ) -> Result<ClusterInfo, Error> {
+        check_cluster_id(id)?;
+        if !alias.is_empty() {
+            check_new_name("cluster alias", alias)?;
+        }
+        check_urls(urls)?;
+        // AuthN accepts an ID that is another cluster's alias, after which GET and DELETE of
+        // that name reach different clusters. Refuse it.
+        match self.get(id) {
+            Ok(existing) => return Err(Error::ClusterAlreadyRegistered(existing.id)),
+            Err(Error::ClusterNotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+        let body = ClusterBody {
+            id,
+            alias: Some(alias),
+            urls: Some(urls),
+        };
+        self.client
+            .send("POST", "/v1/clusters", Entity::Cluster(id), &body)?;
+        self.get(id)
+    }
+
+    /// Changes a cluster's alias, URLs, or both, and returns it as stored. The cluster may be
+    /// named by ID or alias (the server's PUT takes only the ID, so an alias is resolved first).
+    ///
+    /// With URLs, AuthN repeats the handshake described in
+    /// [`register_with_id`](ClusterManager::register_with_id). Requests:
+    /// `GET /v1/clusters/{id_or_alias}`, `PUT /v1/clusters/{id}`, `GET /v1/clusters/{id}`.
+    /// Needs an admin token.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], no request sent: nothing to change, an empty alias or URL
+    ///   list (AuthN keeps the old ones when sent none), a bad alias or URL.
+    /// - [`Error::ClusterNotFound`]; [`Error::Api`] with status 409 when the alias belongs to
+    ///   another cluster; [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
+    pub fn update(
+        &self,
+        id_or_alias: &str,
+        alias: Option<&str>,
+        urls: Option<&[&str]>,
+    ) -> Result<ClusterInfo, Error> {
+        segment("cluster ID or alias", id_or_alias)?;
+        match (alias, urls) {
+            (None, None) => {
+                return Err(Error::InvalidArgument(
+                    "update needs a new alias, new URLs, or both".into(),
+                ))
+            }
+            (Some(""), _) | (_, Some([])) => {
+                return Err(Error::InvalidArgument(
+                    "an empty alias or URL list changes nothing; AuthN keeps the old one".into(),
+                ))
+            }
+            _ => {}
+        }
+        if let Some(alias) = alias {
+            check_new_name("cluster alias", alias)?;
+        }
+        check_urls(urls.unwrap_or_default())?;
+        let id = self.get(id_or_alias)?.id;
+        let path = format!("/v1/clusters/{}", segment("cluster ID", &id)?);
+        let body = ClusterBody {
+            id: &id,
+            alias,
+            urls,
+        };
+        self.client
+            .send("PUT", &path, Entity::Cluster(&id), &body)?;
+        self.get(&id)
+    }
+
+    /// Unregisters a cluster, by ID or alias. `DELETE /v1/clusters/{id_or_alias}`. The roles
+    /// AuthN made for it stay. Needs an admin token.
+    ///
+    /// # Errors
+    /// [`Error::ClusterNotFound`] unless `missing_ok`; [`Error::Unauthorized`];
+    /// [`Error::InvalidArgument`]; [`Error::Transport`].
+    pub fn delete(&self, id_or_alias: &str, missing_ok: bool) -> Result<(), Error> {
+        let path = format!(
+            "/v1/clusters/{}",
+            segment("cluster ID or alias", id_or_alias)?
+        );
+        self.client
+            .delete(&path, Entity::Cluster(id_or_alias), missing_ok)
+    }
+}
+
+fn check_urls(urls: &[&str]) -> Result<(), Error> {
+    match urls
+        .iter()
+        .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+    {
+        Some(bad) => Err(Error::InvalidArgument(format!(
+            "cluster URL {bad:?} must start with http:// or https://"
+        ))),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,302 @@
+//! The crate's one error type, and how server replies map onto it.
+
+use crate::secret::redact_tokens;
+
+/// Everything that can go wrong in a call to AuthN.
+///
+/// Server errors are classified by HTTP status and by the entity the request addressed, never
+/// by searching the message text. Messages are the server's own `message` field with every
+/// token in them replaced by `[redacted]`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A caller-supplied argument is wrong; no request was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The user does not exist (HTTP 404).
+    #[error("user {0:?} does not exist")]
+    UserNotFound(String),
+    /// The role does not exist (HTTP 404, or found missing while resolving role names).
+    #[error("role {0:?} does not exist")]
+    RoleNotFound(String),
+    /// No cluster is registered under this ID or alias (HTTP 404).
+    #[error("cluster {0:?} is not registered")]
+    ClusterNotFound(String),
+    /// A user with this name exists already (HTTP 409).
+    #[error("user {0:?} already exists")]
+    UserAlreadyExists(String),
+    /// A role with this name exists already (HTTP 409).
+    #[error("role {0:?} already exists")]
+    RoleAlreadyExists(String),
+    /// A cluster with this ID, or another cluster with this alias, is registered (HTTP 409).
+    #[error("cluster {0:?} is already registered, or its alias is taken")]
+    ClusterAlreadyRegistered(String),
+    /// Login failed: unknown user or wrong password (HTTP 401 from the login endpoint).
+    #[error("invalid credentials for user {0:?}")]
+    InvalidCredentials(String),
+    /// The token is missing, invalid, expired, revoked, or lacks admin rights (HTTP 401).
+    #[error("unauthorized: {message}")]
+    Unauthorized {
+        /// The server's message.
+        message: String,
+    },
+    /// The server protects this built-in entity, e.g. user `admin` or role `Admin` (HTTP 403).
+    #[error("forbidden: {message}")]
+    Forbidden {
+        /// The server's message.
+        message: String,
+    },
+    /// Any other HTTP error status.
+    #[error("{method} {path} failed with HTTP {status}: {message}")]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The server's message (its JSON `message` field, or the start of a text body).
+        message: String,
+        /// The request method.
+        method: &'static str,
+        /// The request path, below the base URL.
+        path: String,
+    },
+    /// The request did not complete: connection, TLS, timeout, malformed HTTP, oversized reply.
+    #[error("{method} {path}: {kind}: {message}")]
+    Transport {
+        /// What kind of failure it was.
+        kind: TransportErrorKind,
+        /// A description from the HTTP layer.
+        message: String,
+        /// The request method.
+        method: &'static str,
+        /// The request path, below the base URL.
+        path: String,
+    },
+    /// A 200 reply whose body is not what AuthN sends.
+    #[error("{method} {path}: cannot decode the reply: {message}")]
+    Decode {
+        /// What the decoder said.
+        message: String,
+        /// The request method.
+        method: &'static str,
+        /// The request path, below the base URL.
+        path: String,
+    },
+}
+
+/// The kind of an [`Error::Transport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// A connect, read or whole-request timeout expired.
+    Timeout,
+    /// The host could not be resolved or reached, or refused the connection.
+    Connect,
+    /// The TLS handshake or certificate verification failed.
+    Tls,
+    /// The connection broke while sending or receiving.
+    Io,
+    /// The reply body is larger than the configured limit.
+    TooLarge,
+    /// The server's reply is not valid HTTP, or redirects could not be followed.
+    Protocol,
+    /// Anything else the HTTP layer reported.
+    Other,
+}
+
+impl std::fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Timeout => "timeout",
+            TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::Tls => "TLS error",
+            TransportErrorKind::Io => "I/O error",
+            TransportErrorKind::TooLarge => "reply too large",
+            TransportErrorKind::Protocol => "protocol error",
+            TransportErrorKind::Other => "transport error",
+        })
+    }
+}
+
+impl Error {
+    /// The HTTP status this error stands for: the one the server sent, or for a role found
+    /// missing while resolving names, the 404 it would have sent. `None` for errors raised
+    /// before or without an HTTP reply.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::UserNotFound(_) | Error::RoleNotFound(_) | Error::ClusterNotFound(_) => {
+                Some(404)
+            }
+            Error::UserAlreadyExists(_)
+            | Error::RoleAlreadyExists(_)
+            | Error::ClusterAlreadyRegistered(_) => Some(409),
+            Error::InvalidCredentials(_) | Error::Unauthorized { .. } => Some(401),
+            Error::Forbidden { .. } => Some(403),
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True for [`Error::UserNotFound`], [`Error::RoleNotFound`] and [`Error::ClusterNotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Error::UserNotFound(_) | Error::RoleNotFound(_) | Error::ClusterNotFound(_)
+        )
+    }
+}
+
+/// What a request addressed, so that a 404, 409 or 401 can be typed without reading text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entity<'a> {
+    /// No particular user, role or cluster.
+    None,
+    /// A user, by ID.
+    User(&'a str),
+    /// A role, by name.
+    Role(&'a str),
+    /// A cluster, by ID or alias.
+    Cluster(&'a str),
+    /// A login as this user.
+    Login(&'a str),
+}
+
+/// The longest server message kept in an error; AuthN's are a line or two.
+const MAX_MESSAGE: usize = 1024;
+
+/// Builds the error for a reply with a status of 400 or above.
+pub(crate) fn from_status(
+    status: u16,
+    body: &[u8],
+    method: &'static str,
+    path: &str,
+    entity: Entity<'_>,
+) -> Error {
+    let message = server_message(body);
+    let name = |n: &str| n.to_owned();
+    match (status, entity) {
+        (404, Entity::User(n)) => Error::UserNotFound(name(n)),
+        (404, Entity::Role(n)) => Error::RoleNotFound(name(n)),
+        (404, Entity::Cluster(n)) => Error::ClusterNotFound(name(n)),
+        // Only a create can clash with an existing entity; a 409 on an update (a cluster alias
+        // taken by another cluster) stays an `Api` error with the server's message.
+        (409, Entity::User(n)) if method == "POST" => Error::UserAlreadyExists(name(n)),
+        (409, Entity::Role(n)) if method == "POST" => Error::RoleAlreadyExists(name(n)),
+        (409, Entity::Cluster(n)) if method == "POST" => Error::ClusterAlreadyRegistered(name(n)),
+        (401, Entity::Login(n)) => Error::InvalidCredentials(name(n)),
+        (401, _) => Error::Unauthorized { message },
+        (403, _) => Error::Forbidden { message },
+        _ => Error::Api {
+            status,
+            message,
+            method,
+            path: path.to_owned(),
+        },
+    }
+}
+
+/// The `message` of an AuthN JSON error body, or else the start of a text body; tokens redacted.
+fn server_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct ErrBody {
+        message: String,
+    }
+    // AuthN's decode-error messages can hold raw non-UTF-8 bytes, so read leniently.
+    let body = String::from_utf8_lossy(body);
+    let text = match serde_json::from_str::<ErrBody>(&body) {
+        Ok(e) => e.message,
+        Err(_) => body.into_owned(),
+    };
+    let mut text = redact_tokens(text.trim());
+    if text.len() > MAX_MESSAGE {
+        let mut cut = MAX_MESSAGE;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(status: u16, body: &str, entity: Entity<'_>) -> Error {
+        from_status(status, body.as_bytes(), "POST", "/v1/x", entity)
+    }
+
+    #[test]
+    fn classifies_by_status_and_entity_not_text() {
+        // A 404 whose text names a user, but the request addressed a role.
+        let e = err(
+            404,
+            r#"{"message":"user \"bob\" does not exist"}"#,
+            Entity::Role("ops"),
+        );
+        assert!(matches!(&e, Error::RoleNotFound(n) if n == "ops"), "{e:?}");
+        assert!(e.is_not_found());
+        let e = err(409, r#"{"message":"alias"}"#, Entity::Cluster("c1"));
+        assert!(matches!(&e, Error::ClusterAlreadyRegistered(n) if n == "c1"));
+        assert_eq!(e.status(), Some(409));
+        let e = from_status(
+            409,
+            br#"{"message":"alias"}"#,
+            "PUT",
+            "/v1/x",
+            Entity::Cluster("c1"),
+        );
+        assert!(matches!(&e, Error::Api { status: 409, message, .. } if message == "alias"));
+        let e = err(
+            401,
+            r#"{"message":"invalid credentials"}"#,
+            Entity::Login("al"),
+        );
+        assert!(matches!(&e, Error::InvalidCredentials(n) if n == "al"));
+        let e = err(404, "404 page not found\n", Entity::None);
+        assert!(
+            matches!(&e, Error::Api { status: 404, message, .. } if message == "404 page not found")
+        );
+    }
+
+    #[test]
+    fn keeps_the_message_field_and_redacts_tokens() {
+        let body = r#"{"tcode":"X","message":"not authorized (invalid token: token revoked): \"eyJa.eyJb.c\"","status":401}"#;
+        let e = err(401, body, Entity::User("bob"));
+        match e {
+            Error::Unauthorized { message } => assert_eq!(
+                message,
+                r#"not authorized (invalid token: token revoked): "[redacted]""#
+            ),
+            other => panic!("{other:?}"),
+        }
+        let e = err(403, "forbidden", Entity::User("admin"));
+        assert!(matches!(&e, Error::Forbidden { message } if message == "forbidden"));
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_json_body_keeps_the_message() {
+        let body = b"{\"message\":\"readUint64: unexpected character: \xff, x\",\"status\":400}\n";
+        match from_status(400, body, "POST", "/v1/users/bob", Entity::Login("bob")) {
+            Error::Api {
+                status: 400,
+                message,
+                ..
+            } => {
+                assert_eq!(message, "readUint64: unexpected character: \u{FFFD}, x")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn long_bodies_are_cut_on_a_char_boundary() {
+        let body = "é".repeat(2000);
+        match err(502, &body, Entity::None) {
+            Error::Api { message, .. } => {
+                assert!(message.len() <= MAX_MESSAGE + '…'.len_utf8());
+                assert!(message.ends_with('…'));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

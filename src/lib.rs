@@ -1,0 +1,54 @@
+//! A blocking Rust client for the [AIStore](https://github.com/NVIDIA/aistore) AuthN server:
+//! users, roles, registered clusters, and login tokens.
+//!
+//! ```no_run
+//! use aistore_authn::{AccessAttr, Client};
+//!
+//! let mut client = Client::new("http://127.0.0.1:52001")?;
+//! client.login("admin", "admin-password", None)?;
+//!
+//! client.cluster_manager().register_with_id("cluster-uuid", "c1", &[])?;
+//! client.role_manager().create("ops", "operators", "c1", AccessAttr::ACCESS_RW, None)?;
+//! let alice = client.user_manager().create("alice", &["ops"], "s3cret")?;
+//! assert_eq!(alice.roles.names().collect::<Vec<_>>(), ["ops"]);
+//! # Ok::<(), aistore_authn::Error>(())
+//! ```
+//!
+//! - [`Client`] owns the connection settings and the bearer token; [`Client::login`] sets it.
+//! - [`UserManager`], [`RoleManager`] and [`ClusterManager`] borrow a client and map one
+//!   method to one operation. Each method's docs name the HTTP requests it sends.
+//! - Every failure is an [`Error`] variant; server replies are typed by status and by what
+//!   the request addressed. Nothing in this crate panics on a server reply.
+//! - Tokens and passwords print as `[redacted]` in `Debug`, and never appear in errors or
+//!   this crate's log lines. ureq's own TRACE logging prints wire data: filter it with
+//!   `RUST_LOG=aistore_authn=debug,ureq=info`.
+//! - With the `local-server` feature, [`local::LocalServer`] runs a real AuthN server for
+//!   tests.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod access;
+mod client;
+mod clusters;
+mod error;
+#[cfg(feature = "local-server")]
+pub mod local;
+mod model;
+mod names;
+mod roles;
+mod secret;
+mod users;
+
+pub use access::AccessAttr;
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MIN_TOKEN_LIFETIME,
+};
+pub use clusters::ClusterManager;
+pub use error::{Error, TransportErrorKind};
+pub use model::{
+    Bucket, BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Namespace, RoleInfo, RolesList,
+    UserInfo, UserMap,
+};
+pub use roles::RoleManager;
+pub use users::UserManager;

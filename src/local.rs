@@ -1,0 +1,469 @@
+//! A real AuthN server on this machine, for tests (feature `local-server`).
+//!
+//! [`LocalServer::start`] installs the server on first use with
+//! `go install github.com/NVIDIA/aistore/cmd/authn@v1.5.0` (needs Go >= 1.26) into a cache
+//! it reuses, starts it on a free port with its own temporary config directory, HMAC secret
+//! and random admin password, and waits until it answers. Dropping the [`LocalServer`] stops
+//! the server and removes the directory; if the process dies first, a watchdog does it.
+//!
+//! The server listens on **all interfaces** (AuthN has no bind-address option); the tests
+//! only ever talk to it over loopback.
+//!
+//! Environment:
+//! - `AUTHN_BIN`: use this `authn` binary instead of installing one.
+//! - `AISTORE_AUTHN_CACHE_DIR`: where the installed binary is kept (default
+//!   `$XDG_CACHE_HOME/aistore-authn`, else `$HOME/.cache/aistore-authn`).
+//! - `GO`: the `go` command to install with (default `go` on `PATH`).
+
+use std::ffi::OsString;
+use std::fs;
+use std::io::ErrorKind;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::error::Entity;
+use crate::secret::Secret;
+use crate::{Client, Error};
+
+/// The AuthN release this crate is tested against and installs.
+pub const AUTHN_VERSION: &str = "v1.5.0";
+/// The Go package of the AuthN server.
+pub const AUTHN_PACKAGE: &str = "github.com/NVIDIA/aistore/cmd/authn";
+
+/// The name of the built-in administrator.
+const ADMIN_USER: &str = "admin";
+/// How long the server gets to answer after it starts.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a second process waits for another's install to finish.
+const INSTALL_WAIT: Duration = Duration::from_secs(20 * 60);
+
+/// Why a local server could not be installed or started. The message says how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LocalServerError(String);
+
+/// A running AuthN server, stopped and cleaned up on drop.
+#[derive(Debug)]
+pub struct LocalServer {
+    child: Child,
+    watchdog: Option<Child>,
+    dir: PathBuf,
+    url: String,
+    port: u16,
+    admin_password: Secret,
+}
+
+impl LocalServer {
+    /// Installs the server if needed, starts it, and waits until it answers
+    /// `GET /.well-known/openid-configuration`.
+    ///
+    /// # Errors
+    /// [`LocalServerError`] when Go is missing, the install fails, or the server exits or does
+    /// not answer within 30 s; the message includes the server's own error output.
+    pub fn start() -> Result<LocalServer, LocalServerError> {
+        let bin = LocalServer::binary()?;
+        let dir = make_temp_dir()?;
+        let admin_password = Secret::new(random_hex());
+        let secret = random_hex();
+        let mut last_error = String::new();
+        // A free port can be taken between choosing it and the server binding it; try again.
+        for _ in 0..3 {
+            let port = free_port()?;
+            match start_in(&bin, &dir, port, &secret, &admin_password) {
+                Ok(child) => {
+                    let mut server = LocalServer {
+                        child,
+                        watchdog: None,
+                        url: format!("http://127.0.0.1:{port}"),
+                        dir,
+                        port,
+                        admin_password,
+                    };
+                    server.watchdog = start_watchdog(server.child.id(), &server.dir);
+                    return Ok(server);
+                }
+                Err(StartFailure::PortTaken(msg)) => last_error = msg,
+                Err(StartFailure::Other(msg)) => {
+                    let _ = fs::remove_dir_all(&dir);
+                    return Err(LocalServerError(msg));
+                }
+            }
+        }
+        let _ = fs::remove_dir_all(&dir);
+        Err(LocalServerError(last_error))
+    }
+
+    /// The base URL, `http://127.0.0.1:{port}`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The port the server listens on (on all interfaces).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The administrator's user name, `admin`.
+    pub fn admin_user(&self) -> &str {
+        ADMIN_USER
+    }
+
+    /// The administrator's password, made at random for this server.
+    pub fn admin_password(&self) -> &str {
+        self.admin_password.expose()
+    }
+
+    /// The server's config directory (`authn.json`, the database, `logs/`).
+    pub fn config_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A client logged in as the administrator. `POST /v1/users/admin`.
+    ///
+    /// # Errors
+    /// As [`Client::login`].
+    pub fn admin_client(&self) -> Result<Client, Error> {
+        let mut client = Client::new(&self.url)?;
+        client.login(ADMIN_USER, self.admin_password(), None)?;
+        Ok(client)
+    }
+
+    /// The `authn` binary: `AUTHN_BIN` if set, else the cached install, installing it first
+    /// if there is none. Concurrent callers (parallel test binaries) install it once.
+    ///
+    /// # Errors
+    /// [`LocalServerError`] naming the fix when `AUTHN_BIN` is wrong, Go is missing, or the
+    /// install fails.
+    pub fn binary() -> Result<PathBuf, LocalServerError> {
+        if let Some(bin) = std::env::var_os("AUTHN_BIN") {
+            let bin = PathBuf::from(bin);
+            return if bin.is_file() {
+                Ok(bin)
+            } else {
+                Err(LocalServerError(format!(
+                    "AUTHN_BIN={} is not a file: point it at an authn {AUTHN_VERSION} binary, or \
+                     unset it to have Go install one",
+                    bin.display()
+                )))
+            };
+        }
+        let cache = cache_dir()?;
+        let bin = cache.join(format!("authn-{AUTHN_VERSION}")).join("authn");
+        let lock = cache.join(format!("authn-{AUTHN_VERSION}.lock"));
+        let deadline = Instant::now() + INSTALL_WAIT;
+        loop {
+            if bin.is_file() {
+                return Ok(bin);
+            }
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock)
+            {
+                Ok(_) => {
+                    let _ = fs::write(&lock, std::process::id().to_string());
+                    let installed = go_install(&cache, &bin);
+                    let _ = fs::remove_file(&lock);
+                    return installed.map(|()| bin);
+                }
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    if lock_is_stale(&lock) {
+                        let _ = fs::remove_file(&lock);
+                    } else if Instant::now() > deadline {
+                        return Err(LocalServerError(format!(
+                            "another process has been installing the AuthN server for {} \
+                             minutes; if none is, remove {}",
+                            INSTALL_WAIT.as_secs() / 60,
+                            lock.display()
+                        )));
+                    } else {
+                        sleep(Duration::from_millis(500));
+                    }
+                }
+                Err(e) => {
+                    return Err(LocalServerError(format!(
+                        "cannot create {}: {e}; set AISTORE_AUTHN_CACHE_DIR to a writable \
+                         directory",
+                        lock.display()
+                    )))
+                }
+            }
+        }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+enum StartFailure {
+    PortTaken(String),
+    Other(String),
+}
+
+/// Writes the config for `port`, starts the server, and waits until it answers.
+fn start_in(
+    bin: &Path,
+    dir: &Path,
+    port: u16,
+    secret: &str,
+    admin_password: &Secret,
+) -> Result<Child, StartFailure> {
+    let other = StartFailure::Other;
+    let config = serde_json::json!({
+        "auth": {"secret": secret, "expiration_time": "24h"},
+        "log": {"level": "3", "dir": dir.join("logs")},
+        "net": {"http": {"port": port}},
+        "timeout": {"default_timeout": "30s"},
+    });
+    fs::write(dir.join("authn.json"), config.to_string()).map_err(|e| {
+        other(format!(
+            "cannot write the AuthN config in {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let stderr_path = dir.join("stderr.log");
+    let stderr = fs::File::create(&stderr_path)
+        .map_err(|e| other(format!("cannot create {}: {e}", stderr_path.display())))?;
+    let mut command = Command::new(bin);
+    command
+        .arg("-config")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    // The server reads AIS_* variables (config dir, port, keys, admin name) that would
+    // override this config; give it only the admin password.
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AIS_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("AIS_AUTHN_SU_PASS", admin_password.expose());
+    let mut child = command
+        .spawn()
+        .map_err(|e| other(format!("cannot run {}: {e}", bin.display())))?;
+    let url = format!("http://127.0.0.1:{port}");
+    let probe = Client::builder(&url)
+        .timeout(Duration::from_secs(2))
+        .connect_timeout(Duration::from_millis(500))
+        .build()
+        .map_err(|e| other(e.to_string()))?;
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let output = fs::read_to_string(&stderr_path).unwrap_or_default();
+            let msg = format!(
+                "the AuthN server ({}) exited with {status} at start:\n{}",
+                bin.display(),
+                output.trim()
+            );
+            return Err(if output.contains("address already in use") {
+                StartFailure::PortTaken(msg)
+            } else {
+                StartFailure::Other(msg)
+            });
+        }
+        let answered = probe
+            .get::<serde_json::Value>("/.well-known/openid-configuration", Entity::None)
+            .is_ok();
+        if answered {
+            return Ok(child);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(other(format!(
+                "the AuthN server at {url} did not answer within {} s; its errors:\n{}",
+                READY_TIMEOUT.as_secs(),
+                fs::read_to_string(&stderr_path).unwrap_or_default().trim()
+            )));
+        }
+        sleep(Duration::from_millis(50));
+    }
+}
+
+/// A process that stops the server and removes its directory when this process dies
+/// without dropping the [`LocalServer`] (its stdin, a pipe from us, then closes).
+#[cfg(unix)]
+fn start_watchdog(pid: u32, dir: &Path) -> Option<Child> {
+    Command::new("sh")
+        .arg("-c")
+        .arg(r#"read _; kill "$1" 2>/dev/null; sleep 1; rm -rf "$2""#)
+        .arg("authn-watchdog")
+        .arg(pid.to_string())
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
+}
+
+#[cfg(not(unix))]
+fn start_watchdog(_pid: u32, _dir: &Path) -> Option<Child> {
+    None
+}
+
+/// Runs `go install AUTHN_PACKAGE@AUTHN_VERSION` and moves the binary to `bin`.
+fn go_install(cache: &Path, bin: &Path) -> Result<(), LocalServerError> {
+    let go = std::env::var_os("GO").unwrap_or_else(|| OsString::from("go"));
+    let fix = format!(
+        "Fix: install Go >= 1.26 (e.g. `apt-get install golang` or https://go.dev/dl), or set \
+         AUTHN_BIN to an authn {AUTHN_VERSION} binary, or set AIS_AUTHN_URL and \
+         AIS_AUTHN_SU_PASS to test against a running server."
+    );
+    let upstream = match Command::new(&go).args(["env", "GOPROXY"]).output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        Ok(out) => {
+            return Err(LocalServerError(format!(
+                "`go env GOPROXY` failed: {}\n{fix}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+        Err(e) => {
+            return Err(LocalServerError(format!(
+                "cannot run `{}`: {e}. The AuthN server is installed with Go.\n{fix}",
+                go.to_string_lossy()
+            )))
+        }
+    };
+    // `go install pkg@version` reads the module's version list to check for deprecation. Some
+    // module proxies refuse that list while serving the version itself, so a local file proxy
+    // in front answers just that list, with the pinned version; everything else still comes
+    // from the configured proxy.
+    let shim = cache.join("goproxy-shim");
+    let list_dir = shim.join("github.com/!n!v!i!d!i!a/aistore/@v");
+    let gobin = cache.join(format!("authn-{AUTHN_VERSION}.tmp-{}", std::process::id()));
+    let prepared = fs::create_dir_all(&list_dir)
+        .and_then(|()| fs::write(list_dir.join("list"), format!("{AUTHN_VERSION}\n")))
+        .and_then(|()| fs::create_dir_all(&gobin));
+    if let Err(e) = prepared {
+        return Err(LocalServerError(format!(
+            "cannot write to {}: {e}; set AISTORE_AUTHN_CACHE_DIR to a writable directory",
+            cache.display()
+        )));
+    }
+    let proxy = match upstream.as_str() {
+        "" => format!("file://{},https://proxy.golang.org,direct", shim.display()),
+        up => format!("file://{},{up}", shim.display()),
+    };
+    log::info!("installing the AuthN server: go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
+    let started = Instant::now();
+    let out = Command::new(&go)
+        .args(["install", &format!("{AUTHN_PACKAGE}@{AUTHN_VERSION}")])
+        .env("GOBIN", &gobin)
+        .env("GOPROXY", proxy)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| LocalServerError(format!("cannot run `go install`: {e}\n{fix}")))?;
+    let built = gobin.join("authn");
+    if !out.status.success() || !built.is_file() {
+        let _ = fs::remove_dir_all(&gobin);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+        return Err(LocalServerError(format!(
+            "`go install {AUTHN_PACKAGE}@{AUTHN_VERSION}` failed ({}):\n{}\n{fix}",
+            out.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        )));
+    }
+    let moved =
+        fs::create_dir_all(bin.parent().unwrap_or(cache)).and_then(|()| fs::rename(&built, bin));
+    let _ = fs::remove_dir_all(&gobin);
+    moved.map_err(|e| {
+        LocalServerError(format!(
+            "cannot move the AuthN binary to {}: {e}",
+            bin.display()
+        ))
+    })?;
+    log::info!(
+        "installed {} in {} s",
+        bin.display(),
+        started.elapsed().as_secs()
+    );
+    Ok(())
+}
+
+fn cache_dir() -> Result<PathBuf, LocalServerError> {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let dir = env("AISTORE_AUTHN_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("aistore-authn")))
+        .or_else(|| env("HOME").map(|d| d.join(".cache").join("aistore-authn")))
+        .ok_or_else(|| {
+            LocalServerError(
+                "no cache directory for the AuthN binary: set AISTORE_AUTHN_CACHE_DIR or HOME"
+                    .into(),
+            )
+        })?;
+    fs::create_dir_all(&dir)
+        .and_then(|()| dir.canonicalize())
+        .map_err(|e| LocalServerError(format!("cannot create {}: {e}", dir.display())))
+}
+
+/// A lock whose owner is gone (Linux: no such process), or that is older than the install wait.
+fn lock_is_stale(lock: &Path) -> bool {
+    let owner_gone = fs::read_to_string(lock)
+        .ok()
+        .and_then(|pid| pid.trim().parse::<u32>().ok())
+        .is_some_and(|pid| {
+            Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+        });
+    let too_old = fs::metadata(lock)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| SystemTime::now().duration_since(t).ok())
+        .is_some_and(|age| age > INSTALL_WAIT);
+    owner_gone || too_old
+}
+
+fn free_port() -> Result<u16, LocalServerError> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| LocalServerError(format!("cannot find a free loopback port: {e}")))
+}
+
+fn make_temp_dir() -> Result<PathBuf, LocalServerError> {
+    let dir = std::env::temp_dir().join(format!(
+        "aistore-authn-{}-{}",
+        std::process::id(),
+        &random_hex()[..12]
+    ));
+    fs::create_dir(&dir)
+        .map(|()| dir.clone())
+        .map_err(|e| LocalServerError(format!("cannot create {}: {e}", dir.display())))
+}
+
+/// 32 hex digits from the standard library's randomly keyed hasher: unguessable enough for
+/// a throwaway test server's password and secret, with no extra dependency.
+fn random_hex() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    (0..2)
+        .map(|i| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(nanos);
+            h.write_u32(std::process::id() ^ i);
+            format!("{:016x}", h.finish())
+        })
+        .collect()
+}

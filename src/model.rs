@@ -1,0 +1,222 @@
+//! The users, roles and clusters AuthN stores, as the server sends them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::AccessAttr;
+
+/// A user as AuthN reports it (the password is never sent back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UserInfo {
+    /// The user ID (login name).
+    pub id: String,
+    /// The user's roles, in full, sorted by name.
+    #[serde(default)]
+    pub roles: RolesList,
+}
+
+impl UserInfo {
+    /// True when the user has the built-in `Admin` role, which is what makes a user an
+    /// administrator to AuthN.
+    pub fn is_admin(&self) -> bool {
+        self.roles.get("Admin").is_some()
+    }
+}
+
+/// All users, by ID, iterating in ID order (`GET /v1/users`).
+pub type UserMap = BTreeMap<String, UserInfo>;
+
+/// All registered clusters, by cluster ID, iterating in ID order (`GET /v1/clusters`).
+pub type ClusterMap = BTreeMap<String, ClusterInfo>;
+
+/// A role: a named set of permissions on clusters and buckets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RoleInfo {
+    /// The role name.
+    pub name: String,
+    /// A free-text description.
+    #[serde(default)]
+    pub desc: String,
+    /// Permissions on whole clusters.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub clusters: Vec<ClusterAcl>,
+    /// Permissions on single buckets.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub buckets: Vec<BucketAcl>,
+    /// True only for the built-in `Admin` role.
+    #[serde(default)]
+    pub admin: bool,
+}
+
+/// Permissions on one cluster, inside a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClusterAcl {
+    /// The cluster ID. Empty means "any cluster".
+    pub id: String,
+    /// The cluster's alias, filled in by the server when it reports a role; empty if none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub alias: String,
+    /// The permissions.
+    #[serde(default)]
+    pub perm: AccessAttr,
+}
+
+/// Permissions on one bucket, inside a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BucketAcl {
+    /// The bucket.
+    #[serde(rename = "bck")]
+    pub bucket: Bucket,
+    /// The permissions.
+    #[serde(default)]
+    pub perm: AccessAttr,
+}
+
+/// A bucket as AIStore names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Bucket {
+    /// The bucket name.
+    pub name: String,
+    /// The backend provider: `ais`, `aws`, `gcp`, `azure` or `oci`.
+    #[serde(default)]
+    pub provider: String,
+    /// The namespace; its `uuid` is the ID of the cluster that holds the bucket.
+    #[serde(default)]
+    pub namespace: Namespace,
+}
+
+/// A bucket namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Namespace {
+    /// The ID of the cluster.
+    #[serde(default)]
+    pub uuid: String,
+    /// The namespace name within the cluster; usually empty.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// A cluster registered with AuthN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClusterInfo {
+    /// The cluster's ID (the AIS cluster map UUID).
+    pub id: String,
+    /// The alias; empty if none.
+    #[serde(default)]
+    pub alias: String,
+    /// The cluster's endpoint URLs.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub urls: Vec<String>,
+}
+
+/// Roles sorted by name (the server sends them in random order).
+///
+/// Dereferences to a slice, so `len()`, `iter()` and indexing work as usual.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Option<Vec<RoleInfo>>")]
+pub struct RolesList(Vec<RoleInfo>);
+
+impl RolesList {
+    /// The role with this name, if present.
+    pub fn get(&self, name: &str) -> Option<&RoleInfo> {
+        self.0
+            .binary_search_by(|r| r.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.0[i])
+    }
+
+    /// The role names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|r| r.name.as_str())
+    }
+
+    /// The roles as a vector.
+    pub fn into_vec(self) -> Vec<RoleInfo> {
+        self.0
+    }
+}
+
+impl From<Option<Vec<RoleInfo>>> for RolesList {
+    fn from(roles: Option<Vec<RoleInfo>>) -> Self {
+        roles.unwrap_or_default().into_iter().collect()
+    }
+}
+
+impl FromIterator<RoleInfo> for RolesList {
+    fn from_iter<I: IntoIterator<Item = RoleInfo>>(iter: I) -> Self {
+        let mut roles: Vec<RoleInfo> = iter.into_iter().collect();
+        roles.sort_by(|a, b| a.name.cmp(&b.name));
+        RolesList(roles)
+    }
+}
+
+impl std::ops::Deref for RolesList {
+    type Target = [RoleInfo];
+    fn deref(&self) -> &[RoleInfo] {
+        &self.0
+    }
+}
+
+impl IntoIterator for RolesList {
+    type Item = RoleInfo;
+    type IntoIter = std::vec::IntoIter<RoleInfo>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a RolesList {
+    type Item = &'a RoleInfo;
+    type IntoIter = std::slice::Iter<'a, RoleInfo>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_the_servers_shapes() {
+        let json = r#"{"id":"alice","roles":[
+            {"name":"ops","desc":"d","clusters":[{"id":"u1","alias":"c1","perm":"771"}],"buckets":null,"admin":false},
+            {"name":"Admin","desc":"AuthN administrator","clusters":null,"buckets":null,"admin":true}]}"#;
+        let u: UserInfo = serde_json::from_str(json).unwrap();
+        assert_eq!(u.roles.names().collect::<Vec<_>>(), ["Admin", "ops"]);
+        assert!(u.is_admin());
+        let ops = u.roles.get("ops").unwrap();
+        assert_eq!(ops.clusters[0].perm, AccessAttr::ACCESS_RO);
+        assert_eq!(ops.clusters[0].alias, "c1");
+        assert!(ops.buckets.is_empty());
+        let u: UserInfo = serde_json::from_str(r#"{"id":"bob","roles":null}"#).unwrap();
+        assert!(u.roles.is_empty() && !u.is_admin());
+    }
+
+    #[test]
+    fn bucket_acl_wire_shape() {
+        let json = r#"{"bck":{"name":"b1","provider":"ais","namespace":{"uuid":"u1","name":""}},"perm":"831"}"#;
+        let acl: BucketAcl = serde_json::from_str(json).unwrap();
+        assert_eq!(acl.bucket.namespace.uuid, "u1");
+        assert_eq!(
+            serde_json::to_value(&acl).unwrap(),
+            serde_json::from_str::<serde_json::Value>(json).unwrap()
+        );
+    }
+}

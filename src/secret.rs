@@ -1,0 +1,73 @@
+//! A string that must never be printed: passwords and tokens.
+
+use std::fmt;
+
+/// A secret string whose `Debug` prints `[redacted]`. It has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    pub(crate) fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    /// The secret itself. Never log it.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Replaces every JWT-shaped word (three base64url parts joined by dots, starting `eyJ`)
+/// in `text` with `[redacted]`. AuthN echoes the whole token in its 401 messages.
+pub(crate) fn redact_tokens(text: &str) -> String {
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '=';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("eyJ") {
+        out.push_str(&rest[..start]);
+        let word = &rest[start..];
+        let len = word
+            .find(|c: char| !(is_b64(c) || c == '.'))
+            .unwrap_or(word.len());
+        if word[..len].matches('.').count() >= 2 {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(&word[..len]);
+        }
+        rest = &word[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let s = Secret::new("hunter2".into());
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn jwts_are_redacted_and_other_text_kept() {
+        let msg = r#"not authorized (invalid token: token revoked): "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln-_x""#;
+        assert_eq!(
+            redact_tokens(msg),
+            r#"not authorized (invalid token: token revoked): "[redacted]""#
+        );
+        assert_eq!(redact_tokens("eyJ alone, eyJa.b"), "eyJ alone, eyJa.b");
+        assert_eq!(
+            redact_tokens("a eyJx.y.z b eyJq.r.s"),
+            "a [redacted] b [redacted]"
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! User management: `/v1/users`.
+
+use serde::Serialize;
+
+use crate::error::Entity;
+use crate::names::{check_new_name, check_password, segment};
+use crate::{Client, Error, RoleInfo, RoleManager, UserInfo, UserMap};
+
+/// Creates, reads, updates and deletes AuthN users. Borrows a [`Client`].
+///
+/// Role names given to [`create`](UserManager::create) and [`update`](UserManager::update) are
+/// resolved to full roles first, in one request, so an unknown name is an
+/// [`Error::RoleNotFound`] and nothing is written (the server itself would drop it silently).
+#[derive(Debug, Clone, Copy)]
+pub struct UserManager<'a> {
+    client: &'a Client,
+}
+
+/// The body of a user create or update: exactly the fields the server reads.
+#[derive(Serialize)]
+struct UserBody<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pass: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    roles: Option<&'a [RoleInfo]>,
+}
+
+impl<'a> UserManager<'a> {
+    /// A user manager over `client`.
+    pub fn new(client: &'a Client) -> Self {
+        UserManager { client }
+    }
+
+    /// One user with its roles. `GET /v1/users/{id}`. Needs an admin token, or the user's own.
+    ///
+    /// # Errors
+    /// [`Error::UserNotFound`]; [`Error::Unauthorized`]; [`Error::InvalidArgument`] for an
+    /// empty ID or one with `/`; [`Error::Transport`], [`Error::Decode`].
+    pub fn get(&self, id: &str) -> Result<UserInfo, Error> {
+        let path = format!("/v1/users/{}", segment("user ID", id)?);
+        self.client.get(&path, Entity::User(id))
+    }
+
+    /// All users, `admin` included, by ID. `GET /v1/users`. Needs an admin token.
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
+    pub fn list(&self) -> Result<UserMap, Error> {
+        self.client.get("/v1/users", Entity::None)
+    }
+
+    /// Creates a user with these roles and returns it as the server stores it.
+    ///
+    /// Requests: the roles (`GET /v1/roles/{name}` for one name, `GET /v1/roles` for more, none
+    /// for none), `POST /v1/users`, then `GET /v1/users/{id}`. Needs an admin token.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], no request sent: an ID the server would refuse (at most 32
+    ///   ASCII letters, digits, `-`, `_`; no `-`/`_` first or last), or an empty, blank or
+    ///   over-72-byte password.
+    /// - [`Error::RoleNotFound`], nothing written: a role name that does not exist.
+    /// - [`Error::UserAlreadyExists`]; [`Error::Unauthorized`]; [`Error::Transport`],
+    ///   [`Error::Decode`].
+    pub fn create(&self, id: &str, roles: &[&str], password: &str) -> Result<UserInfo, Error> {
+        check_new_name("user ID", id)?;
+        check_password(password)?;
+        let roles = RoleManager::new(self.client).resolve(roles)?;
+        let body = UserBody {
+            id,
+            pass: Some(password),
+            roles: Some(&roles),
+        };
+        self.client
+            .send("POST", "/v1/users", Entity::User(id), &body)?;
+        self.get(id)
+    }
+
+    /// Changes a user's password, roles, or both, and returns the user as the server stores it.
+    ///
+    /// Given roles replace the user's roles. Requests: the roles as in
+    /// [`create`](UserManager::create) when given, `PUT /v1/users/{id}`, then
+    /// `GET /v1/users/{id}`. Needs an admin token; a user may change their own password.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], no request sent: neither password nor roles given, an
+    ///   empty role list (AuthN cannot take all roles away), or a bad password.
+    /// - [`Error::RoleNotFound`], nothing written; [`Error::UserNotFound`].
+    /// - [`Error::Forbidden`]: changing the roles of the built-in `admin`.
+    /// - [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
+    pub fn update(
+        &self,
+        id: &str,
+        password: Option<&str>,
+        roles: Option<&[&str]>,
+    ) -> Result<UserInfo, Error> {
+        let path = format!("/v1/users/{}", segment("user ID", id)?);
+        match (password, roles) {
+            (None, None) => {
+                return Err(Error::InvalidArgument(
+                    "update needs a new password, new roles, or both".into(),
+                ))
+            }
+            (_, Some([])) => {
+                return Err(Error::InvalidArgument(
+                    "the role list is empty; AuthN keeps a user's roles when sent none".into(),
+                ))
+            }
+            _ => {}
+        }
+        if let Some(password) = password {
+            check_password(password)?;
+        }
+        let roles = match roles {
+            Some(names) => Some(RoleManager::new(self.client).resolve(names)?),
+            None => None,
+        };
+        let body = UserBody {
+            id,
+            pass: password,
+            roles: roles.as_deref(),
+        };
+        self.client.send("PUT", &path, Entity::User(id), &body)?;
+        self.get(id)
+    }
+
+    /// Deletes a user. `DELETE /v1/users/{id}`. Needs an admin token.
+    ///
+    /// # Errors
+    /// [`Error::UserNotFound`] unless `missing_ok`; [`Error::Forbidden`] for the built-in
+    /// `admin`; [`Error::Unauthorized`]; [`Error::InvalidArgument`]; [`Error::Transport`].
+    pub fn delete(&self, id: &str, missing_ok: bool) -> Result<(), Error> {
+        let path = format!("/v1/users/{}", segment("user ID", id)?);
+        self.client.delete(&path, Entity::User(id), missing_ok)
+    }
+}
