@@ -302,7 +302,8 @@ impl Client {
             started.elapsed().as_millis()
         );
         if !(200..300).contains(&status) {
-            return Err(from_status(status, &bytes, method, path, entity));
+            let token = self.token.as_ref().map(Secret::expose);
+            return Err(from_status(status, &bytes, method, path, entity, token));
         }
         Ok(bytes)
     }

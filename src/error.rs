@@ -162,15 +162,20 @@ pub(crate) enum Entity<'a> {
 /// The longest server message kept in an error; AuthN's are a line or two.
 const MAX_MESSAGE: usize = 1024;
 
-/// Builds the error for a reply with a status of 400 or above.
+/// Builds the error for a reply with a status of 400 or above. `sent_token` is the token the
+/// request carried: AuthN echoes it, whatever its shape, and it is cut out of the message.
 pub(crate) fn from_status(
     status: u16,
     body: &[u8],
     method: &'static str,
     path: &str,
     entity: Entity<'_>,
+    sent_token: Option<&str>,
 ) -> Error {
-    let message = server_message(body);
+    let mut message = server_message(body);
+    if let Some(token) = sent_token.filter(|t| !t.is_empty()) {
+        message = message.replace(token, "[redacted]");
+    }
     let name = |n: &str| n.to_owned();
     match (status, entity) {
         (404, Entity::User(n)) => Error::UserNotFound(name(n)),
@@ -222,7 +227,14 @@ mod tests {
     use super::*;
 
     fn err(status: u16, body: &str, entity: Entity<'_>) -> Error {
-        from_status(status, body.as_bytes(), "POST", "/v1/x", entity)
+        from_status(
+            status,
+            body.as_bytes(),
+            "POST",
+            "/v1/x",
+            entity,
+            Some("garbage.tok"),
+        )
     }
 
     #[test]
@@ -244,6 +256,7 @@ mod tests {
             "PUT",
             "/v1/x",
             Entity::Cluster("c1"),
+            None,
         );
         assert!(matches!(&e, Error::Api { status: 409, message, .. } if message == "alias"));
         let e = err(
@@ -269,6 +282,14 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+        let e = err(
+            401,
+            r#"{"message":"invalid token: \"garbage.tok\""}"#,
+            Entity::None,
+        );
+        assert!(
+            matches!(&e, Error::Unauthorized { message } if message == r#"invalid token: "[redacted]""#)
+        );
         let e = err(403, "forbidden", Entity::User("admin"));
         assert!(matches!(&e, Error::Forbidden { message } if message == "forbidden"));
     }
@@ -276,7 +297,14 @@ mod tests {
     #[test]
     fn invalid_utf8_in_a_json_body_keeps_the_message() {
         let body = b"{\"message\":\"readUint64: unexpected character: \xff, x\",\"status\":400}\n";
-        match from_status(400, body, "POST", "/v1/users/bob", Entity::Login("bob")) {
+        match from_status(
+            400,
+            body,
+            "POST",
+            "/v1/users/bob",
+            Entity::Login("bob"),
+            None,
+        ) {
             Error::Api {
                 status: 400,
                 message,

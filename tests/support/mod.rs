@@ -1,0 +1,219 @@
+//! Test support: the real AuthN server, and a loopback stub for exact wire checks.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use aistore_authn::local::LocalServer;
+use aistore_authn::Client;
+
+/// The AuthN server a test runs against: its own fresh local one, or the external server
+/// named by `AIS_AUTHN_URL` (admin password in `AIS_AUTHN_SU_PASS`, admin name in
+/// `AIS_AUTHN_SU_NAME`, default `admin`).
+pub struct TestServer {
+    _local: Option<LocalServer>,
+    pub url: String,
+    pub admin_user: String,
+    pub admin_password: String,
+}
+
+impl TestServer {
+    /// Starts (or points at) the server. A server that cannot be had fails the test with the
+    /// fix in the message; tests are never skipped.
+    pub fn start() -> TestServer {
+        if let Ok(url) = std::env::var("AIS_AUTHN_URL") {
+            let admin_password = std::env::var("AIS_AUTHN_SU_PASS").unwrap_or_else(|_| {
+                panic!("AIS_AUTHN_URL={url} is set, so the tests use that server, but AIS_AUTHN_SU_PASS (its admin password) is not; set it, or unset AIS_AUTHN_URL to let the tests start their own server")
+            });
+            let admin_user = std::env::var("AIS_AUTHN_SU_NAME").unwrap_or_else(|_| "admin".into());
+            return TestServer {
+                _local: None,
+                url,
+                admin_user,
+                admin_password,
+            };
+        }
+        let local = LocalServer::start()
+            .unwrap_or_else(|e| panic!("cannot start the real AuthN server for the tests:\n{e}"));
+        TestServer {
+            url: local.url().to_owned(),
+            admin_user: local.admin_user().to_owned(),
+            admin_password: local.admin_password().to_owned(),
+            _local: Some(local),
+        }
+    }
+
+    /// True when this is the test's own fresh server (not one named by `AIS_AUTHN_URL`).
+    pub fn is_local(&self) -> bool {
+        self._local.is_some()
+    }
+
+    /// A client logged in as the administrator.
+    pub fn admin(&self) -> Client {
+        self.login(&self.admin_user.clone(), &self.admin_password.clone())
+    }
+
+    /// A client with no token.
+    pub fn anonymous(&self) -> Client {
+        Client::new(&self.url).unwrap()
+    }
+
+    /// A client logged in as `user`.
+    pub fn login(&self, user: &str, password: &str) -> Client {
+        let mut client = self.anonymous();
+        client
+            .login(user, password, None)
+            .unwrap_or_else(|e| panic!("login as {user}: {e}"));
+        client
+    }
+
+    /// The raw body of `GET path`, with the admin token: what the server stores, byte for byte.
+    pub fn raw_get(&self, admin: &Client, path: &str) -> String {
+        let mut reply = ureq::get(format!("{}{path}", self.url))
+            .header(
+                "Authorization",
+                format!("Bearer {}", admin.token().unwrap()),
+            )
+            .call()
+            .unwrap();
+        reply.body_mut().read_to_string().unwrap()
+    }
+}
+
+/// A name no other test uses, valid as a user, role or alias name: `prefix` plus a suffix.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = format!("{prefix}-{:x}-{n}", std::process::id());
+    assert!(name.len() <= 32, "test name too long: {name}");
+    name
+}
+
+/// One request as the stub received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    /// Header names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// A loopback HTTP/1.1 stub that records every request and answers with `reply(&request)`
+/// as `(status, body)`. Keep-alive works as with a real server.
+pub struct Stub {
+    pub url: String,
+    pub requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl Stub {
+    pub fn start(reply: impl Fn(&Recorded) -> (u16, String) + Send + Sync + 'static) -> Stub {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let reply = Arc::new(reply);
+        let seen = requests.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (seen, reply) = (seen.clone(), reply.clone());
+                thread::spawn(move || serve(stream, &seen, &*reply));
+            }
+        });
+        Stub { url, requests }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// `METHOD path` of each request, in order.
+    pub fn lines(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    }
+
+    pub fn client(&self) -> Client {
+        Client::builder(&self.url)
+            .token("stub-token")
+            .build()
+            .unwrap()
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    seen: &Mutex<Vec<Recorded>>,
+    reply: &dyn Fn(&Recorded) -> (u16, String),
+) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let (method, path) = (
+            parts.next().unwrap_or("").to_owned(),
+            parts.next().unwrap_or("").to_owned(),
+        );
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            reader.read_line(&mut h).unwrap();
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            let (k, v) = h.split_once(':').unwrap();
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+        let len = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .map_or(0, |(_, v)| v.parse().unwrap());
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).unwrap();
+        let request = Recorded {
+            method,
+            path,
+            headers,
+            body,
+        };
+        let (status, text) = reply(&request);
+        seen.lock().unwrap().push(request);
+        let content_type = if text.is_empty() {
+            ""
+        } else {
+            "Content-Type: application/json\r\n"
+        };
+        let head = format!(
+            "HTTP/1.1 {status} X\r\n{content_type}Content-Length: {}\r\n\r\n",
+            text.len()
+        );
+        if out
+            .write_all(head.as_bytes())
+            .and_then(|()| out.write_all(text.as_bytes()))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
