@@ -140,7 +140,7 @@ fn password_update_is_proven_by_login() {
         .unwrap();
     assert_eq!(
         role_names(&updated),
-        [r.clone()],
+        [r.as_str()],
         "a password change keeps the roles"
     );
     server.login(&id, "new-pass");
@@ -191,7 +191,7 @@ fn role_update_replaces_roles_and_keeps_the_password() {
 
     // Both at once.
     let updated = users.update(&id, Some("changed"), Some(&[&a])).unwrap();
-    assert_eq!(role_names(&updated), [a.clone()]);
+    assert_eq!(role_names(&updated), [a.as_str()]);
     server.login(&id, "changed");
 }
 

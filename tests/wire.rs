@@ -1,0 +1,361 @@
+//! Exact requests, checked on a loopback stub: what the real server cannot show us.
+
+mod support;
+
+use std::time::Duration;
+
+use aistore_authn::{AccessAttr, Client, Error, TransportErrorKind};
+use serde_json::{json, Value};
+use support::Stub;
+
+fn role_json(name: &str) -> Value {
+    json!({"name": name, "desc": format!("{name} role"), "clusters": [{"id": "uuid-1", "perm": "771"}], "buckets": null, "admin": false})
+}
+
+/// A stub AuthN with roles r0..r9 and a user `alice`; `ghost` is unknown.
+fn authn_stub() -> Stub {
+    Stub::start(|r| {
+        let roles: Vec<Value> = (0..10).map(|i| role_json(&format!("r{i}"))).collect();
+        match (r.method.as_str(), r.path.as_str()) {
+            ("GET", "/v1/roles") => (200, Value::Array(roles).to_string()),
+            ("GET", p) if p.starts_with("/v1/roles/r") => (200, role_json(&p[10..]).to_string()),
+            ("GET", "/v1/clusters/c1") => (
+                200,
+                json!({"clusters": {"uuid-1": {"id": "uuid-1", "alias": "c1"}}}).to_string(),
+            ),
+            ("GET", "/v1/users/alice") => (
+                200,
+                json!({"id": "alice", "roles": [role_json("r1")]}).to_string(),
+            ),
+            ("POST", "/v1/users/alice") => {
+                (200, r#"{"token": "eyJhbGciOiJIUzI1NiJ9.e30.sig"}"#.into())
+            }
+            ("POST" | "PUT", _) => (200, String::new()),
+            _ => (
+                404,
+                json!({"message": "does not exist", "status": 404}).to_string(),
+            ),
+        }
+    })
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    k.sort();
+    k
+}
+
+#[test]
+fn create_with_five_roles_is_three_requests_with_exact_fields() {
+    let stub = authn_stub();
+    let client = stub.client();
+    let user = client
+        .user_manager()
+        .create("alice", &["r4", "r0", "r3", "r0", "r9", "r7"], "s3cret")
+        .unwrap();
+    assert_eq!(user.id, "alice");
+    assert_eq!(
+        stub.lines(),
+        ["GET /v1/roles", "POST /v1/users", "GET /v1/users/alice"]
+    );
+
+    let post = &stub.requests()[1];
+    let body = post.json();
+    assert_eq!(
+        keys(&body),
+        ["id", "pass", "roles"],
+        "only what the server reads"
+    );
+    assert_eq!(
+        (body["id"].as_str(), body["pass"].as_str()),
+        (Some("alice"), Some("s3cret"))
+    );
+    let names: Vec<&str> = body["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["r4", "r0", "r3", "r9", "r7"],
+        "full roles, duplicates once"
+    );
+    assert_eq!(
+        body["roles"][0]["clusters"][0]["perm"], "771",
+        "perm is a decimal string"
+    );
+    assert!(post
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(post.header("authorization"), Some("Bearer stub-token"));
+    assert_eq!(
+        post.header("user-agent"),
+        Some(concat!("aistore-authn/", env!("CARGO_PKG_VERSION")))
+    );
+}
+
+#[test]
+fn create_with_one_role_is_three_requests_and_with_none_two() {
+    let stub = authn_stub();
+    stub.client()
+        .user_manager()
+        .create("alice", &["r1"], "pw")
+        .unwrap();
+    assert_eq!(
+        stub.lines(),
+        ["GET /v1/roles/r1", "POST /v1/users", "GET /v1/users/alice"]
+    );
+    let stub = authn_stub();
+    stub.client()
+        .user_manager()
+        .create("alice", &[], "pw")
+        .unwrap();
+    assert_eq!(stub.lines(), ["POST /v1/users", "GET /v1/users/alice"]);
+    assert_eq!(stub.requests()[0].json()["roles"], json!([]));
+}
+
+#[test]
+fn update_sends_only_the_changed_fields() {
+    let stub = authn_stub();
+    stub.client()
+        .user_manager()
+        .update("alice", Some("n3w"), None)
+        .unwrap();
+    assert_eq!(stub.lines(), ["PUT /v1/users/alice", "GET /v1/users/alice"]);
+    assert_eq!(
+        stub.requests()[0].json(),
+        json!({"id": "alice", "pass": "n3w"}),
+        "no null password, no roles"
+    );
+
+    let stub = authn_stub();
+    stub.client()
+        .user_manager()
+        .update("alice", None, Some(&["r2", "r5"]))
+        .unwrap();
+    assert_eq!(
+        stub.lines(),
+        [
+            "GET /v1/roles",
+            "PUT /v1/users/alice",
+            "GET /v1/users/alice"
+        ]
+    );
+    let body = stub.requests()[1].json();
+    assert_eq!(keys(&body), ["id", "roles"]);
+    assert_eq!(body["roles"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn an_unknown_role_stops_before_any_write() {
+    let stub = authn_stub();
+    let users = stub.client();
+    let err = users
+        .user_manager()
+        .create("alice", &["ghost"], "pw")
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::RoleNotFound(n) if n == "ghost"),
+        "{err:?}"
+    );
+    let err = users
+        .user_manager()
+        .update("alice", None, Some(&["r1", "ghost"]))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::RoleNotFound(n) if n == "ghost"),
+        "{err:?}"
+    );
+    assert_eq!(stub.lines(), ["GET /v1/roles/ghost", "GET /v1/roles"]);
+}
+
+#[test]
+fn bad_arguments_send_no_request() {
+    let stub = authn_stub();
+    let mut client = stub.client();
+    let c = &client;
+    let results: Vec<(&str, Result<(), Error>)> = vec![
+        (
+            "update nothing",
+            c.user_manager().update("alice", None, None).map(drop),
+        ),
+        (
+            "update empty roles",
+            c.user_manager().update("alice", None, Some(&[])).map(drop),
+        ),
+        (
+            "create bad id",
+            c.user_manager().create("a b", &["r1"], "pw").map(drop),
+        ),
+        (
+            "create long pw",
+            c.user_manager()
+                .create("alice", &["r1"], &"p".repeat(73))
+                .map(drop),
+        ),
+        (
+            "create blank pw",
+            c.user_manager().create("alice", &["r1"], "  ").map(drop),
+        ),
+        ("get slash", c.user_manager().get("a/b").map(drop)),
+        ("get dotdot", c.user_manager().get("..").map(drop)),
+        ("delete empty", c.user_manager().delete("", true)),
+        (
+            "role in list with slash",
+            c.user_manager()
+                .create("alice", &["r1", "x/y"], "pw")
+                .map(drop),
+        ),
+        (
+            "role update nothing",
+            c.role_manager()
+                .update("r1", None, None, None, None)
+                .map(drop),
+        ),
+        (
+            "role perms without cluster",
+            c.role_manager()
+                .update("r1", None, None, Some(AccessAttr::GET), None)
+                .map(drop),
+        ),
+        (
+            "role bad name",
+            c.role_manager()
+                .create("r 1", "", "c1", AccessAttr::GET, None)
+                .map(drop),
+        ),
+        (
+            "cluster bad id",
+            c.cluster_manager()
+                .register_with_id("a b", "", &[])
+                .map(drop),
+        ),
+        (
+            "cluster update nothing",
+            c.cluster_manager().update("c1", None, None).map(drop),
+        ),
+    ];
+    for (what, result) in results {
+        assert!(
+            matches!(result, Err(Error::InvalidArgument(_))),
+            "{what}: {result:?}"
+        );
+    }
+    for (user, pw, exp) in [
+        ("", "pw", None),
+        ("alice", "", None),
+        ("alice", "pw", Some(Duration::from_secs(59))),
+    ] {
+        assert!(matches!(
+            client.login(user, pw, exp),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+    assert_eq!(stub.lines(), Vec::<String>::new());
+}
+
+#[test]
+fn login_body_path_and_headers() {
+    let stub = authn_stub();
+    let mut client = Client::new(&stub.url).unwrap();
+    let token = client
+        .login("alice", "pw", Some(Duration::from_secs(120)))
+        .unwrap();
+    assert_eq!(client.token(), Some(token.as_str()));
+    let login = &stub.requests()[0];
+    assert_eq!(
+        (login.method.as_str(), login.path.as_str()),
+        ("POST", "/v1/users/alice")
+    );
+    assert_eq!(
+        login.json(),
+        json!({"password": "pw", "expires_in": 120_000_000_000u64}),
+        "integer nanoseconds"
+    );
+    assert_eq!(login.header("authorization"), None, "no token yet");
+    client.login("alice", "pw", None).unwrap();
+    assert_eq!(stub.requests()[1].json(), json!({"password": "pw"}));
+}
+
+#[test]
+fn names_are_percent_encoded_path_segments() {
+    let stub = authn_stub();
+    let client = stub.client();
+    let _ = client.user_manager().get("a b?c#d%e");
+    let _ = client.role_manager().delete("ClusterOwner-x y", false);
+    let _ = client.cluster_manager().get("é");
+    assert_eq!(
+        stub.lines(),
+        [
+            "GET /v1/users/a%20b%3Fc%23d%25e",
+            "DELETE /v1/roles/ClusterOwner-x%20y",
+            "GET /v1/clusters/%C3%A9"
+        ]
+    );
+}
+
+#[test]
+fn role_writes_carry_the_cluster_id_and_string_perms() {
+    let stub = authn_stub();
+    let client = stub.client();
+    let _ = client.role_manager().create(
+        "ops",
+        "d",
+        "c1",
+        AccessAttr::ACCESS_RO | AccessAttr::GET,
+        Some("b1"),
+    );
+    let _ =
+        client
+            .role_manager()
+            .update("ops", None, Some("c1"), Some(AccessAttr::ACCESS_RW), None);
+    assert_eq!(
+        stub.lines(),
+        [
+            "GET /v1/clusters/c1",
+            "POST /v1/roles",
+            "GET /v1/roles/ops",
+            "GET /v1/clusters/c1",
+            "PUT /v1/roles/ops",
+            "GET /v1/roles/ops"
+        ]
+    );
+    let reqs = stub.requests();
+    assert_eq!(
+        reqs[1].json()["buckets"],
+        json!([{"bck": {"name": "b1", "provider": "ais", "namespace": {"uuid": "uuid-1", "name": ""}}, "perm": "771"}])
+    );
+    assert_eq!(
+        reqs[4].json()["clusters"],
+        json!([{"id": "uuid-1", "perm": "831"}])
+    );
+}
+
+#[test]
+fn a_slow_reply_is_a_timeout_and_redirects_are_not_followed() {
+    let stub = Stub::start(|r| {
+        if r.path == "/v1/roles" {
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        (307, String::new())
+    });
+    let client = Client::builder(&stub.url)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = client.role_manager().list().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportErrorKind::Timeout,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = client.role_manager().get("x").unwrap_err();
+    assert!(matches!(err, Error::Api { status: 307, .. }), "{err:?}");
+}
