@@ -52,3 +52,8 @@ pub use model::{
 };
 pub use roles::RoleManager;
 pub use users::UserManager;
+
+/// The README's examples, compiled by `cargo test` so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

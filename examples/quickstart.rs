@@ -1,0 +1,86 @@
+//! The main job, end to end: register a cluster, create a role and a user, list, update,
+//! log in as the user, clean up.
+//!
+//! ```sh
+//! cargo run --example quickstart                # starts a local AuthN server (needs Go)
+//! AIS_AUTHN_URL=http://host:52001 AIS_AUTHN_SU_PASS=... cargo run --example quickstart
+//! ```
+
+use std::error::Error;
+use std::time::Duration;
+
+use aistore_authn::local::LocalServer;
+use aistore_authn::{AccessAttr, Client};
+
+fn main() -> Result<(), Box<dyn Error>> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+
+    // Use the server in AIS_AUTHN_URL, or start a real one for this run.
+    let (_local, url, admin_user, admin_pass) = match std::env::var("AIS_AUTHN_URL") {
+        Ok(url) => {
+            let pass = std::env::var("AIS_AUTHN_SU_PASS")
+                .map_err(|_| "AIS_AUTHN_URL is set: also set AIS_AUTHN_SU_PASS (the admin password)")?;
+            let user = std::env::var("AIS_AUTHN_SU_NAME").unwrap_or_else(|_| "admin".into());
+            (None, url, user, pass)
+        }
+        Err(_) => {
+            println!("AIS_AUTHN_URL is not set: starting a local AuthN server");
+            let server = LocalServer::start()?;
+            let (url, user, pass) = (
+                server.url().to_owned(),
+                server.admin_user().to_owned(),
+                server.admin_password().to_owned(),
+            );
+            (Some(server), url, user, pass)
+        }
+    };
+    println!("AuthN at {url}");
+
+    let mut admin = Client::new(&url)?;
+    admin.login(&admin_user, &admin_pass, None)?;
+    println!("logged in as {admin_user}");
+
+    let clusters = admin.cluster_manager();
+    let cluster = clusters.register_with_id("quickstart-uuid", "quickstart", &[])?;
+    println!("registered cluster {} as {:?}", cluster.id, cluster.alias);
+
+    let roles = admin.role_manager();
+    let role = roles.create(
+        "qs-readers",
+        "read-only on the quickstart cluster",
+        &cluster.alias,
+        AccessAttr::ACCESS_RO | AccessAttr::LIST_BUCKETS,
+        None,
+    )?;
+    println!("created role {} with perms {}", role.name, role.clusters[0].perm);
+
+    let users = admin.user_manager();
+    let user = users.create("qs-alice", &[&role.name], "first-pass")?;
+    let names: Vec<&str> = user.roles.names().collect();
+    println!("created user {} with roles {names:?}", user.id);
+
+    println!("users:");
+    for (id, user) in users.list()? {
+        let names: Vec<&str> = user.roles.names().collect();
+        println!("  {id:<12} {names:?}");
+    }
+
+    let guest = format!("Guest-{}", cluster.alias);
+    let user = users.update("qs-alice", Some("second-pass"), Some(&[&role.name, &guest]))?;
+    let names: Vec<&str> = user.roles.names().collect();
+    println!("updated {}: new password, roles {names:?}", user.id);
+
+    let mut alice = Client::new(&url)?;
+    alice.login("qs-alice", "second-pass", Some(Duration::from_secs(600)))?;
+    let me = alice.user_manager().get("qs-alice")?;
+    println!("logged in as {} (a user may read themselves)", me.id);
+
+    users.delete("qs-alice", false)?;
+    roles.delete("qs-readers", false)?;
+    for prefix in ["ClusterOwner", "BucketOwner", "Guest"] {
+        roles.delete(&format!("{prefix}-{}", cluster.alias), true)?;
+    }
+    clusters.delete(&cluster.id, false)?;
+    println!("cleaned up: user, roles and cluster removed");
+    Ok(())
+}
