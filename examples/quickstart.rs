@@ -18,8 +18,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Use the server in AIS_AUTHN_URL, or start a real one for this run.
     let (_local, url, admin_user, admin_pass) = match std::env::var("AIS_AUTHN_URL") {
         Ok(url) => {
-            let pass = std::env::var("AIS_AUTHN_SU_PASS")
-                .map_err(|_| "AIS_AUTHN_URL is set: also set AIS_AUTHN_SU_PASS (the admin password)")?;
+            let pass = std::env::var("AIS_AUTHN_SU_PASS").map_err(|_| {
+                "AIS_AUTHN_URL is set: also set AIS_AUTHN_SU_PASS (the admin password)"
+            })?;
             let user = std::env::var("AIS_AUTHN_SU_NAME").unwrap_or_else(|_| "admin".into());
             (None, url, user, pass)
         }
@@ -52,7 +53,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         AccessAttr::ACCESS_RO | AccessAttr::LIST_BUCKETS,
         None,
     )?;
-    println!("created role {} with perms {}", role.name, role.clusters[0].perm);
+    println!(
+        "created role {} with perms {}",
+        role.name, role.clusters[0].perm
+    );
 
     let users = admin.user_manager();
     let user = users.create("qs-alice", &[&role.name], "first-pass")?;
