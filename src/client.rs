@@ -1,6 +1,8 @@
 //! The blocking HTTP client: connection settings, the auth token, and the one place that
 //! talks to the HTTP library.
 
+use std::path::PathBuf;
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
@@ -17,6 +19,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The shortest token lifetime AuthN accepts in a login request.
 pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+/// AuthN's default maximum token lifetime (`auth.max_token_age`, 2160 h = 90 days).
+pub const DEFAULT_MAX_TOKEN_AGE: Duration = Duration::from_secs(2160 * 3600);
 /// The largest reply body read; AuthN's replies are a few kilobytes.
 const MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -32,6 +36,7 @@ pub struct Client {
     agent: ureq::Agent,
     base_url: String,
     token: Option<Secret>,
+    max_token_age: Duration,
 }
 
 /// Builds a [`Client`]; start with [`Client::builder`].
@@ -42,6 +47,10 @@ pub struct ClientBuilder {
     token: Option<Secret>,
     timeout: Duration,
     connect_timeout: Duration,
+    max_token_age: Duration,
+    ca_pem: Option<Vec<u8>>,
+    ca_file: Option<PathBuf>,
+    skip_verify: bool,
 }
 
 impl ClientBuilder {
@@ -63,31 +72,99 @@ impl ClientBuilder {
         self
     }
 
+    /// The server's maximum token lifetime (its `auth.max_token_age`), so that
+    /// [`Client::login`] refuses a longer `expires_in` before sending it. Default:
+    /// [`DEFAULT_MAX_TOKEN_AGE`] (90 days), the server's default.
+    pub fn max_token_age(mut self, max: Duration) -> Self {
+        self.max_token_age = max;
+        self
+    }
+
+    /// Trusts only the CA certificate(s) in this PEM data for `https://` (instead of the
+    /// bundled Mozilla roots).
+    pub fn ca_cert_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Like [`ca_cert_pem`](ClientBuilder::ca_cert_pem), read from this file by `build()`.
+    pub fn ca_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// With `true`, accepts any server certificate: anyone on the path can then read the
+    /// token. For test set-ups only; `build()` logs a warning (once per process).
+    pub fn skip_verify(mut self, skip: bool) -> Self {
+        self.skip_verify = skip;
+        self
+    }
+
     /// Checks the settings and creates the client. Sends no request.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when the URL is not `http://` or `https://` with a host, has
-    /// credentials, a query or a fragment, or is `https://` in a build with no TLS feature.
+    /// - [`Error::InvalidArgument`] when the URL is not `http://` or `https://` with a host,
+    ///   has credentials, a query or a fragment, or is `https://` in a build with no TLS
+    ///   feature.
+    /// - [`Error::Config`] naming the CA file when it cannot be read or holds no certificate.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalize_base_url(&self.base_url)?;
+        let tls = self.tls_config()?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(self.timeout))
             .timeout_connect(Some(self.connect_timeout))
             .user_agent(concat!("aistore-authn/", env!("CARGO_PKG_VERSION")))
             .max_redirects(0)
-            .max_redirects_will_error(false);
-        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-        let config = config.tls_config(
-            ureq::tls::TlsConfig::builder()
-                .provider(ureq::tls::TlsProvider::NativeTls)
-                .build(),
-        );
+            .max_redirects_will_error(false)
+            .tls_config(tls);
         Ok(Client {
             agent: config.build().new_agent(),
             base_url,
             token: self.token,
+            max_token_age: self.max_token_age,
         })
+    }
+
+    fn tls_config(&self) -> Result<ureq::tls::TlsConfig, Error> {
+        use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig};
+        let mut tls = TlsConfig::builder();
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        {
+            tls = tls.provider(ureq::tls::TlsProvider::NativeTls);
+        }
+        let pem = match (&self.ca_pem, &self.ca_file) {
+            (Some(pem), _) => Some((pem.clone(), "the CA PEM data".to_owned())),
+            (None, Some(path)) => {
+                let pem = std::fs::read(path).map_err(|e| {
+                    Error::Config(format!("cannot read CA file {}: {e}", path.display()))
+                })?;
+                Some((pem, format!("CA file {}", path.display())))
+            }
+            (None, None) => None,
+        };
+        if let Some((pem, source)) = pem {
+            let certs: Vec<_> = parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(PemItem::Certificate(cert)) => Some(cert),
+                    _ => None,
+                })
+                .collect();
+            if certs.is_empty() {
+                return Err(Error::Config(format!("{source} holds no PEM certificate")));
+            }
+            tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+        }
+        if self.skip_verify {
+            static WARNED: Once = Once::new();
+            WARNED.call_once(|| {
+                log::warn!(
+                    "TLS certificate verification is off: the AuthN token can be intercepted"
+                )
+            });
+            tls = tls.disable_verification(true);
+        }
+        Ok(tls.build())
     }
 }
 
@@ -136,6 +213,10 @@ impl Client {
             token: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_token_age: DEFAULT_MAX_TOKEN_AGE,
+            ca_pem: None,
+            ca_file: None,
+            skip_verify: false,
         }
     }
 
@@ -161,9 +242,11 @@ impl Client {
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], with no request sent: empty user, empty or blank password,
-    ///   a password over 72 bytes, or `expires_in` under [`MIN_TOKEN_LIFETIME`].
+    ///   a password over 72 bytes, or `expires_in` under [`MIN_TOKEN_LIFETIME`] or over the
+    ///   maximum token age ([`ClientBuilder::max_token_age`]).
     /// - [`Error::InvalidCredentials`]: unknown user or wrong password.
-    /// - [`Error::Api`] with status 400: `expires_in` above the server's maximum token age.
+    /// - [`Error::Api`] with status 400: `expires_in` above a server maximum set lower than the
+    ///   client's.
     /// - [`Error::Transport`], [`Error::Decode`].
     pub fn login(
         &mut self,
@@ -188,6 +271,13 @@ impl Client {
             Some(d) if d < MIN_TOKEN_LIFETIME => {
                 return Err(Error::InvalidArgument(format!(
                     "expires_in is {d:?}; AuthN requires at least one minute"
+                )))
+            }
+            Some(d) if d > self.max_token_age => {
+                return Err(Error::InvalidArgument(format!(
+                    "expires_in is {d:?}; the server's maximum is {:?} (see \
+                     ClientBuilder::max_token_age)",
+                    self.max_token_age
                 )))
             }
             Some(d) => Some(i64::try_from(d.as_nanos()).map_err(|_| {
@@ -268,10 +358,39 @@ impl Client {
         entity: Entity<'_>,
         body: Option<Vec<u8>>,
     ) -> Result<Vec<u8>, Error> {
+        self.call_url(
+            method,
+            &format!("{}{path}", self.base_url),
+            path,
+            entity,
+            body,
+        )
+    }
+
+    /// `GET url` (outside AuthN, e.g. an AIS node) with this client's TLS settings and token,
+    /// and decode the JSON reply. Errors name the whole URL.
+    pub(crate) fn get_external<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
+        decode(
+            &self.call_url("GET", url, url, Entity::None, None)?,
+            "GET",
+            url,
+        )
+    }
+
+    /// Sends one request to `url`; `path` names it in logs and errors. Returns the body of a
+    /// 2xx reply, or the typed error.
+    fn call_url(
+        &self,
+        method: &'static str,
+        url: &str,
+        path: &str,
+        entity: Entity<'_>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, Error> {
         let transport = |e: ureq::Error| transport_error(e, method, path);
         let mut request = ureq::http::Request::builder()
             .method(method)
-            .uri(format!("{}{}", self.base_url, path))
+            .uri(url)
             .header("Accept", "application/json");
         if let Some(token) = &self.token {
             request = request.header("Authorization", format!("Bearer {}", token.expose()));

@@ -13,6 +13,14 @@ pub enum Error {
     /// A caller-supplied argument is wrong; no request was sent.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A token that is not a well-formed AuthN JWT (three base64url parts, JSON claims with
+    /// `sub` and `exp`).
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
+    /// A setting from the environment or a file is missing or malformed; the message names
+    /// the variable or file.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The user does not exist (HTTP 404).
     #[error("user {0:?} does not exist")]
     UserNotFound(String),

@@ -31,6 +31,7 @@
 mod access;
 mod client;
 mod clusters;
+pub mod env;
 mod error;
 #[cfg(feature = "local-server")]
 pub mod local;
@@ -38,6 +39,7 @@ mod model;
 mod names;
 mod roles;
 mod secret;
+mod token;
 mod users;
 
 pub use access::AccessAttr;
@@ -51,6 +53,7 @@ pub use model::{
     UserInfo, UserMap,
 };
 pub use roles::RoleManager;
+pub use token::{Token, TokenClaims};
 pub use users::UserManager;
 
 /// The README's examples, compiled by `cargo test` so that they stay true.

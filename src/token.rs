@@ -1,0 +1,312 @@
+//! Login tokens as values: an AuthN JWT and the claims it carries.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+use crate::{BucketAcl, ClusterAcl, Error};
+
+/// An AuthN login token (a JWT) with its claims decoded.
+///
+/// Decoding does **not** verify the signature: only the server can, and it does on every
+/// request. Use the claims to show who a token belongs to and when it expires, not to make
+/// access decisions. `Debug` prints the claims, never the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token {
+    jwt: Secret,
+    algorithm: String,
+    key_id: Option<String>,
+    claims: TokenClaims,
+}
+
+/// What an AuthN token says about its holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenClaims {
+    /// The user ID (`sub`).
+    pub subject: String,
+    /// The issuing server (`iss`), e.g. `http://localhost:52001`.
+    pub issuer: String,
+    /// True for administrators (`admin`); their tokens carry no ACLs.
+    pub admin: bool,
+    /// When the token stops being accepted (`exp`).
+    pub expires_at: SystemTime,
+    /// When the token was issued (`iat`), if it says.
+    pub issued_at: Option<SystemTime>,
+    /// The cluster IDs the token is meant for (`aud`).
+    pub audience: Vec<String>,
+    /// Permissions on clusters: the union of the user's roles at login time.
+    pub clusters: Vec<ClusterAcl>,
+    /// Permissions on buckets: the union of the user's roles at login time.
+    pub buckets: Vec<BucketAcl>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireClaims {
+    #[serde(default)]
+    sub: String,
+    #[serde(default)]
+    iss: String,
+    #[serde(default)]
+    admin: bool,
+    exp: Option<i64>,
+    iat: Option<i64>,
+    #[serde(default)]
+    aud: Option<Audience>,
+    #[serde(default)]
+    clusters: Option<Vec<ClusterAcl>>,
+    #[serde(default)]
+    buckets: Option<Vec<BucketAcl>>,
+}
+
+/// `aud` is a list in AuthN tokens; JWT also allows a single string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Token {
+    /// Decodes a JWT's header and claims, without verifying its signature.
+    ///
+    /// # Errors
+    /// [`Error::InvalidToken`] when the string is not three base64url parts, a part is not
+    /// JSON, or the claims lack `sub` or `exp` (AuthN requires both).
+    pub fn parse(jwt: &str) -> Result<Token, Error> {
+        let bad = |why: &str| Error::InvalidToken(why.to_owned());
+        let jwt = jwt.trim();
+        let mut parts = jwt.split('.');
+        let (Some(header), Some(payload), Some(_signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad("a JWT has three parts separated by dots"));
+        };
+        let header: Header = serde_json::from_slice(&base64url(header)?)
+            .map_err(|_| bad("the JWT header is not JSON"))?;
+        let wire: WireClaims = serde_json::from_slice(&base64url(payload)?)
+            .map_err(|e| Error::InvalidToken(format!("the JWT claims do not decode: {e}")))?;
+        if wire.sub.is_empty() {
+            return Err(bad("the token has no subject (sub)"));
+        }
+        let expires_at = wire
+            .exp
+            .map(unix_time)
+            .ok_or_else(|| bad("the token has no expiry (exp)"))?;
+        let audience = match wire.aud {
+            None => Vec::new(),
+            Some(Audience::One(a)) => vec![a],
+            Some(Audience::Many(a)) => a,
+        };
+        Ok(Token {
+            jwt: Secret::new(jwt.to_owned()),
+            algorithm: header.alg,
+            key_id: header.kid,
+            claims: TokenClaims {
+                subject: wire.sub,
+                issuer: wire.iss,
+                admin: wire.admin,
+                expires_at,
+                issued_at: wire.iat.map(unix_time),
+                audience,
+                clusters: wire.clusters.unwrap_or_default(),
+                buckets: wire.buckets.unwrap_or_default(),
+            },
+        })
+    }
+
+    /// The JWT itself, to send or store. Never log it.
+    pub fn as_str(&self) -> &str {
+        self.jwt.expose()
+    }
+
+    /// The decoded claims.
+    pub fn claims(&self) -> &TokenClaims {
+        &self.claims
+    }
+
+    /// The user the token belongs to.
+    pub fn subject(&self) -> &str {
+        &self.claims.subject
+    }
+
+    /// True for an administrator's token.
+    pub fn is_admin(&self) -> bool {
+        self.claims.admin
+    }
+
+    /// The signing algorithm from the header: `HS256` (HMAC secret) or `RS256` (RSA key).
+    pub fn algorithm(&self) -> &str {
+        &self.algorithm
+    }
+
+    /// The signing key's ID from the header (`kid`; RSA mode only), as listed in the JWKS.
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
+    }
+
+    /// True when the expiry has passed.
+    pub fn is_expired(&self) -> bool {
+        self.time_left().is_zero()
+    }
+
+    /// Time until expiry; zero once expired.
+    pub fn time_left(&self) -> Duration {
+        self.claims
+            .expires_at
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("jwt", &self.jwt)
+            .field("algorithm", &self.algorithm)
+            .field("claims", &self.claims)
+            .finish()
+    }
+}
+
+fn unix_time(secs: i64) -> SystemTime {
+    match u64::try_from(secs) {
+        Ok(s) => UNIX_EPOCH + Duration::from_secs(s),
+        Err(_) => UNIX_EPOCH,
+    }
+}
+
+/// Decodes unpadded (or padded) base64url, as JWT parts are written.
+fn base64url(part: &str) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(part.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in part.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => {
+                return Err(Error::InvalidToken(
+                    "a JWT part is not base64url".to_owned(),
+                ))
+            }
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AccessAttr;
+
+    fn b64(data: &[u8]) -> String {
+        const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in data.chunks(3) {
+            let n =
+                chunk.iter().fold(0u32, |a, &b| a << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    pub(crate) fn jwt(claims: &str) -> String {
+        format!(
+            "{}.{}.c2ln",
+            b64(br#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#),
+            b64(claims.as_bytes())
+        )
+    }
+
+    #[test]
+    fn decodes_authn_claims() {
+        let t = Token::parse(&jwt(
+            r#"{"sub":"alice","iss":"http://localhost:52001","exp":4102444800,"iat":1700000000,"aud":["u1"],"admin":false,
+                "clusters":[{"id":"u1","perm":"771"},{"id":""}],
+                "buckets":[{"bck":{"name":"b","provider":"aws","namespace":{"uuid":"u1","name":""}},"perm":"831"}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            (t.subject(), t.is_admin(), t.algorithm(), t.key_id()),
+            ("alice", false, "RS256", Some("k1"))
+        );
+        let c = t.claims();
+        assert_eq!(c.expires_at, UNIX_EPOCH + Duration::from_secs(4102444800));
+        assert_eq!(
+            c.issued_at,
+            Some(UNIX_EPOCH + Duration::from_secs(1700000000))
+        );
+        assert_eq!(c.audience, ["u1"]);
+        assert_eq!(c.clusters[0].perm, AccessAttr::ACCESS_RO);
+        assert_eq!(c.clusters[1].id, "");
+        assert_eq!(c.buckets[0].bucket.provider, "aws");
+        assert!(!t.is_expired() && t.time_left() > Duration::from_secs(3600));
+        let printed = format!("{t:?}");
+        assert!(
+            printed.contains("alice") && !printed.contains(t.as_str()),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn expiry_and_audience_forms() {
+        let t = Token::parse(&jwt(
+            r#"{"sub":"a","exp":1000,"aud":"one","admin":true,"clusters":null}"#,
+        ))
+        .unwrap();
+        assert!(t.is_expired() && t.is_admin());
+        assert_eq!(t.time_left(), Duration::ZERO);
+        assert_eq!(t.claims().audience, ["one"]);
+        assert!(t.claims().clusters.is_empty());
+    }
+
+    #[test]
+    fn malformed_tokens_are_typed_errors() {
+        for bad in [
+            "".to_owned(),
+            "abc".into(),
+            "a.b".into(),
+            "a.b.c.d".into(),
+            "!!.e30.x".into(),
+            jwt("not json"),
+            jwt(r#"{"exp":1}"#),
+            jwt(r#"{"sub":"a"}"#),
+            jwt(r#"{"sub":"a","exp":"soon"}"#),
+        ] {
+            assert!(
+                matches!(Token::parse(&bad), Err(Error::InvalidToken(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn base64url_round_trip() {
+        for len in 0..40 {
+            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            assert_eq!(base64url(&b64(&data)).unwrap(), data);
+        }
+    }
+}
