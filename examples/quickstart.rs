@@ -37,17 +37,22 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     println!("AuthN at {url}");
 
+    // Names unique to this run, so a run that failed halfway never blocks the next one.
+    let run = std::process::id();
+    let (cluster_id, alias) = (format!("quickstart-{run}"), format!("qs-{run}"));
+    let (role_name, user_name) = (format!("qs-readers-{run}"), format!("qs-alice-{run}"));
+
     let mut admin = Client::new(&url)?;
     admin.login(&admin_user, &admin_pass, None)?;
     println!("logged in as {admin_user}");
 
     let clusters = admin.cluster_manager();
-    let cluster = clusters.register_with_id("quickstart-uuid", "quickstart", &[])?;
+    let cluster = clusters.register_with_id(&cluster_id, &alias, &[])?;
     println!("registered cluster {} as {:?}", cluster.id, cluster.alias);
 
     let roles = admin.role_manager();
     let role = roles.create(
-        "qs-readers",
+        &role_name,
         "read-only on the quickstart cluster",
         &cluster.alias,
         AccessAttr::ACCESS_RO | AccessAttr::LIST_BUCKETS,
@@ -59,28 +64,28 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     let users = admin.user_manager();
-    let user = users.create("qs-alice", &[&role.name], "first-pass")?;
+    let user = users.create(&user_name, &[&role.name], "first-pass")?;
     let names: Vec<&str> = user.roles.names().collect();
     println!("created user {} with roles {names:?}", user.id);
 
     println!("users:");
     for (id, user) in users.list()? {
         let names: Vec<&str> = user.roles.names().collect();
-        println!("  {id:<12} {names:?}");
+        println!("  {id:<20} {names:?}");
     }
 
     let guest = format!("Guest-{}", cluster.alias);
-    let user = users.update("qs-alice", Some("second-pass"), Some(&[&role.name, &guest]))?;
+    let user = users.update(&user_name, Some("second-pass"), Some(&[&role.name, &guest]))?;
     let names: Vec<&str> = user.roles.names().collect();
     println!("updated {}: new password, roles {names:?}", user.id);
 
     let mut alice = Client::new(&url)?;
-    alice.login("qs-alice", "second-pass", Some(Duration::from_secs(600)))?;
-    let me = alice.user_manager().get("qs-alice")?;
+    alice.login(&user_name, "second-pass", Some(Duration::from_secs(600)))?;
+    let me = alice.user_manager().get(&user_name)?;
     println!("logged in as {} (a user may read themselves)", me.id);
 
-    users.delete("qs-alice", false)?;
-    roles.delete("qs-readers", false)?;
+    users.delete(&user_name, false)?;
+    roles.delete(&role_name, false)?;
     for prefix in ["ClusterOwner", "BucketOwner", "Guest"] {
         roles.delete(&format!("{prefix}-{}", cluster.alias), true)?;
     }

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{from_status, Entity, TransportErrorKind};
-use crate::names::{check_password, segment};
+use crate::names::{check_password, entity_path};
 use crate::secret::{redact_tokens, Secret};
 use crate::{ClusterManager, Error, RoleManager, UserManager};
 
@@ -51,6 +51,7 @@ pub struct ClientBuilder {
     ca_pem: Option<Vec<u8>>,
     ca_file: Option<PathBuf>,
     skip_verify: bool,
+    proxy_from_env: bool,
 }
 
 impl ClientBuilder {
@@ -93,6 +94,13 @@ impl ClientBuilder {
         self
     }
 
+    /// With `false`, ignores the proxy environment variables (`ALL_PROXY`, `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `NO_PROXY`, either case) and connects directly. Default: `true`.
+    pub fn proxy_from_env(mut self, enabled: bool) -> Self {
+        self.proxy_from_env = enabled;
+        self
+    }
+
     /// With `true`, accepts any server certificate: anyone on the path can then read the
     /// token. For test set-ups only; `build()` logs a warning (once per process).
     pub fn skip_verify(mut self, skip: bool) -> Self {
@@ -106,6 +114,8 @@ impl ClientBuilder {
     /// - [`Error::InvalidArgument`] when the URL is not `http://` or `https://` with a host,
     ///   has credentials, a query or a fragment, or is `https://` in a build with no TLS
     ///   feature.
+    /// - [`Error::InvalidArgument`] for a token that is empty or has characters an HTTP header
+    ///   cannot carry.
     /// - [`Error::Config`] naming the CA file when it cannot be read or holds no certificate.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalize_base_url(&self.base_url)?;
@@ -118,6 +128,14 @@ impl ClientBuilder {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .tls_config(tls);
+        let config = if self.proxy_from_env {
+            config
+        } else {
+            config.proxy(None)
+        };
+        if let Some(token) = &self.token {
+            check_token(token.expose())?;
+        }
         Ok(Client {
             agent: config.build().new_agent(),
             base_url,
@@ -217,6 +235,7 @@ impl Client {
             ca_pem: None,
             ca_file: None,
             skip_verify: false,
+            proxy_from_env: true,
         }
     }
 
@@ -264,7 +283,7 @@ impl Client {
         struct TokenMsg {
             token: String,
         }
-        let path = format!("/v1/users/{}", segment("user ID", user)?);
+        let path = entity_path("users", "user ID", user)?;
         check_password(password)?;
         let expires_in = match expires_in {
             None => None,
@@ -393,6 +412,7 @@ impl Client {
             .uri(url)
             .header("Accept", "application/json");
         if let Some(token) = &self.token {
+            check_token(token.expose())?;
             request = request.header("Authorization", format!("Bearer {}", token.expose()));
         }
         let started = Instant::now();
@@ -426,6 +446,16 @@ impl Client {
         }
         Ok(bytes)
     }
+}
+
+/// A token must fit in an `Authorization` header: visible ASCII only.
+fn check_token(token: &str) -> Result<(), Error> {
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::InvalidArgument(
+            "the token is empty or has characters an HTTP header cannot carry".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Decodes a JSON reply body.

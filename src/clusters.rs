@@ -1,11 +1,9 @@
 //! Cluster registration: `/v1/clusters`.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::Entity;
-use crate::names::{check_cluster_id, check_new_name, segment};
+use crate::names::{check_cluster_id, check_new_name, entity_path, segment};
 use crate::{Client, ClusterInfo, ClusterMap, Error};
 
 /// Registers AIStore clusters with AuthN, and reads, updates and removes them. Borrows a
@@ -23,7 +21,7 @@ pub struct ClusterManager<'a> {
 #[derive(Deserialize)]
 struct Registered {
     #[serde(default)]
-    clusters: Option<BTreeMap<String, ClusterInfo>>,
+    clusters: ClusterMap,
 }
 
 #[derive(Serialize)]
@@ -47,7 +45,7 @@ impl<'a> ClusterManager<'a> {
     /// [`Error::Transport`], [`Error::Decode`].
     pub fn list(&self) -> Result<ClusterMap, Error> {
         let reply: Registered = self.client.get("/v1/clusters", Entity::None)?;
-        Ok(reply.clusters.unwrap_or_default())
+        Ok(reply.clusters)
     }
 
     /// One cluster, by ID or alias. `GET /v1/clusters/{id_or_alias}`. Needs no token.
@@ -56,14 +54,12 @@ impl<'a> ClusterManager<'a> {
     /// [`Error::ClusterNotFound`]; [`Error::InvalidArgument`] for an empty name or one with
     /// `/`; [`Error::Transport`], [`Error::Decode`].
     pub fn get(&self, id_or_alias: &str) -> Result<ClusterInfo, Error> {
-        let path = format!(
-            "/v1/clusters/{}",
-            segment("cluster ID or alias", id_or_alias)?
-        );
+        let path = entity_path("clusters", "cluster ID or alias", id_or_alias)?;
         let reply: Registered = self.client.get(&path, Entity::Cluster(id_or_alias))?;
         reply
             .clusters
-            .and_then(|c| c.into_values().next())
+            .into_values()
+            .next()
             .ok_or_else(|| Error::ClusterNotFound(id_or_alias.to_owned()))
     }
 
@@ -99,7 +95,7 @@ impl<'a> ClusterManager<'a> {
         // AuthN accepts an ID that is another cluster's alias, after which GET and DELETE of
         // that name reach different clusters. Refuse it.
         match self.get(id) {
-            Ok(existing) => return Err(Error::ClusterAlreadyRegistered(existing.id)),
+            Ok(_) => return Err(Error::ClusterAlreadyRegistered(id.to_owned())),
             Err(Error::ClusterNotFound(_)) => {}
             Err(e) => return Err(e),
         }
@@ -151,7 +147,7 @@ impl<'a> ClusterManager<'a> {
         }
         check_urls(urls.unwrap_or_default())?;
         let id = self.get(id_or_alias)?.id;
-        let path = format!("/v1/clusters/{}", segment("cluster ID", &id)?);
+        let path = entity_path("clusters", "cluster ID", &id)?;
         let body = ClusterBody {
             id: &id,
             alias,
@@ -169,10 +165,7 @@ impl<'a> ClusterManager<'a> {
     /// [`Error::ClusterNotFound`] unless `missing_ok`; [`Error::Unauthorized`];
     /// [`Error::InvalidArgument`]; [`Error::Transport`].
     pub fn delete(&self, id_or_alias: &str, missing_ok: bool) -> Result<(), Error> {
-        let path = format!(
-            "/v1/clusters/{}",
-            segment("cluster ID or alias", id_or_alias)?
-        );
+        let path = entity_path("clusters", "cluster ID or alias", id_or_alias)?;
         self.client
             .delete(&path, Entity::Cluster(id_or_alias), missing_ok)
     }

@@ -170,8 +170,12 @@ pub(crate) enum Entity<'a> {
 /// The longest server message kept in an error; AuthN's are a line or two.
 const MAX_MESSAGE: usize = 1024;
 
-/// Builds the error for a reply with a status of 400 or above. `sent_token` is the token the
+/// Builds the error for a reply with a status of 300 or above. `sent_token` is the token the
 /// request carried: AuthN echoes it, whatever its shape, and it is cut out of the message.
+///
+/// Only AuthN's own JSON error body (an object with a `message`) is typed by entity: a plain
+/// `404 page not found` from a wrong base path or a proxy must not read as "user not found",
+/// or `delete(.., missing_ok)` would report success for a delete that never happened.
 pub(crate) fn from_status(
     status: u16,
     body: &[u8],
@@ -180,43 +184,55 @@ pub(crate) fn from_status(
     entity: Entity<'_>,
     sent_token: Option<&str>,
 ) -> Error {
-    let mut message = server_message(body);
+    let (mut message, from_authn) = server_message(body);
     if let Some(token) = sent_token.filter(|t| !t.is_empty()) {
         message = message.replace(token, "[redacted]");
     }
-    let name = |n: &str| n.to_owned();
-    match (status, entity) {
-        (404, Entity::User(n)) => Error::UserNotFound(name(n)),
-        (404, Entity::Role(n)) => Error::RoleNotFound(name(n)),
-        (404, Entity::Cluster(n)) => Error::ClusterNotFound(name(n)),
+    let typed = match (from_authn, status, entity) {
+        (false, ..) => None,
+        (_, 404, Entity::User(n)) => Some(Error::UserNotFound(n.to_owned())),
+        (_, 404, Entity::Role(n)) => Some(Error::RoleNotFound(n.to_owned())),
+        (_, 404, Entity::Cluster(n)) => Some(Error::ClusterNotFound(n.to_owned())),
         // Only a create can clash with an existing entity; a 409 on an update (a cluster alias
         // taken by another cluster) stays an `Api` error with the server's message.
-        (409, Entity::User(n)) if method == "POST" => Error::UserAlreadyExists(name(n)),
-        (409, Entity::Role(n)) if method == "POST" => Error::RoleAlreadyExists(name(n)),
-        (409, Entity::Cluster(n)) if method == "POST" => Error::ClusterAlreadyRegistered(name(n)),
-        (401, Entity::Login(n)) => Error::InvalidCredentials(name(n)),
-        (401, _) => Error::Unauthorized { message },
-        (403, _) => Error::Forbidden { message },
-        _ => Error::Api {
-            status,
-            message,
-            method,
-            path: path.to_owned(),
-        },
-    }
+        (_, 409, Entity::User(n)) if method == "POST" => {
+            Some(Error::UserAlreadyExists(n.to_owned()))
+        }
+        (_, 409, Entity::Role(n)) if method == "POST" => {
+            Some(Error::RoleAlreadyExists(n.to_owned()))
+        }
+        (_, 409, Entity::Cluster(n)) if method == "POST" => {
+            Some(Error::ClusterAlreadyRegistered(n.to_owned()))
+        }
+        (_, 401, Entity::Login(n)) => Some(Error::InvalidCredentials(n.to_owned())),
+        (_, 401, _) => Some(Error::Unauthorized {
+            message: message.clone(),
+        }),
+        (_, 403, _) => Some(Error::Forbidden {
+            message: message.clone(),
+        }),
+        _ => None,
+    };
+    typed.unwrap_or(Error::Api {
+        status,
+        message,
+        method,
+        path: path.to_owned(),
+    })
 }
 
-/// The `message` of an AuthN JSON error body, or else the start of a text body; tokens redacted.
-fn server_message(body: &[u8]) -> String {
+/// The message of an error reply, tokens redacted, and whether the body is AuthN's JSON
+/// error (an object with a string `message`). Other bodies give their start as text.
+fn server_message(body: &[u8]) -> (String, bool) {
     #[derive(serde::Deserialize)]
     struct ErrBody {
         message: String,
     }
     // AuthN's decode-error messages can hold raw non-UTF-8 bytes, so read leniently.
     let body = String::from_utf8_lossy(body);
-    let text = match serde_json::from_str::<ErrBody>(&body) {
-        Ok(e) => e.message,
-        Err(_) => body.into_owned(),
+    let (text, from_authn) = match serde_json::from_str::<ErrBody>(&body) {
+        Ok(e) => (e.message, true),
+        Err(_) => (body.into_owned(), false),
     };
     let mut text = redact_tokens(text.trim());
     if text.len() > MAX_MESSAGE {
@@ -227,7 +243,7 @@ fn server_message(body: &[u8]) -> String {
         text.truncate(cut);
         text.push('…');
     }
-    text
+    (text, from_authn)
 }
 
 #[cfg(test)]
@@ -273,10 +289,15 @@ mod tests {
             Entity::Login("al"),
         );
         assert!(matches!(&e, Error::InvalidCredentials(n) if n == "al"));
-        let e = err(404, "404 page not found\n", Entity::None);
+        // A 404 that is not AuthN's JSON (wrong base path, proxy) is not "user not found".
+        let e = err(404, "404 page not found\n", Entity::User("bob"));
         assert!(
-            matches!(&e, Error::Api { status: 404, message, .. } if message == "404 page not found")
+            matches!(&e, Error::Api { status: 404, message, .. } if message == "404 page not found"),
+            "{e:?}"
         );
+        assert!(!e.is_not_found());
+        let e = err(401, "<html>proxy login</html>", Entity::Login("bob"));
+        assert!(matches!(&e, Error::Api { status: 401, .. }), "{e:?}");
     }
 
     #[test]
@@ -298,7 +319,7 @@ mod tests {
         assert!(
             matches!(&e, Error::Unauthorized { message } if message == r#"invalid token: "[redacted]""#)
         );
-        let e = err(403, "forbidden", Entity::User("admin"));
+        let e = err(403, r#"{"message":"forbidden"}"#, Entity::User("admin"));
         assert!(matches!(&e, Error::Forbidden { message } if message == "forbidden"));
     }
 

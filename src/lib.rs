@@ -22,7 +22,7 @@
 //! - Tokens and passwords print as `[redacted]` in `Debug`, and never appear in errors or
 //!   this crate's log lines. ureq's own TRACE logging prints wire data: filter it with
 //!   `RUST_LOG=aistore_authn=debug,ureq=info`.
-//! - With the `local-server` feature, [`local::LocalServer`] runs a real AuthN server for
+//! - With the `local-server` feature, `local::LocalServer` runs a real AuthN server for
 //!   tests.
 
 #![forbid(unsafe_code)]

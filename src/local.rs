@@ -121,12 +121,13 @@ impl LocalServer {
         &self.dir
     }
 
-    /// A client logged in as the administrator. `POST /v1/users/admin`.
+    /// A client logged in as the administrator, connecting directly (no proxy).
+    /// `POST /v1/users/admin`.
     ///
     /// # Errors
     /// As [`Client::login`].
     pub fn admin_client(&self) -> Result<Client, Error> {
-        let mut client = Client::new(&self.url)?;
+        let mut client = Client::builder(&self.url).proxy_from_env(false).build()?;
         client.login(ADMIN_USER, self.admin_password(), None)?;
         Ok(client)
     }
@@ -256,6 +257,7 @@ fn start_in(
         .map_err(|e| other(format!("cannot run {}: {e}", bin.display())))?;
     let url = format!("http://127.0.0.1:{port}");
     let probe = Client::builder(&url)
+        .proxy_from_env(false)
         .timeout(Duration::from_secs(2))
         .connect_timeout(Duration::from_millis(500))
         .build()

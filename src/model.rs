@@ -57,7 +57,9 @@ pub struct RoleInfo {
 pub struct ClusterAcl {
     /// The cluster ID. Empty means "any cluster".
     pub id: String,
-    /// The cluster's alias, filled in by the server when it reports a role; empty if none.
+    /// The cluster's alias: filled in only by `GET /v1/roles/{name}`
+    /// ([`RoleManager::get`](crate::RoleManager::get)), and empty in role lists, in a user's
+    /// roles, and for clusters without an alias.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub alias: String,
     /// The permissions.

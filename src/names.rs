@@ -12,17 +12,21 @@ fn invalid(msg: String) -> Error {
     Error::InvalidArgument(msg)
 }
 
+/// The characters AuthN allows in names: ASCII letters, digits, `-` and `_`.
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
 /// Checks a name the server validates on create: a user ID, role name or cluster alias.
 /// The rule is the server's `IsAlphaNice`: ASCII letters, digits, `-` and `_`, at most 32
 /// characters, and no `-` or `_` first or last.
 pub(crate) fn check_new_name(kind: &str, name: &str) -> Result<(), Error> {
-    let nice = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     let edge = |c: Option<char>| matches!(c, Some('-' | '_'));
     if name.is_empty() {
         return Err(invalid(format!("{kind} must not be empty")));
     }
     if name.len() > MAX_NAME_LEN
-        || !name.chars().all(nice)
+        || !name.chars().all(is_name_char)
         || edge(name.chars().next())
         || edge(name.chars().last())
     {
@@ -75,6 +79,11 @@ pub(crate) fn segment(kind: &str, name: &str) -> Result<String, Error> {
         }
     }
     Ok(out)
+}
+
+/// `/v1/{collection}/{name}` with the name as one encoded segment (see [`segment`]).
+pub(crate) fn entity_path(collection: &str, kind: &str, name: &str) -> Result<String, Error> {
+    Ok(format!("/v1/{collection}/{}", segment(kind, name)?))
 }
 
 /// Checks a password before it is sent: not empty or blank, at most 72 bytes.

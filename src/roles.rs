@@ -2,7 +2,7 @@
 
 use crate::error::Entity;
 use crate::model::{Bucket, BucketAcl, ClusterAcl, Namespace};
-use crate::names::{check_new_name, segment};
+use crate::names::{check_new_name, entity_path, segment};
 use crate::{AccessAttr, Client, ClusterManager, Error, RoleInfo, RolesList};
 
 /// Creates, reads, updates and deletes AuthN roles. Borrows a [`Client`].
@@ -31,7 +31,7 @@ impl<'a> RoleManager<'a> {
     /// [`Error::RoleNotFound`]; [`Error::InvalidArgument`] for an empty name or one with `/`;
     /// [`Error::Transport`], [`Error::Decode`].
     pub fn get(&self, name: &str) -> Result<RoleInfo, Error> {
-        let path = format!("/v1/roles/{}", segment("role name", name)?);
+        let path = entity_path("roles", "role name", name)?;
         self.client.get(&path, Entity::Role(name))
     }
 
@@ -91,7 +91,7 @@ impl<'a> RoleManager<'a> {
         perms: Option<AccessAttr>,
         bucket_name: Option<&str>,
     ) -> Result<RoleInfo, Error> {
-        let path = format!("/v1/roles/{}", segment("role name", name)?);
+        let path = entity_path("roles", "role name", name)?;
         let invalid = |msg: &str| Err(Error::InvalidArgument(msg.into()));
         if desc.is_none() && cluster_alias.is_none() && perms.is_none() && bucket_name.is_none() {
             return invalid("update needs a description, or a cluster alias with perms");
@@ -130,7 +130,7 @@ impl<'a> RoleManager<'a> {
     /// [`Error::RoleNotFound`] unless `missing_ok`; [`Error::Forbidden`] for the built-in
     /// `Admin`; [`Error::Unauthorized`]; [`Error::InvalidArgument`]; [`Error::Transport`].
     pub fn delete(&self, name: &str, missing_ok: bool) -> Result<(), Error> {
-        let path = format!("/v1/roles/{}", segment("role name", name)?);
+        let path = entity_path("roles", "role name", name)?;
         self.client.delete(&path, Entity::Role(name), missing_ok)
     }
 

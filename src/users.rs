@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::error::Entity;
-use crate::names::{check_new_name, check_password, segment};
+use crate::names::{check_new_name, check_password, entity_path};
 use crate::{Client, Error, RoleInfo, RoleManager, UserInfo, UserMap};
 
 /// Creates, reads, updates and deletes AuthN users. Borrows a [`Client`].
@@ -38,7 +38,7 @@ impl<'a> UserManager<'a> {
     /// [`Error::UserNotFound`]; [`Error::Unauthorized`]; [`Error::InvalidArgument`] for an
     /// empty ID or one with `/`; [`Error::Transport`], [`Error::Decode`].
     pub fn get(&self, id: &str) -> Result<UserInfo, Error> {
-        let path = format!("/v1/users/{}", segment("user ID", id)?);
+        let path = entity_path("users", "user ID", id)?;
         self.client.get(&path, Entity::User(id))
     }
 
@@ -94,7 +94,7 @@ impl<'a> UserManager<'a> {
         password: Option<&str>,
         roles: Option<&[&str]>,
     ) -> Result<UserInfo, Error> {
-        let path = format!("/v1/users/{}", segment("user ID", id)?);
+        let path = entity_path("users", "user ID", id)?;
         match (password, roles) {
             (None, None) => {
                 return Err(Error::InvalidArgument(
@@ -130,7 +130,7 @@ impl<'a> UserManager<'a> {
     /// [`Error::UserNotFound`] unless `missing_ok`; [`Error::Forbidden`] for the built-in
     /// `admin`; [`Error::Unauthorized`]; [`Error::InvalidArgument`]; [`Error::Transport`].
     pub fn delete(&self, id: &str, missing_ok: bool) -> Result<(), Error> {
-        let path = format!("/v1/users/{}", segment("user ID", id)?);
+        let path = entity_path("users", "user ID", id)?;
         self.client.delete(&path, Entity::User(id), missing_ok)
     }
 }

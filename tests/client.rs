@@ -68,10 +68,7 @@ fn login_stores_the_token_and_every_manager_uses_it() {
     client.user_manager().list().unwrap();
 
     // A token set on the builder works the same.
-    let built = Client::builder(&server.url)
-        .token(client.token().unwrap())
-        .build()
-        .unwrap();
+    let built = server.with_token(client.token().unwrap());
     built.user_manager().list().unwrap();
 }
 
@@ -125,10 +122,17 @@ fn login_expiry() {
             "{short:?}: {err:?}"
         );
     }
-    // Past the server's maximum token age (90 days by default): the server refuses.
-    let err = client
-        .login(&user, &pw, Some(Duration::from_secs(91 * 24 * 3600)))
-        .unwrap_err();
+    // Past the maximum token age: refused by the client (the server's default maximum, 90
+    // days), and by the server when the client is told of a larger maximum.
+    let too_long = Some(Duration::from_secs(91 * 24 * 3600));
+    let err = client.login(&user, &pw, too_long).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    let mut lax = Client::builder(&server.url)
+        .proxy_from_env(false)
+        .max_token_age(Duration::from_secs(365 * 24 * 3600))
+        .build()
+        .unwrap();
+    let err = lax.login(&user, &pw, too_long).unwrap_err();
     assert!(
         matches!(&err, Error::Api { status: 400, message, .. } if message.contains("max token age")),
         "{err:?}"
@@ -151,25 +155,26 @@ fn non_admins_and_foreign_tokens_are_unauthorized_without_leaking_the_token() {
         "{err:?}"
     );
 
-    // A token signed by another server: AuthN echoes it in its 401 message.
-    let other = TestServer::start();
-    let foreign = other.admin().token().unwrap().to_owned();
-    let client = Client::builder(&server.url)
-        .token(&*foreign)
-        .build()
-        .unwrap();
-    let err = client.user_manager().list().unwrap_err();
+    // A well-formed token with a signature this server did not make: AuthN echoes it in its
+    // 401 message. (Header {"alg":"HS256"}, claims {"sub":"admin","exp":4102444800,"admin":true}.)
+    let foreign = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiIsImV4cCI6NDEwMjQ0NDgwMCwiYWRtaW4iOnRydWV9.c2lnbmF0dXJl";
+    let err = server
+        .with_token(foreign)
+        .user_manager()
+        .list()
+        .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     for shown in [err.to_string(), format!("{err:?}")] {
-        assert!(!shown.contains(&foreign), "token leaked: {shown}");
+        assert!(!shown.contains(foreign), "token leaked: {shown}");
         assert!(shown.contains("[redacted]"), "{shown}");
     }
     // Any token shape is echoed and cut out.
-    let client = Client::builder(&server.url)
-        .token("not-a-jwt-secret")
-        .build()
-        .unwrap();
-    let err = client.user_manager().list().unwrap_err();
+    let err = server
+        .with_token("not-a-jwt-secret")
+        .user_manager()
+        .list()
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     assert!(
         !format!("{err} {err:?}").contains("not-a-jwt-secret"),
         "{err:?}"
@@ -184,7 +189,7 @@ fn base_url_forms() {
         format!("{}/", server.url),
         format!("{}//", server.url),
     ] {
-        let client = Client::new(&url).unwrap();
+        let client = Client::builder(&url).proxy_from_env(false).build().unwrap();
         assert_eq!(client.base_url(), server.url);
         assert!(client.role_manager().get("Admin").unwrap().admin);
     }
@@ -198,7 +203,10 @@ fn connection_refused_is_a_transport_error() {
         .local_addr()
         .unwrap()
         .port();
-    let client = Client::new(&format!("http://127.0.0.1:{port}")).unwrap();
+    let client = Client::builder(&format!("http://127.0.0.1:{port}"))
+        .proxy_from_env(false)
+        .build()
+        .unwrap();
     let err = client.role_manager().list().unwrap_err();
     match &err {
         Error::Transport {

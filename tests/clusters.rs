@@ -90,10 +90,14 @@ fn register_conflicts() {
     // The server would accept an ID equal to another cluster's alias; the client refuses.
     let err = clusters.register_with_id(&alias, "", &[]).unwrap_err();
     assert!(
-        matches!(&err, Error::ClusterAlreadyRegistered(n) if *n == id),
+        matches!(&err, Error::ClusterAlreadyRegistered(n) if *n == alias),
         "ID = alias: {err:?}"
     );
-    assert_eq!(clusters.list().unwrap().len(), 1);
+    assert!(
+        !clusters.list().unwrap().contains_key(&alias),
+        "no cluster has the alias as ID"
+    );
+    assert_eq!(clusters.get(&alias).unwrap().id, id);
 
     for (bad_id, bad_alias, urls) in [
         ("", "ok", vec![]),

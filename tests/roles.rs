@@ -2,15 +2,8 @@
 
 mod support;
 
-use aistore_authn::{AccessAttr, Client, ClusterInfo, Error};
-use support::{unique, TestServer};
-
-fn cluster(admin: &Client) -> ClusterInfo {
-    admin
-        .cluster_manager()
-        .register_with_id(&unique("id"), &unique("c"), &[])
-        .unwrap()
-}
+use aistore_authn::{AccessAttr, Error};
+use support::{cluster, unique, TestServer};
 
 #[test]
 fn cluster_wide_role_round_trip_and_wire_format() {

@@ -259,7 +259,10 @@ fn bad_arguments_send_no_request() {
 #[test]
 fn login_body_path_and_headers() {
     let stub = authn_stub();
-    let mut client = Client::new(&stub.url).unwrap();
+    let mut client = Client::builder(&stub.url)
+        .proxy_from_env(false)
+        .build()
+        .unwrap();
     let token = client
         .login("alice", "pw", Some(Duration::from_secs(120)))
         .unwrap();
@@ -334,14 +337,13 @@ fn role_writes_carry_the_cluster_id_and_string_perms() {
 }
 
 #[test]
-fn a_slow_reply_is_a_timeout_and_redirects_are_not_followed() {
-    let stub = Stub::start(|r| {
-        if r.path == "/v1/roles" {
-            std::thread::sleep(Duration::from_secs(3));
-        }
-        (307, String::new())
+fn a_slow_reply_is_a_timeout() {
+    let stub = Stub::start(|_| {
+        std::thread::sleep(Duration::from_secs(3));
+        (200, "[]".into())
     });
     let client = Client::builder(&stub.url)
+        .proxy_from_env(false)
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
@@ -356,6 +358,41 @@ fn a_slow_reply_is_a_timeout_and_redirects_are_not_followed() {
         ),
         "{err:?}"
     );
-    let err = client.role_manager().get("x").unwrap_err();
+}
+
+#[test]
+fn redirects_are_not_followed() {
+    // A 307 to a path that would answer 200: following it would succeed.
+    let stub = Stub::start(|r| match r.path.as_str() {
+        "/v1/roles" => (307, String::new()),
+        _ => (200, "[]".into()),
+    });
+    let err = stub.client().role_manager().list().unwrap_err();
     assert!(matches!(err, Error::Api { status: 307, .. }), "{err:?}");
+    assert_eq!(stub.lines(), ["GET /v1/roles"]);
+}
+
+#[test]
+fn a_404_that_is_not_authn_json_is_not_a_missing_entity() {
+    // What a wrong base path or a proxy answers: missing_ok must not turn it into success.
+    let stub = Stub::start(|_| (404, "404 page not found\n".into()));
+    let err = stub
+        .client()
+        .user_manager()
+        .delete("alice", true)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status: 404, message, .. } if message == "404 page not found"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_unexpected_200_body_is_a_decode_error() {
+    let stub = Stub::start(|_| (200, "<html>not AuthN</html>".into()));
+    let err = stub.client().role_manager().list().unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { method: "GET", path, .. } if path == "/v1/roles"),
+        "{err:?}"
+    );
 }

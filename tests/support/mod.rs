@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use aistore_authn::local::LocalServer;
-use aistore_authn::Client;
+use aistore_authn::{AccessAttr, Client, ClusterInfo};
 
 /// The AuthN server a test runs against: its own fresh local one, or the external server
 /// named by `AIS_AUTHN_URL` (admin password in `AIS_AUTHN_SU_PASS`, admin name in
@@ -53,12 +53,24 @@ impl TestServer {
 
     /// A client logged in as the administrator.
     pub fn admin(&self) -> Client {
-        self.login(&self.admin_user.clone(), &self.admin_password.clone())
+        self.login(&self.admin_user, &self.admin_password)
     }
 
-    /// A client with no token.
+    /// A client with no token, connecting directly (a CI proxy must not see loopback traffic).
     pub fn anonymous(&self) -> Client {
-        Client::new(&self.url).unwrap()
+        Client::builder(&self.url)
+            .proxy_from_env(false)
+            .build()
+            .unwrap()
+    }
+
+    /// A client sending `token`, connecting directly.
+    pub fn with_token(&self, token: &str) -> Client {
+        Client::builder(&self.url)
+            .proxy_from_env(false)
+            .token(token)
+            .build()
+            .unwrap()
     }
 
     /// A client logged in as `user`.
@@ -81,6 +93,25 @@ impl TestServer {
             .unwrap();
         reply.body_mut().read_to_string().unwrap()
     }
+}
+
+/// Registers a new cluster (no URLs, so AuthN contacts nothing) with a unique ID and alias.
+pub fn cluster(admin: &Client) -> ClusterInfo {
+    admin
+        .cluster_manager()
+        .register_with_id(&unique("id"), &unique("c"), &[])
+        .unwrap()
+}
+
+/// Makes a role granting `perms` on a new cluster; returns its name.
+pub fn role(admin: &Client, perms: AccessAttr) -> String {
+    let c = cluster(admin);
+    let name = unique("r");
+    admin
+        .role_manager()
+        .create(&name, "test role", &c.alias, perms, None)
+        .unwrap();
+    name
 }
 
 /// A name no other test uses, valid as a user, role or alias name: `prefix` plus a suffix.
@@ -204,8 +235,14 @@ fn serve(
         } else {
             "Content-Type: application/json\r\n"
         };
+        // A redirect points at a path the tests answer 200, so following it would be seen.
+        let location = if (300..400).contains(&status) {
+            "Location: /v1/redirected\r\n"
+        } else {
+            ""
+        };
         let head = format!(
-            "HTTP/1.1 {status} X\r\n{content_type}Content-Length: {}\r\n\r\n",
+            "HTTP/1.1 {status} X\r\n{content_type}{location}Content-Length: {}\r\n\r\n",
             text.len()
         );
         if out
