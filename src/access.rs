@@ -2,6 +2,36 @@
 
 use std::fmt;
 use std::ops::{BitAnd, BitOr, BitOrAssign};
+use std::str::FromStr;
+
+use crate::Error;
+
+/// Each single bit with the operation name the server, the CLI and the Go client use, and the
+/// name of this crate's constant.
+const OPS: [(AccessAttr, &str, &str); 18] = [
+    (AccessAttr::GET, "GET", "GET"),
+    (AccessAttr::OBJ_HEAD, "HEAD-OBJECT", "OBJ_HEAD"),
+    (AccessAttr::PUT, "PUT", "PUT"),
+    (AccessAttr::APPEND, "APPEND", "APPEND"),
+    (AccessAttr::OBJ_DELETE, "DELETE-OBJECT", "OBJ_DELETE"),
+    (AccessAttr::OBJ_MOVE, "MOVE-OBJECT", "OBJ_MOVE"),
+    (AccessAttr::PROMOTE, "PROMOTE", "PROMOTE"),
+    (AccessAttr::OBJ_UPDATE, "UPDATE-OBJECT", "OBJ_UPDATE"),
+    (AccessAttr::BCK_HEAD, "HEAD-BUCKET", "BCK_HEAD"),
+    (AccessAttr::OBJ_LIST, "LIST-OBJECTS", "OBJ_LIST"),
+    (AccessAttr::PATCH, "PATCH", "PATCH"),
+    (AccessAttr::BCK_SET_ACL, "SET-BUCKET-ACL", "BCK_SET_ACL"),
+    (AccessAttr::LIST_BUCKETS, "LIST-BUCKETS", "LIST_BUCKETS"),
+    (AccessAttr::SHOW_CLUSTER, "SHOW-CLUSTER", "SHOW_CLUSTER"),
+    (AccessAttr::CREATE_BUCKET, "CREATE-BUCKET", "CREATE_BUCKET"),
+    (
+        AccessAttr::DESTROY_BUCKET,
+        "DESTROY-BUCKET",
+        "DESTROY_BUCKET",
+    ),
+    (AccessAttr::MOVE_BUCKET, "MOVE-BUCKET", "MOVE_BUCKET"),
+    (AccessAttr::ADMIN, "ADMIN", "ADMIN"),
+];
 
 /// A set of AuthN access bits (`apc.AccessAttrs` on the server), combined with `|`.
 ///
@@ -88,6 +118,94 @@ impl AccessAttr {
     /// True when no bit is set.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// Parses a list of permissions as the `ais auth` CLI takes them, separated by commas or
+    /// spaces and in any case: `ro`, `rw`, `su`, `none`, the operation names (`GET`,
+    /// `HEAD-OBJECT`, `LIST-BUCKETS`, ...), this crate's constant names (`OBJ_HEAD`, ...), or
+    /// decimal numbers. The parts are combined with OR.
+    ///
+    /// ```
+    /// use aistore_authn::AccessAttr;
+    /// let p = AccessAttr::parse("ro, PUT create-bucket").unwrap();
+    /// assert_eq!(p, AccessAttr::ACCESS_RO | AccessAttr::PUT | AccessAttr::CREATE_BUCKET);
+    /// assert_eq!(AccessAttr::parse(&p.describe()).unwrap(), p);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the first word that is none of these.
+    pub fn parse(text: &str) -> Result<AccessAttr, Error> {
+        let mut perms = AccessAttr::NONE;
+        for word in text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|w| !w.is_empty())
+        {
+            let upper = word.to_ascii_uppercase();
+            perms |= match upper.as_str() {
+                "RO" => AccessAttr::ACCESS_RO,
+                "RW" => AccessAttr::ACCESS_RW,
+                "SU" => AccessAttr::ACCESS_SU,
+                "NONE" => AccessAttr::NONE,
+                _ => match OPS
+                    .iter()
+                    .find(|(_, op, name)| upper == *op || upper == *name)
+                {
+                    Some((bit, ..)) => *bit,
+                    None => AccessAttr(word.parse().map_err(|_| {
+                        Error::InvalidArgument(format!(
+                            "unknown permission {word:?}: use ro, rw, su, an operation such \
+                             as GET or LIST-BUCKETS, or a number"
+                        ))
+                    })?),
+                },
+            };
+        }
+        Ok(perms)
+    }
+
+    /// The set in words, shortest first: `none`, `su`, or `ro`/`rw` followed by the other
+    /// operations' names, and any bits without a name as a number. [`AccessAttr::parse`]
+    /// reads it back to the same set.
+    ///
+    /// ```
+    /// use aistore_authn::AccessAttr;
+    /// assert_eq!((AccessAttr::ACCESS_RW | AccessAttr::LIST_BUCKETS).describe(), "rw,LIST-BUCKETS");
+    /// assert_eq!(AccessAttr::ACCESS_SU.describe(), "su");
+    /// ```
+    pub fn describe(self) -> String {
+        if self.is_empty() {
+            return "none".into();
+        }
+        if self == AccessAttr::ACCESS_SU {
+            return "su".into();
+        }
+        let mut words = Vec::new();
+        let mut rest = self;
+        for (set, word) in [(AccessAttr::ACCESS_RW, "rw"), (AccessAttr::ACCESS_RO, "ro")] {
+            if rest.contains(set) {
+                words.push(word.to_owned());
+                rest = AccessAttr(rest.0 & !set.0);
+                break;
+            }
+        }
+        for (bit, op, _) in OPS {
+            if rest.contains(bit) {
+                words.push(op.to_owned());
+                rest = AccessAttr(rest.0 & !bit.0);
+            }
+        }
+        if !rest.is_empty() {
+            words.push(rest.0.to_string());
+        }
+        words.join(",")
+    }
+}
+
+impl FromStr for AccessAttr {
+    type Err = Error;
+    /// As [`AccessAttr::parse`].
+    fn from_str(text: &str) -> Result<AccessAttr, Error> {
+        AccessAttr::parse(text)
     }
 }
 
@@ -180,6 +298,55 @@ mod tests {
         let mut p = AccessAttr::ACCESS_RO;
         p |= AccessAttr::ACCESS_RW;
         assert_eq!(p, AccessAttr::ACCESS_RW);
+    }
+
+    #[test]
+    fn parse_and_describe() {
+        assert_eq!(AccessAttr::parse("").unwrap(), AccessAttr::NONE);
+        assert_eq!(AccessAttr::parse("su").unwrap().bits(), u64::MAX);
+        assert_eq!(AccessAttr::parse("RW").unwrap(), AccessAttr::ACCESS_RW);
+        assert_eq!(
+            "head-object obj_list,HEAD-BUCKET GET"
+                .parse::<AccessAttr>()
+                .unwrap(),
+            AccessAttr::ACCESS_RO
+        );
+        assert_eq!(
+            AccessAttr::parse("12288").unwrap(),
+            AccessAttr::CLUSTER_ACCESS_RO
+        );
+        let e = AccessAttr::parse("ro,FLY").unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidArgument(m) if m.contains("\"FLY\"")),
+            "{e}"
+        );
+
+        assert_eq!(AccessAttr::NONE.describe(), "none");
+        assert_eq!(AccessAttr::ACCESS_RO.describe(), "ro");
+        assert_eq!(
+            AccessAttr::CLUSTER_ACCESS_RW.describe(),
+            "LIST-BUCKETS,SHOW-CLUSTER,CREATE-BUCKET,DESTROY-BUCKET,MOVE-BUCKET"
+        );
+        assert_eq!(
+            AccessAttr::from_bits(1 << 40 | 1).describe(),
+            "GET,1099511627776"
+        );
+        for bits in [
+            0,
+            1,
+            771,
+            772,
+            831,
+            3200,
+            126976,
+            262143,
+            1 << 63,
+            u64::MAX,
+            u64::MAX - 1,
+        ] {
+            let p = AccessAttr::from_bits(bits);
+            assert_eq!(AccessAttr::parse(&p.describe()).unwrap(), p, "{bits}");
+        }
     }
 
     #[test]

@@ -63,6 +63,53 @@ impl<'a> ClusterManager<'a> {
             .ok_or_else(|| Error::ClusterNotFound(id_or_alias.to_owned()))
     }
 
+    /// Registers the AIS cluster at `urls` under `alias` (may be empty), finding its ID the way
+    /// the `ais` CLI and the Python SDK do: from the cluster map of the first URL that answers
+    /// (`GET {url}/v1/daemon?what=smap`, sent with this client's TLS settings and token).
+    /// Then as [`register_with_id`](ClusterManager::register_with_id).
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], no request sent: no URLs, a URL that is not `http(s)://`,
+    ///   a bad alias.
+    /// - The last URL's error when none answers with a cluster map ([`Error::Transport`],
+    ///   [`Error::Api`], [`Error::Unauthorized`]), or [`Error::Decode`] when its reply has no
+    ///   `uuid`.
+    /// - As [`register_with_id`](ClusterManager::register_with_id).
+    pub fn register(&self, alias: &str, urls: &[&str]) -> Result<ClusterInfo, Error> {
+        #[derive(Deserialize)]
+        struct Smap {
+            #[serde(default)]
+            uuid: String,
+        }
+        if urls.is_empty() {
+            return Err(Error::InvalidArgument(
+                "register needs at least one cluster URL to find the cluster ID".into(),
+            ));
+        }
+        check_urls(urls)?;
+        if !alias.is_empty() {
+            check_new_name("cluster alias", alias)?;
+        }
+        let mut last_error = None;
+        for url in urls {
+            let smap_url = format!("{}/v1/daemon?what=smap", url.trim_end_matches('/'));
+            match self.client.get_external::<Smap>(&smap_url) {
+                Ok(smap) if !smap.uuid.is_empty() => {
+                    return self.register_with_id(&smap.uuid, alias, urls)
+                }
+                Ok(_) => {
+                    last_error = Some(Error::Decode {
+                        message: "the cluster map has no uuid".into(),
+                        method: "GET",
+                        path: smap_url,
+                    })
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::InvalidArgument("no cluster URL".into())))
+    }
+
     /// Registers the cluster with this ID (its cluster-map UUID) under `alias` (may be empty),
     /// and returns it as stored.
     ///

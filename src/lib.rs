@@ -39,7 +39,9 @@ mod model;
 mod names;
 mod roles;
 mod secret;
+mod server;
 mod token;
+mod tokens;
 mod users;
 
 pub use access::AccessAttr;
@@ -49,11 +51,13 @@ pub use client::{
 pub use clusters::ClusterManager;
 pub use error::{Error, TransportErrorKind};
 pub use model::{
-    Bucket, BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Namespace, RoleInfo, RolesList,
-    UserInfo, UserMap,
+    Bucket, BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, Namespace, RoleInfo,
+    RolesList, UserInfo, UserMap,
 };
 pub use roles::RoleManager;
+pub use server::{ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig, ServerManager};
 pub use token::{Token, TokenClaims};
+pub use tokens::{Identity, TokenManager};
 pub use users::UserManager;
 
 /// The README's examples, compiled by `cargo test` so that they stay true.

@@ -45,34 +45,37 @@ const INSTALL_WAIT: Duration = Duration::from_secs(20 * 60);
 #[error("{0}")]
 pub struct LocalServerError(String);
 
-/// A running AuthN server, stopped and cleaned up on drop.
-#[derive(Debug)]
-pub struct LocalServer {
-    child: Child,
-    watchdog: Option<Child>,
-    dir: PathBuf,
-    url: String,
-    port: u16,
-    admin_password: Secret,
+/// How to start a [`LocalServer`]; from [`LocalServer::builder`].
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct LocalServerBuilder {
+    rsa: bool,
 }
 
-impl LocalServer {
+impl LocalServerBuilder {
+    /// Sign tokens with an RSA key the server generates (RS256, with a JWKS and a public key)
+    /// instead of a random HMAC secret (HS256, the default).
+    pub fn rsa_signing(mut self) -> Self {
+        self.rsa = true;
+        self
+    }
+
     /// Installs the server if needed, starts it, and waits until it answers
     /// `GET /.well-known/openid-configuration`.
     ///
     /// # Errors
     /// [`LocalServerError`] when Go is missing, the install fails, or the server exits or does
     /// not answer within 30 s; the message includes the server's own error output.
-    pub fn start() -> Result<LocalServer, LocalServerError> {
+    pub fn start(self) -> Result<LocalServer, LocalServerError> {
         let bin = LocalServer::binary()?;
         let dir = make_temp_dir()?;
         let admin_password = Secret::new(random_hex());
-        let secret = random_hex();
+        let secret = (!self.rsa).then(random_hex);
         let mut last_error = String::new();
         // A free port can be taken between choosing it and the server binding it; try again.
         for _ in 0..3 {
             let port = free_port()?;
-            match start_in(&bin, &dir, port, &secret, &admin_password) {
+            match start_in(&bin, &dir, port, secret.as_deref(), &admin_password) {
                 Ok(child) => {
                     let mut server = LocalServer {
                         child,
@@ -94,6 +97,32 @@ impl LocalServer {
         }
         let _ = fs::remove_dir_all(&dir);
         Err(LocalServerError(last_error))
+    }
+}
+
+/// A running AuthN server, stopped and cleaned up on drop.
+#[derive(Debug)]
+pub struct LocalServer {
+    child: Child,
+    watchdog: Option<Child>,
+    dir: PathBuf,
+    url: String,
+    port: u16,
+    admin_password: Secret,
+}
+
+impl LocalServer {
+    /// Starts a server signing with a random HMAC secret; see [`LocalServerBuilder::start`].
+    ///
+    /// # Errors
+    /// As [`LocalServerBuilder::start`].
+    pub fn start() -> Result<LocalServer, LocalServerError> {
+        LocalServer::builder().start()
+    }
+
+    /// A builder for other set-ups (RSA signing).
+    pub fn builder() -> LocalServerBuilder {
+        LocalServerBuilder::default()
     }
 
     /// The base URL, `http://127.0.0.1:{port}`.
@@ -218,12 +247,17 @@ fn start_in(
     bin: &Path,
     dir: &Path,
     port: u16,
-    secret: &str,
+    secret: Option<&str>,
     admin_password: &Secret,
 ) -> Result<Child, StartFailure> {
     let other = StartFailure::Other;
+    // Without a secret the server makes an RSA key in the config directory.
+    let auth = match secret {
+        Some(secret) => serde_json::json!({"secret": secret, "expiration_time": "24h"}),
+        None => serde_json::json!({"expiration_time": "24h"}),
+    };
     let config = serde_json::json!({
-        "auth": {"secret": secret, "expiration_time": "24h"},
+        "auth": auth,
         "log": {"level": "3", "dir": dir.join("logs")},
         "net": {"http": {"port": port}},
         "timeout": {"default_timeout": "30s"},

@@ -51,6 +51,89 @@ pub struct RoleInfo {
     pub admin: bool,
 }
 
+impl RoleInfo {
+    /// A role with no permissions yet, to build up with the `with_*` methods and pass to
+    /// [`RoleManager::create_role`](crate::RoleManager::create_role).
+    ///
+    /// ```
+    /// use aistore_authn::{AccessAttr, RoleInfo};
+    /// let role = RoleInfo::new("data-eng", "read everywhere, write two buckets")
+    ///     .with_all_clusters(AccessAttr::ACCESS_RO)
+    ///     .with_bucket("c1", "ais", "raw", AccessAttr::ACCESS_RW)
+    ///     .with_bucket("c1", "s3", "exports", AccessAttr::PUT);
+    /// assert_eq!(role.clusters.len(), 1);
+    /// assert_eq!(role.buckets[1].bucket.provider, "aws");
+    /// ```
+    pub fn new(name: &str, desc: &str) -> RoleInfo {
+        RoleInfo {
+            name: name.to_owned(),
+            desc: desc.to_owned(),
+            clusters: Vec::new(),
+            buckets: Vec::new(),
+            admin: false,
+        }
+    }
+
+    /// Adds `perm` on a whole cluster, named by ID or alias (an alias is turned into the ID when
+    /// the role is written).
+    pub fn with_cluster(mut self, cluster: &str, perm: AccessAttr) -> RoleInfo {
+        self.clusters.push(ClusterAcl {
+            id: cluster.to_owned(),
+            alias: String::new(),
+            perm,
+        });
+        self
+    }
+
+    /// Adds `perm` on every cluster (an ACL entry with an empty cluster ID).
+    pub fn with_all_clusters(self, perm: AccessAttr) -> RoleInfo {
+        self.with_cluster("", perm)
+    }
+
+    /// Adds `perm` on one bucket of a cluster (ID or alias), from any provider as AIS names
+    /// it: `ais`, `aws`, `gcp`, `azure`, `oci`, ... The URI spellings `s3`, `gs` and `az` are
+    /// turned into `aws`, `gcp` and `azure`, as AIS does: a token matches a bucket only when
+    /// the provider names are equal.
+    pub fn with_bucket(
+        mut self,
+        cluster: &str,
+        provider: &str,
+        bucket: &str,
+        perm: AccessAttr,
+    ) -> RoleInfo {
+        let provider = match provider {
+            "s3" => "aws",
+            "gs" => "gcp",
+            "az" => "azure",
+            other => other,
+        };
+        self.buckets.push(BucketAcl {
+            bucket: Bucket {
+                name: bucket.to_owned(),
+                provider: provider.to_owned(),
+                namespace: Namespace {
+                    uuid: cluster.to_owned(),
+                    name: String::new(),
+                },
+            },
+            perm,
+        });
+        self
+    }
+}
+
+/// What an `ensure_*` call did to bring an entity to the wanted state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ensured {
+    /// It did not exist and was created.
+    Created,
+    /// It existed and was changed.
+    Updated,
+    /// It was already as wanted; nothing was written.
+    Unchanged,
+}
+
 /// Permissions on one cluster, inside a role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -1,11 +1,14 @@
 //! Role management: `/v1/roles`.
 
 use crate::error::Entity;
-use crate::model::{Bucket, BucketAcl, ClusterAcl, Namespace};
 use crate::names::{check_new_name, entity_path, segment};
-use crate::{AccessAttr, Client, ClusterManager, Error, RoleInfo, RolesList};
+use crate::{AccessAttr, Client, ClusterManager, Ensured, Error, RoleInfo, RolesList};
 
 /// Creates, reads, updates and deletes AuthN roles. Borrows a [`Client`].
+///
+/// Roles name clusters by ID or alias; before a role is written every alias is replaced by
+/// the cluster's ID (one `GET /v1/clusters`), so an unknown cluster is
+/// [`Error::ClusterNotFound`] and renaming an alias later does not break the role.
 #[derive(Debug, Clone, Copy)]
 pub struct RoleManager<'a> {
     client: &'a Client,
@@ -37,9 +40,11 @@ impl<'a> RoleManager<'a> {
 
     /// Creates a role granting `perms` on the cluster `cluster_alias` (an alias or an ID) or,
     /// with `bucket_name`, on that `ais://` bucket of the cluster. Returns the role as stored.
+    /// For several ACLs, other providers or all clusters, use
+    /// [`create_role`](RoleManager::create_role).
     ///
-    /// Requests: `GET /v1/clusters/{cluster_alias}` (the ACL stores the cluster ID),
-    /// `POST /v1/roles`, `GET /v1/roles/{name}`. Needs an admin token.
+    /// Requests: `GET /v1/clusters`, `POST /v1/roles`, `GET /v1/roles/{name}`. Needs an admin
+    /// token.
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: a name the server would refuse, an empty
@@ -54,27 +59,43 @@ impl<'a> RoleManager<'a> {
         perms: AccessAttr,
         bucket_name: Option<&str>,
     ) -> Result<RoleInfo, Error> {
-        check_new_name("role name", name)?;
-        let (clusters, buckets) = self.acl(cluster_alias, perms, bucket_name)?;
-        let role = RoleInfo {
-            name: name.to_owned(),
-            desc: desc.to_owned(),
-            clusters,
-            buckets,
-            admin: false,
-        };
+        self.create_role(&one_acl(
+            RoleInfo::new(name, desc),
+            cluster_alias,
+            perms,
+            bucket_name,
+        )?)
+    }
+
+    /// Creates `role` (built with [`RoleInfo::new`] and its `with_*` methods) and returns it as
+    /// stored. Any number of cluster and bucket ACLs, any bucket provider, and the all-clusters
+    /// entry (empty cluster ID) are allowed.
+    ///
+    /// Requests: `GET /v1/clusters` when an ACL names a cluster, `POST /v1/roles`,
+    /// `GET /v1/roles/{name}`. Needs an admin token.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], no request sent: a name the server would refuse, `admin`
+    ///   set (only the built-in `Admin` role has it), a bucket ACL with an empty bucket name
+    ///   or cluster.
+    /// - [`Error::ClusterNotFound`], [`Error::RoleAlreadyExists`], [`Error::Unauthorized`],
+    ///   [`Error::Transport`], [`Error::Decode`].
+    pub fn create_role(&self, role: &RoleInfo) -> Result<RoleInfo, Error> {
+        check_new_name("role name", &role.name)?;
+        check_acls(role)?;
+        let role = self.with_cluster_ids(role)?;
         self.client
-            .send("POST", "/v1/roles", Entity::Role(name), &role)?;
-        self.get(name)
+            .send("POST", "/v1/roles", Entity::Role(&role.name), &role)?;
+        self.get(&role.name)
     }
 
     /// Changes a role's description and adds or changes one permission entry, then returns
-    /// the role as stored.
+    /// the role as stored. For several entries, use [`update_role`](RoleManager::update_role).
     ///
     /// AuthN merges ACLs: an entry for the same cluster (or bucket) gets the new `perms`,
     /// others are added, and none is ever removed (delete and re-create the role for that).
-    /// Requests: `GET /v1/clusters/{cluster_alias}` when an alias is given,
-    /// `PUT /v1/roles/{name}`, `GET /v1/roles/{name}`. Needs an admin token.
+    /// Requests: `GET /v1/clusters` when an alias is given, `PUT /v1/roles/{name}`,
+    /// `GET /v1/roles/{name}`. Needs an admin token.
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: nothing to change; `perms` without
@@ -91,7 +112,6 @@ impl<'a> RoleManager<'a> {
         perms: Option<AccessAttr>,
         bucket_name: Option<&str>,
     ) -> Result<RoleInfo, Error> {
-        let path = entity_path("roles", "role name", name)?;
         let invalid = |msg: &str| Err(Error::InvalidArgument(msg.into()));
         if desc.is_none() && cluster_alias.is_none() && perms.is_none() && bucket_name.is_none() {
             return invalid("update needs a description, or a cluster alias with perms");
@@ -105,22 +125,85 @@ impl<'a> RoleManager<'a> {
         if (cluster_alias.is_some() || bucket_name.is_some()) && perms.is_none() {
             return invalid("cluster_alias and bucket_name need perms");
         }
-        if desc == Some("") {
-            return invalid("the description is empty; AuthN keeps the old one when sent none");
+        let role = RoleInfo::new(name, desc.unwrap_or_default());
+        let role = match (cluster_alias, perms) {
+            (Some(alias), Some(perms)) => one_acl(role, alias, perms, bucket_name)?,
+            _ => role,
+        };
+        self.update_role(&role)
+    }
+
+    /// Merges `role` into the stored role of the same name: a non-empty description replaces
+    /// the old one; each ACL entry replaces the permissions of the entry for the same cluster
+    /// (or bucket) or is added. No entry is ever removed (AuthN cannot). Returns the role as
+    /// stored.
+    ///
+    /// Requests: `GET /v1/clusters` when an ACL names a cluster, `PUT /v1/roles/{name}`,
+    /// `GET /v1/roles/{name}`. Needs an admin token.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], no request sent: no description and no ACL (nothing to
+    ///   change), a bucket ACL with an empty bucket name or cluster.
+    /// - [`Error::RoleNotFound`], [`Error::ClusterNotFound`], [`Error::Forbidden`] (the
+    ///   built-in `Admin` role), [`Error::Unauthorized`], [`Error::Transport`],
+    ///   [`Error::Decode`].
+    pub fn update_role(&self, role: &RoleInfo) -> Result<RoleInfo, Error> {
+        let path = entity_path("roles", "role name", &role.name)?;
+        if role.desc.is_empty() && role.clusters.is_empty() && role.buckets.is_empty() {
+            return Err(Error::InvalidArgument(
+                "nothing to change: no description (AuthN keeps the old one when sent none) \
+                 and no ACL"
+                    .into(),
+            ));
         }
-        let (clusters, buckets) = match (cluster_alias, perms) {
-            (Some(alias), Some(perms)) => self.acl(alias, perms, bucket_name)?,
-            _ => (Vec::new(), Vec::new()),
+        check_acls(role)?;
+        let role = self.with_cluster_ids(role)?;
+        self.client
+            .send("PUT", &path, Entity::Role(&role.name), &role)?;
+        self.get(&role.name)
+    }
+
+    /// Makes sure the role exists with `role`'s description (when not empty) and at least its
+    /// ACL entries: creates it, merges what differs, or leaves it alone. Entries the stored
+    /// role has beyond `role`'s stay (AuthN cannot remove one without deleting the role, which
+    /// would also take it from every user).
+    ///
+    /// Not atomic: another client can change the role between the read and the write.
+    /// Requests: `GET /v1/roles/{name}`, `GET /v1/clusters` when an ACL names a cluster, then
+    /// the create or update if one is needed.
+    ///
+    /// # Errors
+    /// As [`create_role`](RoleManager::create_role) and
+    /// [`update_role`](RoleManager::update_role).
+    pub fn ensure_role(&self, role: &RoleInfo) -> Result<(Ensured, RoleInfo), Error> {
+        check_new_name("role name", &role.name)?;
+        check_acls(role)?;
+        let current = match self.get(&role.name) {
+            Ok(current) => current,
+            Err(Error::RoleNotFound(_)) => return Ok((Ensured::Created, self.create_role(role)?)),
+            Err(e) => return Err(e),
         };
-        let role = RoleInfo {
-            name: name.to_owned(),
-            desc: desc.unwrap_or_default().to_owned(),
-            clusters,
-            buckets,
-            admin: false,
-        };
-        self.client.send("PUT", &path, Entity::Role(name), &role)?;
-        self.get(name)
+        let wanted = self.with_cluster_ids(role)?;
+        let desc_ok = wanted.desc.is_empty() || wanted.desc == current.desc;
+        let clusters_ok = wanted.clusters.iter().all(|w| {
+            current
+                .clusters
+                .iter()
+                .any(|c| c.id == w.id && c.perm == w.perm)
+        });
+        let buckets_ok = wanted.buckets.iter().all(|w| {
+            current
+                .buckets
+                .iter()
+                .any(|c| c.bucket == w.bucket && c.perm == w.perm)
+        });
+        if desc_ok && clusters_ok && buckets_ok {
+            return Ok((Ensured::Unchanged, current));
+        }
+        let path = entity_path("roles", "role name", &role.name)?;
+        self.client
+            .send("PUT", &path, Entity::Role(&role.name), &wanted)?;
+        Ok((Ensured::Updated, self.get(&role.name)?))
     }
 
     /// Deletes a role and takes it away from every user. `DELETE /v1/roles/{name}`. Needs an
@@ -161,42 +244,74 @@ impl<'a> RoleManager<'a> {
         }
     }
 
-    /// The one ACL entry of a create or update: on the cluster, or on one of its buckets.
-    fn acl(
-        &self,
-        cluster_alias: &str,
-        perm: AccessAttr,
-        bucket_name: Option<&str>,
-    ) -> Result<(Vec<ClusterAcl>, Vec<BucketAcl>), Error> {
-        if bucket_name == Some("") {
-            return Err(Error::InvalidArgument(
-                "bucket name must not be empty".into(),
-            ));
+    /// A copy of `role` for the wire: every cluster named by alias is named by ID, looked up
+    /// in one `GET /v1/clusters` (none when no ACL names a cluster). IDs win over aliases.
+    fn with_cluster_ids(&self, role: &RoleInfo) -> Result<RoleInfo, Error> {
+        let mut role = role.clone();
+        role.admin = false;
+        let named = role.clusters.iter().map(|c| &c.id);
+        let named = named.chain(role.buckets.iter().map(|b| &b.bucket.namespace.uuid));
+        if named.clone().all(String::is_empty) {
+            return Ok(role);
         }
-        let cluster = ClusterManager::new(self.client).get(cluster_alias)?;
-        Ok(match bucket_name {
-            None => (
-                vec![ClusterAcl {
-                    id: cluster.id,
-                    alias: String::new(),
-                    perm,
-                }],
-                Vec::new(),
-            ),
-            Some(bucket) => (
-                Vec::new(),
-                vec![BucketAcl {
-                    bucket: Bucket {
-                        name: bucket.to_owned(),
-                        provider: "ais".to_owned(),
-                        namespace: Namespace {
-                            uuid: cluster.id,
-                            name: String::new(),
-                        },
-                    },
-                    perm,
-                }],
-            ),
-        })
+        let clusters = ClusterManager::new(self.client).list()?;
+        let to_id = |name: &mut String| -> Result<(), Error> {
+            if name.is_empty() || clusters.contains_key(name.as_str()) {
+                return Ok(());
+            }
+            match clusters.values().find(|c| c.alias == *name) {
+                Some(c) => {
+                    name.clone_from(&c.id);
+                    Ok(())
+                }
+                None => Err(Error::ClusterNotFound(name.clone())),
+            }
+        };
+        for acl in &mut role.clusters {
+            to_id(&mut acl.id)?;
+            acl.alias.clear();
+        }
+        for acl in &mut role.buckets {
+            to_id(&mut acl.bucket.namespace.uuid)?;
+        }
+        Ok(role)
     }
+}
+
+/// The one ACL entry of [`RoleManager::create`] and [`RoleManager::update`].
+fn one_acl(
+    role: RoleInfo,
+    cluster_alias: &str,
+    perms: AccessAttr,
+    bucket_name: Option<&str>,
+) -> Result<RoleInfo, Error> {
+    if cluster_alias.is_empty() {
+        return Err(Error::InvalidArgument(
+            "cluster alias must not be empty (for all clusters, use \
+             RoleInfo::with_all_clusters and create_role)"
+                .into(),
+        ));
+    }
+    Ok(match bucket_name {
+        None => role.with_cluster(cluster_alias, perms),
+        Some(bucket) => role.with_bucket(cluster_alias, "ais", bucket, perms),
+    })
+}
+
+/// Bucket ACLs need a bucket name and a cluster; nobody but the server makes admin roles.
+fn check_acls(role: &RoleInfo) -> Result<(), Error> {
+    if role.admin {
+        return Err(Error::InvalidArgument(
+            "only AuthN's built-in Admin role can have admin set".into(),
+        ));
+    }
+    for acl in &role.buckets {
+        if acl.bucket.name.is_empty() || acl.bucket.namespace.uuid.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "bucket ACL {:?}: needs a bucket name and a cluster",
+                acl.bucket.name
+            )));
+        }
+    }
+    Ok(())
 }

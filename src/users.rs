@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::error::Entity;
 use crate::names::{check_new_name, check_password, entity_path};
-use crate::{Client, Error, RoleInfo, RoleManager, UserInfo, UserMap};
+use crate::{Client, Ensured, Error, RoleInfo, RoleManager, UserInfo, UserMap};
 
 /// Creates, reads, updates and deletes AuthN users. Borrows a [`Client`].
 ///
@@ -122,6 +122,44 @@ impl<'a> UserManager<'a> {
         };
         self.client.send("PUT", &path, Entity::User(id), &body)?;
         self.get(id)
+    }
+
+    /// Makes sure the user exists with exactly these roles: creates it (with `password`),
+    /// replaces its roles if they differ, or leaves it alone. An existing user's password is
+    /// never changed (AuthN cannot tell whether it matches); use
+    /// [`update`](UserManager::update) for that.
+    ///
+    /// Not atomic: another client can change the user between the read and the write.
+    /// Requests: `GET /v1/users/{id}`, then as [`create`](UserManager::create) or
+    /// [`update`](UserManager::update) if a write is needed.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], no request sent: as for `create`.
+    /// - [`Error::InvalidArgument`] when the user has roles and `roles` is empty (AuthN cannot
+    ///   take all roles away).
+    /// - As [`create`](UserManager::create) and [`update`](UserManager::update).
+    pub fn ensure_user(
+        &self,
+        id: &str,
+        roles: &[&str],
+        password: &str,
+    ) -> Result<(Ensured, UserInfo), Error> {
+        check_new_name("user ID", id)?;
+        check_password(password)?;
+        let current = match self.get(id) {
+            Ok(user) => user,
+            Err(Error::UserNotFound(_)) => {
+                return Ok((Ensured::Created, self.create(id, roles, password)?))
+            }
+            Err(e) => return Err(e),
+        };
+        let mut wanted: Vec<&str> = roles.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if current.roles.names().eq(wanted.iter().copied()) {
+            return Ok((Ensured::Unchanged, current));
+        }
+        Ok((Ensured::Updated, self.update(id, None, Some(roles))?))
     }
 
     /// Deletes a user. `DELETE /v1/users/{id}`. Needs an admin token.

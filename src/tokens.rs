@@ -1,0 +1,103 @@
+//! Token revocation and identity: `/v1/tokens`, and who a token belongs to.
+
+use serde::Serialize;
+
+use crate::error::Entity;
+use crate::{Client, Error, Token, TokenClaims, UserInfo, UserManager};
+
+/// Revokes tokens. Borrows a [`Client`].
+///
+/// A revoked token is refused by AuthN from then on (HTTP 401) and pushed to the registered
+/// clusters in the background. Note that two logins by one user in the same second with the
+/// same lifetime return the same token, so revoking one revokes both.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenManager<'a> {
+    client: &'a Client,
+}
+
+/// Who the client's token belongs to: the token's claims plus the user as AuthN stores it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Identity {
+    /// What the token says (decoded locally, not verified).
+    pub claims: TokenClaims,
+    /// The user, with their current roles, from the server.
+    pub user: UserInfo,
+}
+
+#[derive(Serialize)]
+struct TokenMsg<'a> {
+    token: &'a str,
+}
+
+impl<'a> TokenManager<'a> {
+    /// A token manager over `client`.
+    pub fn new(client: &'a Client) -> Self {
+        TokenManager { client }
+    }
+
+    /// Revokes `token`. `DELETE /v1/tokens` with the token in the body. Needs no admin rights:
+    /// anyone holding a valid token can revoke it. Revoking a token twice is not an error.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an empty token (no request sent); [`Error::Unauthorized`]
+    /// when AuthN did not sign it or it has expired; [`Error::Transport`].
+    pub fn revoke(&self, token: &str) -> Result<(), Error> {
+        if token.trim().is_empty() {
+            return Err(Error::InvalidArgument(
+                "the token to revoke is empty".into(),
+            ));
+        }
+        self.client
+            .send("DELETE", "/v1/tokens", Entity::None, &TokenMsg { token })
+            .map(drop)
+    }
+}
+
+impl Client {
+    /// The token manager over this client: token revocation.
+    pub fn token_manager(&self) -> TokenManager<'_> {
+        TokenManager::new(self)
+    }
+
+    /// Revokes this client's token and forgets it. `DELETE /v1/tokens`.
+    ///
+    /// On an error the token is kept, so the call can be retried.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the client has no token; otherwise as
+    /// [`TokenManager::revoke`].
+    pub fn logout(&mut self) -> Result<(), Error> {
+        let token = self.token().ok_or_else(|| {
+            Error::InvalidArgument("not logged in: the client has no token".into())
+        })?;
+        self.token_manager().revoke(token)?;
+        self.set_token(None);
+        Ok(())
+    }
+
+    /// The decoded claims of this client's token (not verified; see [`Token`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the client has no token; [`Error::InvalidToken`] when it
+    /// is not a well-formed JWT.
+    pub fn token_claims(&self) -> Result<TokenClaims, Error> {
+        let token = self.token().ok_or_else(|| {
+            Error::InvalidArgument("not logged in: the client has no token".into())
+        })?;
+        Ok(Token::parse(token)?.claims().clone())
+    }
+
+    /// Who this client is: its token's claims and the user with their current roles, as
+    /// `ais auth whoami` shows. `GET /v1/users/{sub}` (users may read themselves).
+    ///
+    /// # Errors
+    /// As [`Client::token_claims`]; [`Error::Unauthorized`] when the server refuses the token
+    /// (expired, revoked, signed by another server); [`Error::UserNotFound`] when the user was
+    /// deleted; [`Error::Transport`], [`Error::Decode`].
+    pub fn whoami(&self) -> Result<Identity, Error> {
+        let claims = self.token_claims()?;
+        let user = UserManager::new(self).get(&claims.subject)?;
+        Ok(Identity { claims, user })
+    }
+}
