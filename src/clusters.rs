@@ -30,7 +30,7 @@ struct ClusterBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     alias: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    urls: Option<&'a [&'a str]>,
+    urls: Option<Vec<&'a str>>,
 }
 
 impl<'a> ClusterManager<'a> {
@@ -86,16 +86,16 @@ impl<'a> ClusterManager<'a> {
                 "register needs at least one cluster URL to find the cluster ID".into(),
             ));
         }
-        check_urls(urls)?;
+        let urls = cluster_urls(urls)?;
         if !alias.is_empty() {
             check_new_name("cluster alias", alias)?;
         }
         let mut last_error = None;
-        for url in urls {
-            let smap_url = format!("{}/v1/daemon?what=smap", url.trim_end_matches('/'));
+        for url in &urls {
+            let smap_url = format!("{url}/v1/daemon?what=smap");
             match self.client.get_external::<Smap>(&smap_url) {
                 Ok(smap) if !smap.uuid.is_empty() => {
-                    return self.register_with_id(&smap.uuid, alias, urls)
+                    return self.register_with_id(&smap.uuid, alias, &urls)
                 }
                 Ok(_) => {
                     last_error = Some(Error::Decode {
@@ -118,8 +118,10 @@ impl<'a> ClusterManager<'a> {
     /// clusters.
     ///
     /// When `urls` is not empty, AuthN first hands the cluster its signing key over
-    /// `POST {url}/v1/tokens`, retrying an unreachable URL for about 80 s; with no URLs it
-    /// contacts nothing. Requests: `GET /v1/clusters/{id}` (the clash check), `POST /v1/clusters`,
+    /// `POST {url}/v1/tokens`, trying the URLs in order and retrying an unreachable one for
+    /// about 80 s (longer than the client's default 60 s timeout); with no URLs it contacts
+    /// nothing. Trailing slashes are trimmed from the URLs (AuthN would post to
+    /// `//v1/tokens`). Requests: `GET /v1/clusters/{id}` (the clash check), `POST /v1/clusters`,
     /// `GET /v1/clusters/{id}`. Needs an admin token.
     ///
     /// # Errors
@@ -138,7 +140,7 @@ impl<'a> ClusterManager<'a> {
         if !alias.is_empty() {
             check_new_name("cluster alias", alias)?;
         }
-        check_urls(urls)?;
+        let urls = cluster_urls(urls)?;
         // AuthN accepts an ID that is another cluster's alias, after which GET and DELETE of
         // that name reach different clusters. Refuse it.
         match self.get(id) {
@@ -192,7 +194,7 @@ impl<'a> ClusterManager<'a> {
         if let Some(alias) = alias {
             check_new_name("cluster alias", alias)?;
         }
-        check_urls(urls.unwrap_or_default())?;
+        let urls = urls.map(cluster_urls).transpose()?;
         let id = self.get(id_or_alias)?.id;
         let path = entity_path("clusters", "cluster ID", &id)?;
         let body = ClusterBody {
@@ -218,14 +220,21 @@ impl<'a> ClusterManager<'a> {
     }
 }
 
-fn check_urls(urls: &[&str]) -> Result<(), Error> {
-    match urls
-        .iter()
-        .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
-    {
-        Some(bad) => Err(Error::InvalidArgument(format!(
-            "cluster URL {bad:?} must start with http:// or https://"
-        ))),
-        None => Ok(()),
-    }
+/// Checks cluster URLs and trims trailing slashes: AuthN appends `/v1/tokens` to each as it
+/// is, and `//v1/tokens` fails its handshake with the cluster.
+fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
+    urls.iter()
+        .map(|url| {
+            let trimmed = url.trim_end_matches('/');
+            let host = trimmed
+                .strip_prefix("http://")
+                .or_else(|| trimmed.strip_prefix("https://"));
+            match host {
+                Some(host) if !host.is_empty() => Ok(trimmed),
+                _ => Err(Error::InvalidArgument(format!(
+                    "cluster URL {url:?} must be http:// or https:// with a host"
+                ))),
+            }
+        })
+        .collect()
 }

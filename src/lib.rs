@@ -14,9 +14,14 @@
 //! # Ok::<(), aistore_authn::Error>(())
 //! ```
 //!
-//! - [`Client`] owns the connection settings and the bearer token; [`Client::login`] sets it.
-//! - [`UserManager`], [`RoleManager`] and [`ClusterManager`] borrow a client and map one
-//!   method to one operation. Each method's docs name the HTTP requests it sends.
+//! - [`Client`] owns the connection settings and the bearer token; [`Client::login`] sets it,
+//!   [`Client::logout`] revokes it, [`Client::whoami`] says whose it is, and
+//!   [`Client::from_env`] sets everything up the way the `ais` CLI does ([`env`]).
+//! - [`UserManager`], [`RoleManager`], [`ClusterManager`], [`TokenManager`] and
+//!   [`ServerManager`] borrow a client and map one method to one operation. Each method's
+//!   docs name the HTTP requests it sends and the errors it returns.
+//! - [`Token`] decodes a JWT's claims (subject, admin, expiry, ACLs) without verifying it;
+//!   [`AccessAttr`] is the permission bit set, with the CLI's words (`ro`, `rw`, `su`, ...).
 //! - Every failure is an [`Error`] variant; server replies are typed by status and by what
 //!   the request addressed. Nothing in this crate panics on a server reply.
 //! - Tokens and passwords print as `[redacted]` in `Debug`, and never appear in errors or
@@ -46,7 +51,8 @@ mod users;
 
 pub use access::AccessAttr;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, MIN_TOKEN_LIFETIME,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_TOKEN_AGE, DEFAULT_TIMEOUT,
+    MIN_TOKEN_LIFETIME,
 };
 pub use clusters::ClusterManager;
 pub use error::{Error, TransportErrorKind};

@@ -2,8 +2,8 @@
 
 mod support;
 
-use aistore_authn::{AccessAttr, Error};
-use support::{unique, TestServer};
+use aistore_authn::{AccessAttr, Error, Token};
+use support::{unique, Stub, TestServer};
 
 #[test]
 fn register_get_list_by_id_and_alias() {
@@ -201,4 +201,115 @@ fn delete_by_id_and_alias_missing_ok_both_ways() {
         .role_manager()
         .get(&format!("Guest-{alias1}"))
         .unwrap();
+}
+
+/// A loopback stand-in for an AIS node: serves its cluster map and accepts AuthN's handshake.
+fn ais_node(uuid: &'static str) -> Stub {
+    Stub::start(move |r| match (r.method.as_str(), r.path.as_str()) {
+        ("GET", "/v1/daemon?what=smap") => (200, format!(r#"{{"uuid":"{uuid}","version":"7"}}"#)),
+        ("POST" | "DELETE", "/v1/tokens") => (200, String::new()),
+        _ => (404, r#"{"message":"not here"}"#.into()),
+    })
+}
+
+#[test]
+fn register_by_url_finds_the_id_and_authn_hands_over_its_key() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let uuid: &'static str = Box::leak(unique("uuid").into_boxed_str());
+    let node = ais_node(uuid);
+    let alias = unique("c");
+
+    let c = admin
+        .cluster_manager()
+        .register(&alias, &[&node.url])
+        .unwrap();
+    assert_eq!((c.id.as_str(), c.alias.as_str()), (uuid, alias.as_str()));
+    assert_eq!(c.urls, [node.url.as_str()]);
+
+    let seen = node.requests();
+    let smap = &seen[0];
+    assert_eq!(smap.path, "/v1/daemon?what=smap");
+    assert_eq!(
+        smap.header("authorization"),
+        Some(format!("Bearer {}", admin.token().unwrap()).as_str()),
+        "the cluster map is read with the client's token"
+    );
+    let handshake = seen
+        .iter()
+        .find(|r| r.method == "POST" && r.path == "/v1/tokens");
+    let handshake = handshake.expect("AuthN posts its signing key to the cluster");
+    let bearer = handshake
+        .header("authorization")
+        .unwrap()
+        .trim_start_matches("Bearer ");
+    let claims = Token::parse(bearer).unwrap();
+    assert!(
+        claims.claims().audience.contains(&uuid.to_owned()),
+        "{claims:?}"
+    );
+    assert!(
+        handshake.json()["secret"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "HMAC mode sends a hash of the secret"
+    );
+
+    // Updating the URLs repeats the handshake. A trailing slash is trimmed: AuthN would
+    // otherwise post to //v1/tokens and fail the update.
+    let posts = |n: &Stub| n.requests().iter().filter(|r| r.method == "POST").count();
+    let before = posts(&node);
+    let with_slash = format!("{}/", node.url);
+    let c = admin
+        .cluster_manager()
+        .update(&alias, None, Some(&[&with_slash]))
+        .unwrap();
+    assert_eq!(c.urls, [node.url.as_str()]);
+    assert_eq!(posts(&node), before + 1);
+}
+
+#[test]
+fn register_by_url_errors() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let clusters = admin.cluster_manager();
+    assert!(matches!(
+        clusters.register("c", &[]),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        clusters.register("c", &["ftp://x"]),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        clusters.register("-c", &["http://127.0.0.1:1"]),
+        Err(Error::InvalidArgument(_))
+    ));
+
+    // The first URL does not answer, the second serves no cluster map: the last error is kept.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let not_ais = Stub::start(|_| (404, "404 page not found".into()));
+    let dead = format!("http://127.0.0.1:{port}");
+    let err = clusters.register("c", &[&dead, &not_ais.url]).unwrap_err();
+    assert!(matches!(err, Error::Api { status: 404, .. }), "{err:?}");
+    // A cluster map with no uuid.
+    let no_uuid = Stub::start(|_| (200, "{}".into()));
+    let err = clusters.register("c", &[&no_uuid.url]).unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    // A node that serves no cluster map first, then one that does: the second gives the ID.
+    // (Both accept AuthN's handshake; AuthN itself would retry a dead URL for about 80 s.)
+    let mapless = Stub::start(|r| match r.path.as_str() {
+        "/v1/tokens" => (200, String::new()),
+        _ => (404, "404 page not found".into()),
+    });
+    let node = ais_node("uuid-live-1");
+    let c = clusters
+        .register(&unique("c"), &[&mapless.url, &node.url])
+        .unwrap();
+    assert_eq!(c.id, "uuid-live-1");
+    assert_eq!(c.urls, [mapless.url.clone(), node.url.clone()]);
 }

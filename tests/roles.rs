@@ -300,3 +300,162 @@ fn delete_missing_ok_builtin_and_removal_from_users() {
     assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
     assert!(roles.get("Admin").unwrap().admin);
 }
+
+#[test]
+fn roles_with_many_acls_any_provider_and_all_clusters() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let (c1, c2) = (cluster(&admin), cluster(&admin));
+    let name = unique("multi");
+    let spec = aistore_authn::RoleInfo::new(&name, "several ACLs")
+        .with_all_clusters(AccessAttr::parse("LIST-BUCKETS").unwrap())
+        .with_cluster(&c1.alias, AccessAttr::parse("ro,CREATE-BUCKET").unwrap())
+        .with_cluster(&c2.id, AccessAttr::ACCESS_RW)
+        .with_bucket(&c1.alias, "s3", "exports", AccessAttr::PUT)
+        .with_bucket(&c2.alias, "gcp", "models", AccessAttr::ACCESS_RO);
+    let role = admin.role_manager().create_role(&spec).unwrap();
+
+    let clusters: Vec<(&str, AccessAttr)> = role
+        .clusters
+        .iter()
+        .map(|a| (a.id.as_str(), a.perm))
+        .collect();
+    assert_eq!(
+        clusters,
+        [
+            ("", AccessAttr::LIST_BUCKETS),
+            (
+                c1.id.as_str(),
+                AccessAttr::ACCESS_RO | AccessAttr::CREATE_BUCKET
+            ),
+            (c2.id.as_str(), AccessAttr::ACCESS_RW),
+        ],
+        "aliases are stored as IDs; the empty ID means every cluster"
+    );
+    let buckets: Vec<(&str, &str, &str)> = role
+        .buckets
+        .iter()
+        .map(|b| {
+            (
+                b.bucket.provider.as_str(),
+                b.bucket.name.as_str(),
+                b.bucket.namespace.uuid.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        buckets,
+        [
+            ("aws", "exports", c1.id.as_str()),
+            ("gcp", "models", c2.id.as_str())
+        ]
+    );
+
+    // The token of a user with the role carries all of it.
+    let id = unique("u");
+    admin.user_manager().create(&id, &[&name], "pw").unwrap();
+    let claims = server.login(&id, "pw").token_claims().unwrap();
+    assert_eq!(claims.clusters.len(), 3);
+    assert_eq!(claims.buckets.len(), 2);
+    assert!(claims.audience.contains(&c1.id) && claims.audience.contains(&c2.id));
+
+    // update_role merges several entries at once.
+    let more = aistore_authn::RoleInfo::new(&name, "")
+        .with_cluster(&c1.alias, AccessAttr::ACCESS_SU)
+        .with_bucket(&c1.id, "ais", "scratch", AccessAttr::ACCESS_RW);
+    let role = admin.role_manager().update_role(&more).unwrap();
+    assert_eq!(role.desc, "several ACLs");
+    assert_eq!(role.clusters.len(), 3);
+    assert_eq!(role.clusters[1].perm, AccessAttr::ACCESS_SU);
+    assert_eq!(role.buckets.len(), 3);
+}
+
+#[test]
+fn create_role_refusals_write_nothing() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let roles = admin.role_manager();
+    let c = cluster(&admin);
+    let name = unique("bad");
+    let ghost = unique("nowhere");
+    let specs = [
+        aistore_authn::RoleInfo::new(&name, "").with_cluster(&ghost, AccessAttr::GET),
+        aistore_authn::RoleInfo::new(&name, "").with_bucket(&ghost, "ais", "b", AccessAttr::GET),
+        aistore_authn::RoleInfo::new(&name, "").with_bucket(&c.alias, "ais", "", AccessAttr::GET),
+        aistore_authn::RoleInfo::new(&name, "").with_bucket("", "ais", "b", AccessAttr::GET),
+    ];
+    let err = roles.create_role(&specs[0]).unwrap_err();
+    assert!(
+        matches!(&err, Error::ClusterNotFound(n) if *n == ghost),
+        "{err:?}"
+    );
+    let err = roles.create_role(&specs[1]).unwrap_err();
+    assert!(
+        matches!(&err, Error::ClusterNotFound(n) if *n == ghost),
+        "{err:?}"
+    );
+    for spec in &specs[2..] {
+        assert!(
+            matches!(roles.create_role(spec), Err(Error::InvalidArgument(_))),
+            "{spec:?}"
+        );
+    }
+    let mut admin_role = aistore_authn::RoleInfo::new(&name, "");
+    admin_role.admin = true;
+    assert!(matches!(
+        roles.create_role(&admin_role),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(roles.get(&name), Err(Error::RoleNotFound(_))));
+    let empty = aistore_authn::RoleInfo::new("Admin", "");
+    assert!(matches!(
+        roles.update_role(&empty),
+        Err(Error::InvalidArgument(_))
+    ));
+}
+
+#[test]
+fn ensure_role_creates_updates_and_leaves_alone() {
+    use aistore_authn::Ensured;
+    let server = TestServer::start();
+    let admin = server.admin();
+    let roles = admin.role_manager();
+    let (c1, c2) = (cluster(&admin), cluster(&admin));
+    let name = unique("ens");
+    let spec =
+        aistore_authn::RoleInfo::new(&name, "v1").with_cluster(&c1.alias, AccessAttr::ACCESS_RO);
+
+    let (what, created) = roles.ensure_role(&spec).unwrap();
+    assert_eq!(what, Ensured::Created);
+    assert_eq!(created.clusters[0].id, c1.id);
+    let (what, same) = roles.ensure_role(&spec).unwrap();
+    assert_eq!(
+        (what, &same),
+        (Ensured::Unchanged, &created),
+        "an alias matches the stored ID"
+    );
+
+    let spec = aistore_authn::RoleInfo::new(&name, "v2")
+        .with_cluster(&c1.id, AccessAttr::ACCESS_RW)
+        .with_bucket(&c2.alias, "ais", "b", AccessAttr::GET);
+    let (what, updated) = roles.ensure_role(&spec).unwrap();
+    assert_eq!(what, Ensured::Updated);
+    assert_eq!(
+        (
+            updated.desc.as_str(),
+            updated.clusters[0].perm,
+            updated.buckets.len()
+        ),
+        ("v2", AccessAttr::ACCESS_RW, 1)
+    );
+    assert_eq!(roles.ensure_role(&spec).unwrap().0, Ensured::Unchanged);
+
+    // A spec with fewer entries than stored: the extra entry stays, nothing is written.
+    let smaller =
+        aistore_authn::RoleInfo::new(&name, "").with_cluster(&c1.alias, AccessAttr::ACCESS_RW);
+    let (what, role) = roles.ensure_role(&smaller).unwrap();
+    assert_eq!(
+        (what, role.buckets.len(), role.desc.as_str()),
+        (Ensured::Unchanged, 1, "v2")
+    );
+}

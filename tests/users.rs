@@ -308,3 +308,44 @@ fn bad_names_and_passwords_are_refused_before_the_server() {
     users.create(&id, &[], &"p".repeat(72)).unwrap();
     server.login(&id, &"p".repeat(72));
 }
+
+#[test]
+fn ensure_user_creates_updates_and_leaves_alone() {
+    use aistore_authn::Ensured;
+    let server = TestServer::start();
+    let admin = server.admin();
+    let users = admin.user_manager();
+    let (a, b) = (
+        role(&admin, AccessAttr::ACCESS_RO),
+        role(&admin, AccessAttr::ACCESS_RW),
+    );
+    let id = unique("ens");
+
+    let (what, user) = users.ensure_user(&id, &[&a], "first").unwrap();
+    assert_eq!(
+        (what, role_names(&user)),
+        (Ensured::Created, vec![a.clone()])
+    );
+    let (what, _) = users.ensure_user(&id, &[&a, &a], "ignored").unwrap();
+    assert_eq!(what, Ensured::Unchanged, "same roles, duplicates ignored");
+    let (what, user) = users.ensure_user(&id, &[&b, &a], "ignored").unwrap();
+    assert_eq!(what, Ensured::Updated);
+    let mut want = vec![a.clone(), b.clone()];
+    want.sort();
+    assert_eq!(role_names(&user), want);
+    assert_eq!(
+        users.ensure_user(&id, &[&a, &b], "ignored").unwrap().0,
+        Ensured::Unchanged
+    );
+    // The existing user's password is never touched.
+    server.login(&id, "first");
+    let err = users.ensure_user(&id, &[], "x").unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument(_)),
+        "cannot take all roles away: {err:?}"
+    );
+    let err = users
+        .ensure_user(&id, &[&unique("ghost")], "x")
+        .unwrap_err();
+    assert!(matches!(err, Error::RoleNotFound(_)), "{err:?}");
+}

@@ -19,7 +19,7 @@ fn authn_stub() -> Stub {
         match (r.method.as_str(), r.path.as_str()) {
             ("GET", "/v1/roles") => (200, Value::Array(roles).to_string()),
             ("GET", p) if p.starts_with("/v1/roles/r") => (200, role_json(&p[10..]).to_string()),
-            ("GET", "/v1/clusters/c1") => (
+            ("GET", "/v1/clusters") => (
                 200,
                 json!({"clusters": {"uuid-1": {"id": "uuid-1", "alias": "c1"}}}).to_string(),
             ),
@@ -317,10 +317,10 @@ fn role_writes_carry_the_cluster_id_and_string_perms() {
     assert_eq!(
         stub.lines(),
         [
-            "GET /v1/clusters/c1",
+            "GET /v1/clusters",
             "POST /v1/roles",
             "GET /v1/roles/ops",
-            "GET /v1/clusters/c1",
+            "GET /v1/clusters",
             "PUT /v1/roles/ops",
             "GET /v1/roles/ops"
         ]

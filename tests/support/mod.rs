@@ -38,6 +38,12 @@ impl TestServer {
         }
         let local = LocalServer::start()
             .unwrap_or_else(|e| panic!("cannot start the real AuthN server for the tests:\n{e}"));
+        TestServer::from_local(local)
+    }
+
+    /// Wraps a local server started with particular settings (always local, whatever
+    /// `AIS_AUTHN_URL` says).
+    pub fn from_local(local: LocalServer) -> TestServer {
         TestServer {
             url: local.url().to_owned(),
             admin_user: local.admin_user().to_owned(),
