@@ -16,7 +16,7 @@
 //!
 //! - [`Client`] owns the connection settings and the bearer token; [`Client::login`] sets it,
 //!   [`Client::logout`] revokes it, [`Client::whoami`] says whose it is, and
-//!   [`Client::from_env`] sets everything up the way the `ais` CLI does ([`env`]).
+//!   [`Client::from_env`] sets everything up the way the `ais` CLI does ([`env`](mod@env)).
 //! - [`UserManager`], [`RoleManager`], [`ClusterManager`], [`TokenManager`] and
 //!   [`ServerManager`] borrow a client and map one method to one operation. Each method's
 //!   docs name the HTTP requests it sends and the errors it returns.
