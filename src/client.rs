@@ -2,7 +2,6 @@
 //! talks to the HTTP library.
 
 use std::path::PathBuf;
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
@@ -119,15 +118,21 @@ impl ClientBuilder {
     /// - [`Error::Config`] naming the CA file when it cannot be read or holds no certificate.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalize_base_url(&self.base_url)?;
-        let tls = self.tls_config()?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(self.timeout))
             .timeout_connect(Some(self.connect_timeout))
             .user_agent(concat!("aistore-authn/", env!("CARGO_PKG_VERSION")))
             .max_redirects(0)
-            .max_redirects_will_error(false)
-            .tls_config(tls);
+            .max_redirects_will_error(false);
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let config = config.tls_config(self.tls_config()?);
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        if self.ca_pem.is_some() || self.ca_file.is_some() || self.skip_verify {
+            return Err(Error::InvalidArgument(
+                "TLS options need the rustls or native-tls feature".into(),
+            ));
+        }
         let config = if self.proxy_from_env {
             config
         } else {
@@ -144,6 +149,7 @@ impl ClientBuilder {
         })
     }
 
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     fn tls_config(&self) -> Result<ureq::tls::TlsConfig, Error> {
         use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig};
         let mut tls = TlsConfig::builder();
@@ -174,7 +180,7 @@ impl ClientBuilder {
             tls = tls.root_certs(RootCerts::new_with_certs(&certs));
         }
         if self.skip_verify {
-            static WARNED: Once = Once::new();
+            static WARNED: std::sync::Once = std::sync::Once::new();
             WARNED.call_once(|| {
                 log::warn!(
                     "TLS certificate verification is off: the AuthN token can be intercepted"
