@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{from_status, Entity, TransportErrorKind};
 use crate::names::{check_password, entity_path};
 use crate::secret::{redact_tokens, Secret};
-use crate::{ClusterManager, Error, RoleManager, UserManager};
+use crate::{ClusterManager, Error, RetryPolicy, RoleManager, UserManager};
 
 /// Default bound on a whole request, from connect to the last byte of the reply.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -20,8 +20,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// AuthN's default maximum token lifetime (`auth.max_token_age`, 2160 h = 90 days).
 pub const DEFAULT_MAX_TOKEN_AGE: Duration = Duration::from_secs(2160 * 3600);
-/// The largest reply body read; AuthN's replies are a few kilobytes.
-const MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
+/// Default bound on a reply body; AuthN's replies are a few kilobytes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+/// Default number of idle keep-alive connections kept for reuse.
+pub const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 8;
 
 /// A blocking client for one AuthN server.
 ///
@@ -36,6 +38,9 @@ pub struct Client {
     base_url: String,
     token: Option<Secret>,
     max_token_age: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    max_reply_bytes: u64,
 }
 
 /// Builds a [`Client`]; start with [`Client::builder`].
@@ -51,6 +56,9 @@ pub struct ClientBuilder {
     ca_file: Option<PathBuf>,
     skip_verify: bool,
     proxy_from_env: bool,
+    retry: RetryPolicy,
+    max_response_bytes: u64,
+    max_idle_connections: usize,
 }
 
 impl ClientBuilder {
@@ -60,7 +68,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Bounds each whole request, reply included. Default: [`DEFAULT_TIMEOUT`] (60 s).
+    /// Bounds each whole call: connecting, sending, the reply, and any retries with their
+    /// pauses. Default: [`DEFAULT_TIMEOUT`] (60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -90,6 +99,27 @@ impl ClientBuilder {
     /// Like [`ca_cert_pem`](ClientBuilder::ca_cert_pem), read from this file by `build()`.
     pub fn ca_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_file = Some(path.into());
+        self
+    }
+
+    /// When to send a failed request again; see [`RetryPolicy`]. Default:
+    /// [`RetryPolicy::default`] (4 attempts); [`RetryPolicy::none`] turns retries off.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest reply body accepted; a larger one is an [`Error::Transport`] of kind
+    /// `TooLarge`. Default: [`DEFAULT_MAX_RESPONSE_BYTES`] (16 MiB).
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// How many idle keep-alive connections to keep for reuse (0: a new connection per
+    /// request). Default: [`DEFAULT_MAX_IDLE_CONNECTIONS`].
+    pub fn max_idle_connections(mut self, connections: usize) -> Self {
+        self.max_idle_connections = connections;
         self
     }
 
@@ -124,7 +154,9 @@ impl ClientBuilder {
             .timeout_connect(Some(self.connect_timeout))
             .user_agent(concat!("aistore-authn/", env!("CARGO_PKG_VERSION")))
             .max_redirects(0)
-            .max_redirects_will_error(false);
+            .max_redirects_will_error(false)
+            .max_idle_connections(self.max_idle_connections)
+            .max_idle_connections_per_host(self.max_idle_connections);
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let config = config.tls_config(self.tls_config()?);
         #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
@@ -146,6 +178,9 @@ impl ClientBuilder {
             base_url,
             token: self.token,
             max_token_age: self.max_token_age,
+            timeout: self.timeout,
+            retry: self.retry,
+            max_reply_bytes: self.max_response_bytes,
         })
     }
 
@@ -242,6 +277,9 @@ impl Client {
             ca_file: None,
             skip_verify: false,
             proxy_from_env: true,
+            retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
         }
     }
 
@@ -412,45 +450,150 @@ impl Client {
         entity: Entity<'_>,
         body: Option<Vec<u8>>,
     ) -> Result<Vec<u8>, Error> {
-        let transport = |e: ureq::Error| transport_error(e, method, path);
+        if let Some(token) = &self.token {
+            check_token(token.expose())?;
+        }
+        let started = Instant::now();
+        let deadline = started + self.timeout;
+        let idempotent = matches!(method, "GET" | "PUT" | "DELETE");
+        let mut attempt = 1;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let outcome = self.attempt(method, url, body.as_ref(), left);
+            let retry = match &outcome {
+                Ok((status, _)) => idempotent && matches!(status, 502..=504),
+                Err(failure) => failure.never_sent || (idempotent && failure.retryable),
+            };
+            let pause = self.retry.delay(attempt);
+            if retry && attempt < self.retry.max_attempts() && Instant::now() + pause < deadline {
+                let why = match &outcome {
+                    Ok((status, _)) => format!("HTTP {status}"),
+                    Err(failure) => failure.kind.to_string(),
+                };
+                log::debug!(
+                    "{method} {path}: attempt {attempt} failed ({why}); retrying in {pause:?}"
+                );
+                std::thread::sleep(pause);
+                attempt += 1;
+                continue;
+            }
+            let (status, bytes) = outcome.map_err(|failure| Error::Transport {
+                kind: failure.kind,
+                message: failure.message,
+                method,
+                path: path.to_owned(),
+            })?;
+            log::debug!(
+                "{method} {path} -> {status} ({} bytes, {} ms, attempt {attempt})",
+                bytes.len(),
+                started.elapsed().as_millis()
+            );
+            if !(200..300).contains(&status) {
+                let token = self.token.as_ref().map(Secret::expose);
+                return Err(from_status(status, &bytes, method, path, entity, token));
+            }
+            return Ok(bytes);
+        }
+    }
+
+    /// One exchange, within `left` of the call's time: the status and body, or why not.
+    fn attempt(
+        &self,
+        method: &'static str,
+        url: &str,
+        body: Option<&Vec<u8>>,
+        left: Duration,
+    ) -> Result<(u16, Vec<u8>), Failure> {
         let mut request = ureq::http::Request::builder()
             .method(method)
             .uri(url)
             .header("Accept", "application/json");
         if let Some(token) = &self.token {
-            check_token(token.expose())?;
             request = request.header("Authorization", format!("Bearer {}", token.expose()));
         }
-        let started = Instant::now();
         let sent = match body {
             Some(bytes) => {
                 let request = request
                     .header("Content-Type", "application/json")
-                    .body(bytes);
-                self.agent.run(request.map_err(|e| transport(e.into()))?)
+                    .body(bytes.clone())
+                    .map_err(|e| Failure::from(ureq::Error::from(e)))?;
+                let request = self
+                    .agent
+                    .configure_request(request)
+                    .timeout_global(Some(left))
+                    .build();
+                self.agent.run(request)
             }
-            None => self
-                .agent
-                .run(request.body(()).map_err(|e| transport(e.into()))?),
+            None => {
+                let request = request
+                    .body(())
+                    .map_err(|e| Failure::from(ureq::Error::from(e)))?;
+                let request = self
+                    .agent
+                    .configure_request(request)
+                    .timeout_global(Some(left))
+                    .build();
+                self.agent.run(request)
+            }
         };
-        let mut reply = sent.map_err(transport)?;
+        let mut reply = sent?;
         let status = reply.status().as_u16();
         let bytes = reply
             .body_mut()
             .with_config()
-            .limit(MAX_REPLY_BYTES)
-            .read_to_vec()
-            .map_err(transport)?;
-        log::debug!(
-            "{method} {path} -> {status} ({} bytes, {} ms)",
-            bytes.len(),
-            started.elapsed().as_millis()
-        );
-        if !(200..300).contains(&status) {
-            let token = self.token.as_ref().map(Secret::expose);
-            return Err(from_status(status, &bytes, method, path, entity, token));
+            .limit(self.max_reply_bytes)
+            .read_to_vec()?;
+        Ok((status, bytes))
+    }
+}
+
+/// Why an exchange produced no reply, and whether sending it again is safe.
+struct Failure {
+    kind: TransportErrorKind,
+    message: String,
+    /// The connection was never made, so the server saw nothing: safe to repeat any request.
+    never_sent: bool,
+    /// A broken connection or a timeout: safe to repeat an idempotent request.
+    retryable: bool,
+}
+
+impl From<ureq::Error> for Failure {
+    fn from(e: ureq::Error) -> Failure {
+        use std::io::ErrorKind as Io;
+        use ureq::Error as U;
+        use ureq::Timeout as T;
+        let (kind, never_sent, retryable) = match &e {
+            U::Timeout(T::Connect | T::Resolve) => (TransportErrorKind::Timeout, true, true),
+            U::Timeout(_) => (TransportErrorKind::Timeout, false, true),
+            U::HostNotFound | U::ConnectionFailed => (TransportErrorKind::Connect, true, true),
+            U::Io(io) => match io.kind() {
+                Io::ConnectionRefused | Io::AddrNotAvailable => {
+                    (TransportErrorKind::Connect, true, true)
+                }
+                Io::TimedOut | Io::WouldBlock => (TransportErrorKind::Timeout, false, true),
+                _ => (TransportErrorKind::Io, false, true),
+            },
+            U::Tls(_) | U::TlsRequired => (TransportErrorKind::Tls, false, false),
+            #[cfg(feature = "rustls")]
+            U::Rustls(_) => (TransportErrorKind::Tls, false, false),
+            #[cfg(feature = "native-tls")]
+            U::NativeTls(_) => (TransportErrorKind::Tls, false, false),
+            U::BodyExceedsLimit(_) => (TransportErrorKind::TooLarge, false, false),
+            // A reply cut short or garbled: the connection broke mid-way.
+            U::Protocol(_) | U::BodyStalled => (TransportErrorKind::Protocol, false, true),
+            U::TooManyRedirects
+            | U::RedirectFailed
+            | U::LargeResponseHeader(..)
+            | U::BadUri(_)
+            | U::Http(_) => (TransportErrorKind::Protocol, false, false),
+            _ => (TransportErrorKind::Other, false, false),
+        };
+        Failure {
+            kind,
+            message: redact_tokens(&e.to_string()),
+            never_sent,
+            retryable,
         }
-        Ok(bytes)
     }
 }
 
@@ -475,40 +618,6 @@ pub(crate) fn decode<T: DeserializeOwned>(
         method,
         path: path.to_owned(),
     })
-}
-
-fn transport_error(e: ureq::Error, method: &'static str, path: &str) -> Error {
-    use std::io::ErrorKind as Io;
-    use ureq::Error as U;
-    let kind = match &e {
-        U::Timeout(_) => TransportErrorKind::Timeout,
-        U::HostNotFound | U::ConnectionFailed => TransportErrorKind::Connect,
-        U::Io(io) => match io.kind() {
-            Io::ConnectionRefused | Io::AddrNotAvailable => TransportErrorKind::Connect,
-            Io::TimedOut | Io::WouldBlock => TransportErrorKind::Timeout,
-            _ => TransportErrorKind::Io,
-        },
-        U::Tls(_) | U::TlsRequired => TransportErrorKind::Tls,
-        #[cfg(feature = "rustls")]
-        U::Rustls(_) => TransportErrorKind::Tls,
-        #[cfg(feature = "native-tls")]
-        U::NativeTls(_) => TransportErrorKind::Tls,
-        U::BodyExceedsLimit(_) => TransportErrorKind::TooLarge,
-        U::Protocol(_)
-        | U::TooManyRedirects
-        | U::RedirectFailed
-        | U::LargeResponseHeader(..)
-        | U::BadUri(_)
-        | U::Http(_)
-        | U::BodyStalled => TransportErrorKind::Protocol,
-        _ => TransportErrorKind::Other,
-    };
-    Error::Transport {
-        kind,
-        message: redact_tokens(&e.to_string()),
-        method,
-        path: path.to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ mod error;
 pub mod local;
 mod model;
 mod names;
+mod retry;
 mod roles;
 mod secret;
 mod server;
@@ -51,8 +52,8 @@ mod users;
 
 pub use access::AccessAttr;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_TOKEN_AGE, DEFAULT_TIMEOUT,
-    MIN_TOKEN_LIFETIME,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TOKEN_AGE, DEFAULT_TIMEOUT, MIN_TOKEN_LIFETIME,
 };
 pub use clusters::ClusterManager;
 pub use error::{Error, TransportErrorKind};
@@ -60,6 +61,7 @@ pub use model::{
     Bucket, BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, Namespace, RoleInfo,
     RolesList, UserInfo, UserMap,
 };
+pub use retry::RetryPolicy;
 pub use roles::RoleManager;
 pub use server::{ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig, ServerManager};
 pub use token::{Token, TokenClaims};

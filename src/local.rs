@@ -25,6 +25,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::Entity;
+use crate::retry::random_u64;
 use crate::secret::Secret;
 use crate::{Client, Error};
 
@@ -486,20 +487,7 @@ fn make_temp_dir() -> Result<PathBuf, LocalServerError> {
         .map_err(|e| LocalServerError(format!("cannot create {}: {e}", dir.display())))
 }
 
-/// 32 hex digits from the standard library's randomly keyed hasher: unguessable enough for
-/// a throwaway test server's password and secret, with no extra dependency.
+/// 32 random hex digits: unguessable enough for a throwaway test server's password and secret.
 fn random_hex() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    (0..2)
-        .map(|i| {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(nanos);
-            h.write_u32(std::process::id() ^ i);
-            format!("{:016x}", h.finish())
-        })
-        .collect()
+    format!("{:016x}{:016x}", random_u64(), random_u64())
 }
