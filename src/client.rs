@@ -228,7 +228,7 @@ impl ClientBuilder {
 }
 
 /// Trims trailing slashes and refuses URLs the client cannot use safely.
-fn normalize_base_url(url: &str) -> Result<String, Error> {
+pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
     let invalid = |why: &str| Err(Error::InvalidArgument(format!("base URL {url:?} {why}")));
     let rest = match url.strip_prefix("https://") {
         Some(rest) if cfg!(any(feature = "rustls", feature = "native-tls")) => rest,
@@ -414,7 +414,7 @@ impl Client {
     }
 
     /// Sends one request; returns the body of a 2xx reply, or the typed error.
-    fn call(
+    pub(crate) fn call(
         &self,
         method: &'static str,
         path: &str,

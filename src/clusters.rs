@@ -90,7 +90,7 @@ impl<'a> ClusterManager<'a> {
         if !alias.is_empty() {
             check_new_name("cluster alias", alias)?;
         }
-        let mut last_error = None;
+        let mut last_error = Error::InvalidArgument("no cluster URL".into());
         for url in &urls {
             let smap_url = format!("{url}/v1/daemon?what=smap");
             match self.client.get_external::<Smap>(&smap_url) {
@@ -98,16 +98,16 @@ impl<'a> ClusterManager<'a> {
                     return self.register_with_id(&smap.uuid, alias, &urls)
                 }
                 Ok(_) => {
-                    last_error = Some(Error::Decode {
+                    last_error = Error::Decode {
                         message: "the cluster map has no uuid".into(),
                         method: "GET",
                         path: smap_url,
-                    })
+                    }
                 }
-                Err(e) => last_error = Some(e),
+                Err(e) => last_error = e,
             }
         }
-        Err(last_error.unwrap_or_else(|| Error::InvalidArgument("no cluster URL".into())))
+        Err(last_error)
     }
 
     /// Registers the cluster with this ID (its cluster-map UUID) under `alias` (may be empty),
@@ -220,17 +220,23 @@ impl<'a> ClusterManager<'a> {
     }
 }
 
-/// Checks cluster URLs and trims trailing slashes: AuthN appends `/v1/tokens` to each as it
+/// Checks cluster URLs (http or https, a host, no credentials) and trims trailing slashes: AuthN appends `/v1/tokens` to each as it
 /// is, and `//v1/tokens` fails its handshake with the cluster.
 fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
     urls.iter()
         .map(|url| {
             let trimmed = url.trim_end_matches('/');
-            let host = trimmed
+            let rest = trimmed
                 .strip_prefix("http://")
                 .or_else(|| trimmed.strip_prefix("https://"));
-            match host {
-                Some(host) if !host.is_empty() => Ok(trimmed),
+            let authority = rest.map(|r| r.split('/').next().unwrap_or_default());
+            match authority {
+                // Credentials in a cluster URL would be stored by AuthN and served to anyone
+                // by the unauthenticated GET /v1/clusters.
+                Some(a) if a.contains('@') => Err(Error::InvalidArgument(
+                    "a cluster URL must not contain credentials (user:password@)".into(),
+                )),
+                Some(a) if !a.is_empty() => Ok(trimmed),
                 _ => Err(Error::InvalidArgument(format!(
                     "cluster URL {url:?} must be http:// or https:// with a host"
                 ))),

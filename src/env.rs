@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::normalize_base_url;
+use crate::retry::random_u64;
 use crate::{Client, ClientBuilder, Error};
 
 /// The AuthN base URL.
@@ -27,16 +29,18 @@ pub fn token_file_path() -> Option<PathBuf> {
         .or_else(|| var("HOME").map(|home| Path::new(&home).join(".config/ais/cli/auth.token")))
 }
 
+/// The token file's format, shared with the `ais` CLI: `{"token": "..."}`.
+#[derive(Serialize, Deserialize)]
+struct TokenFile {
+    token: String,
+}
+
 /// Reads the token from a token file (`{"token": "..."}`).
 ///
 /// # Errors
 /// [`Error::Config`] naming the file when it cannot be read, is not that JSON, or holds an
-/// empty token.
+/// empty token or one an HTTP header cannot carry.
 pub fn load_token_file(path: &Path) -> Result<String, Error> {
-    #[derive(Deserialize)]
-    struct TokenFile {
-        token: String,
-    }
     let shown = path.display();
     let text = fs::read(path)
         .map_err(|e| Error::Config(format!("cannot read token file {shown}: {e}")))?;
@@ -45,26 +49,23 @@ pub fn load_token_file(path: &Path) -> Result<String, Error> {
             "token file {shown} is not JSON like {{\"token\": \"...\"}}"
         ))
     })?;
-    if file.token.trim().is_empty() {
+    let token = file.token.trim();
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::Config(format!(
-            "token file {shown} holds an empty token"
+            "token file {shown} holds an empty token or one with spaces or non-ASCII characters"
         )));
     }
-    Ok(file.token.trim().to_owned())
+    Ok(token.to_owned())
 }
 
 /// Writes `token` to a token file in the `ais` CLI's format, so the CLI and a Rust tool share a
-/// login. The write is atomic (a temporary file renamed over the old one), the file's mode is
-/// 0600, and missing parent directories are created.
+/// login. The write is atomic (a new temporary file, mode 0600 from its creation, renamed over
+/// the old one), and missing parent directories are created.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for an empty token; [`Error::Config`] naming the file when it
 /// cannot be written.
 pub fn save_token_file(path: &Path, token: &str) -> Result<(), Error> {
-    #[derive(Serialize)]
-    struct TokenFile<'a> {
-        token: &'a str,
-    }
     if token.trim().is_empty() {
         return Err(Error::InvalidArgument("the token to save is empty".into()));
     }
@@ -76,22 +77,30 @@ pub fn save_token_file(path: &Path, token: &str) -> Result<(), Error> {
         _ => Path::new("."),
     };
     fs::create_dir_all(dir).map_err(fail)?;
+    let body = serde_json::to_vec(&TokenFile {
+        token: token.to_owned(),
+    })
+    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let body = serde_json::to_vec(&TokenFile { token })
-        .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-    let written = write_private(&tmp, &body).and_then(|()| fs::rename(&tmp, path));
+    let tmp = dir.join(format!(".{name}.{:016x}.tmp", random_u64()));
+    let written = write_new_private(&tmp, &body).and_then(|()| fs::rename(&tmp, path));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    written.map_err(fail)
+    written.map_err(fail)?;
+    // Make the rename itself durable; not every platform can open a directory, so best effort.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
-/// Creates `path` readable and writable by its owner only, and writes `body` to disk.
-fn write_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
+/// Creates `path`, which must not exist yet (so no existing file or link is reused), readable
+/// and writable by its owner only, and writes `body` to disk.
+fn write_new_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path)?;
@@ -105,8 +114,8 @@ impl Client {
     /// - URL from `AIS_AUTHN_URL` (required);
     /// - token from `AIS_AUTHN_TOKEN`, else from the file `AIS_AUTHN_TOKEN_FILE`, else from
     ///   `$HOME/.config/ais/cli/auth.token` if that file exists, else none;
-    /// - TLS: CA certificates from the PEM file `AIS_CLIENT_CA`, and no verification when
-    ///   `AIS_SKIP_VERIFY_CRT` is true.
+    /// - TLS, for an `https://` URL: CA certificates from the PEM file `AIS_CLIENT_CA`, and no
+    ///   verification when `AIS_SKIP_VERIFY_CRT` is true.
     ///
     /// Sends no request. Use [`Client::builder_from_env`] to change other settings first.
     ///
@@ -122,23 +131,34 @@ impl Client {
     /// As [`Client::from_env`].
     pub fn builder_from_env() -> Result<ClientBuilder, Error> {
         let url = var(ENV_URL).ok_or_else(|| Error::Config(format!("{ENV_URL} is not set")))?;
+        normalize_base_url(&url).map_err(|e| Error::Config(format!("{ENV_URL}: {e}")))?;
         let mut builder = Client::builder(&url);
-        let token = match (var(ENV_TOKEN), var(ENV_TOKEN_FILE)) {
-            (Some(token), _) => Some(token),
-            (None, Some(file)) => Some(load_token_file(Path::new(&file))?),
-            (None, None) => match token_file_path() {
-                Some(default) if default.exists() => Some(load_token_file(&default)?),
-                _ => None,
-            },
+        let token = match (var(ENV_TOKEN), token_file_path()) {
+            (Some(token), _) => {
+                if !token.trim().bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(Error::Config(format!(
+                        "{ENV_TOKEN} has spaces or non-ASCII characters inside the token"
+                    )));
+                }
+                Some(token.trim().to_owned())
+            }
+            // A file named by the variable must be there; the CLI's default one may not be.
+            (None, Some(file)) if var(ENV_TOKEN_FILE).is_some() || file.exists() => {
+                Some(load_token_file(&file)?)
+            }
+            (None, _) => None,
         };
         if let Some(token) = token {
             builder = builder.token(token);
         }
-        if let Some(ca) = var(ENV_CLIENT_CA) {
-            builder = builder.ca_cert_file(ca);
-        }
-        if let Some(skip) = var(ENV_SKIP_VERIFY) {
-            builder = builder.skip_verify(parse_bool(ENV_SKIP_VERIFY, &skip)?);
+        // TLS settings matter only for https; a plain-http set-up may carry them unused.
+        if url.starts_with("https://") {
+            if let Some(ca) = var(ENV_CLIENT_CA) {
+                builder = builder.ca_cert_file(ca);
+            }
+            if let Some(skip) = var(ENV_SKIP_VERIFY) {
+                builder = builder.skip_verify(parse_bool(ENV_SKIP_VERIFY, &skip)?);
+            }
         }
         Ok(builder)
     }

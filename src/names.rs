@@ -45,10 +45,7 @@ pub(crate) fn check_cluster_id(id: &str) -> Result<(), Error> {
     if id.is_empty() {
         return Err(invalid("cluster ID must not be empty".into()));
     }
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if !id.chars().all(is_name_char) {
         return Err(invalid(format!(
             "cluster ID {id:?} is invalid: use ASCII letters, digits, '-' and '_'"
         )));

@@ -157,9 +157,13 @@ impl<'a> RoleManager<'a> {
             ));
         }
         check_acls(role)?;
-        let role = self.with_cluster_ids(role)?;
+        self.put_role(&path, &self.with_cluster_ids(role)?)
+    }
+
+    /// `PUT` a role whose clusters are named by ID, then read it back.
+    fn put_role(&self, path: &str, role: &RoleInfo) -> Result<RoleInfo, Error> {
         self.client
-            .send("PUT", &path, Entity::Role(&role.name), &role)?;
+            .send("PUT", path, Entity::Role(&role.name), role)?;
         self.get(&role.name)
     }
 
@@ -201,9 +205,7 @@ impl<'a> RoleManager<'a> {
             return Ok((Ensured::Unchanged, current));
         }
         let path = entity_path("roles", "role name", &role.name)?;
-        self.client
-            .send("PUT", &path, Entity::Role(&role.name), &wanted)?;
-        Ok((Ensured::Updated, self.get(&role.name)?))
+        Ok((Ensured::Updated, self.put_role(&path, &wanted)?))
     }
 
     /// Deletes a role and takes it away from every user. `DELETE /v1/roles/{name}`. Needs an

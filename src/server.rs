@@ -300,12 +300,7 @@ impl<'a> ServerManager<'a> {
     /// [`Error::Unauthorized`]; [`Error::Transport`].
     pub fn rotate_key(&self) -> Result<(), Error> {
         self.client
-            .send(
-                "POST",
-                "/v1/rotate-key",
-                Entity::None,
-                &serde_json::json!({}),
-            )
+            .call("POST", "/v1/rotate-key", Entity::None, None)
             .map(drop)
     }
 }

@@ -179,11 +179,13 @@ impl fmt::Debug for Token {
     }
 }
 
+/// Seconds since 1970 as a time; out-of-range values (negative, or past what this platform's
+/// clock can hold) are clamped rather than allowed to panic.
 fn unix_time(secs: i64) -> SystemTime {
-    match u64::try_from(secs) {
-        Ok(s) => UNIX_EPOCH + Duration::from_secs(s),
-        Err(_) => UNIX_EPOCH,
-    }
+    let secs = u64::try_from(secs).unwrap_or(0);
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(secs))
+        .unwrap_or(UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX)))
 }
 
 /// Decodes unpadded (or padded) base64url, as JWT parts are written.
@@ -268,6 +270,14 @@ mod tests {
             printed.contains("alice") && !printed.contains(t.as_str()),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn extreme_expiry_does_not_panic() {
+        for exp in [i64::MAX, i64::MIN, -1, 0] {
+            let t = Token::parse(&jwt(&format!(r#"{{"sub":"a","exp":{exp}}}"#))).unwrap();
+            let _ = (t.is_expired(), t.time_left());
+        }
     }
 
     #[test]

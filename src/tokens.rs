@@ -68,10 +68,7 @@ impl Client {
     /// [`Error::InvalidArgument`] when the client has no token; otherwise as
     /// [`TokenManager::revoke`].
     pub fn logout(&mut self) -> Result<(), Error> {
-        let token = self.token().ok_or_else(|| {
-            Error::InvalidArgument("not logged in: the client has no token".into())
-        })?;
-        self.token_manager().revoke(token)?;
+        self.token_manager().revoke(self.logged_in()?)?;
         self.set_token(None);
         Ok(())
     }
@@ -82,10 +79,13 @@ impl Client {
     /// [`Error::InvalidArgument`] when the client has no token; [`Error::InvalidToken`] when it
     /// is not a well-formed JWT.
     pub fn token_claims(&self) -> Result<TokenClaims, Error> {
-        let token = self.token().ok_or_else(|| {
-            Error::InvalidArgument("not logged in: the client has no token".into())
-        })?;
-        Ok(Token::parse(token)?.claims().clone())
+        Ok(Token::parse(self.logged_in()?)?.claims().clone())
+    }
+
+    /// The token, or the error for a client that has none.
+    fn logged_in(&self) -> Result<&str, Error> {
+        self.token()
+            .ok_or_else(|| Error::InvalidArgument("not logged in: the client has no token".into()))
     }
 
     /// Who this client is: its token's claims and the user with their current roles, as

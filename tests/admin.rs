@@ -62,13 +62,6 @@ fn set_config_changes_lifetime_and_log_level() {
     assert_eq!(config.expiration_time(), Some(Duration::from_secs(7200)));
     assert_eq!(config.log_level(), Some(4));
     let mut client = server.anonymous();
-    client
-        .login(
-            &server.admin_user,
-            &server.admin_password,
-            Some(Duration::from_secs(600)),
-        )
-        .unwrap();
     let token = client
         .login(&server.admin_user, &server.admin_password, None)
         .unwrap();

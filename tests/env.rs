@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use aistore_authn::env::{load_token_file, save_token_file, token_file_path};
 use aistore_authn::{Client, Error};
-use support::TestServer;
+use support::{unique, TestServer};
 
 const VARS: [&str; 7] = [
     "AIS_AUTHN_URL",
@@ -28,10 +28,24 @@ fn config_error(result: Result<Client, Error>) -> String {
     }
 }
 
+/// Whose token `Client::from_env` picked, as the server sees it.
+fn who() -> String {
+    let client = Client::from_env().unwrap();
+    client.whoami().unwrap().user.id
+}
+
 #[test]
 fn from_env_follows_the_cli_conventions() {
     let server = TestServer::start();
-    let token = server.admin().token().unwrap().to_owned();
+    let admin = server.admin();
+    // One user per token source, so that each check shows which source was used.
+    let (in_var, in_file, in_default) = (unique("var"), unique("file"), unique("dflt"));
+    let mut tokens = Vec::new();
+    for id in [&in_var, &in_file, &in_default] {
+        admin.user_manager().create(id, &[], "pw").unwrap();
+        tokens.push(server.login(id, "pw").token().unwrap().to_owned());
+    }
+
     let saved: Vec<(&str, Option<String>)> =
         VARS.iter().map(|v| (*v, std::env::var(v).ok())).collect();
     let dir = std::env::temp_dir().join(format!("authn-env-test-{}", std::process::id()));
@@ -42,71 +56,63 @@ fn from_env_follows_the_cli_conventions() {
     }
     std::env::set_var("HOME", &home);
     std::env::set_var("NO_PROXY", "127.0.0.1,localhost");
-    let works = |what: &str| {
-        let client = Client::from_env().unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(client.base_url(), server.url, "{what}");
-        let users = client
-            .user_manager()
-            .list()
-            .unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert!(users.contains_key(&server.admin_user), "{what}");
-    };
 
-    // The URL is required.
-    assert!(config_error(Client::from_env()).contains("AIS_AUTHN_URL"));
+    // The URL is required and checked.
+    assert!(config_error(Client::from_env()).contains("AIS_AUTHN_URL is not set"));
+    std::env::set_var("AIS_AUTHN_URL", "localhost:52001");
+    assert!(config_error(Client::from_env()).starts_with("AIS_AUTHN_URL"));
     std::env::set_var("AIS_AUTHN_URL", &server.url);
     let anonymous = Client::from_env().unwrap();
-    assert_eq!(anonymous.token(), None, "no token anywhere: none");
+    assert_eq!(
+        (anonymous.base_url(), anonymous.token()),
+        (server.url.as_str(), None)
+    );
 
-    // 1. The token itself.
-    std::env::set_var("AIS_AUTHN_TOKEN", &token);
-    works("AIS_AUTHN_TOKEN");
-
-    // 2. The token file named by AIS_AUTHN_TOKEN_FILE, when AIS_AUTHN_TOKEN is unset.
-    std::env::remove_var("AIS_AUTHN_TOKEN");
-    let file = dir.join("my.token");
-    save_token_file(&file, &token).unwrap();
-    std::env::set_var("AIS_AUTHN_TOKEN_FILE", &file);
-    assert_eq!(token_file_path(), Some(file.clone()));
-    works("AIS_AUTHN_TOKEN_FILE");
-    std::env::set_var("AIS_AUTHN_TOKEN_FILE", dir.join("missing.token"));
-    assert!(config_error(Client::from_env()).contains("missing.token"));
-    fs::write(&file, "{not json").unwrap();
-    std::env::set_var("AIS_AUTHN_TOKEN_FILE", &file);
-    assert!(config_error(Client::from_env()).contains("my.token"));
-
-    // 3. The ais CLI's default file under $HOME, in the CLI's own layout and format.
-    std::env::remove_var("AIS_AUTHN_TOKEN_FILE");
+    // Lowest first: the ais CLI's default file under $HOME, in the CLI's own format.
     let default: PathBuf = home.join(".config/ais/cli/auth.token");
     assert_eq!(token_file_path(), Some(default.clone()));
     fs::create_dir_all(default.parent().unwrap()).unwrap();
-    fs::write(&default, format!("{{\"token\": \"{token}\"}}\n")).unwrap();
-    works("the default token file");
-    assert_eq!(load_token_file(&default).unwrap(), token);
+    fs::write(&default, format!("{{\"token\": \"{}\"}}\n", tokens[2])).unwrap();
+    assert_eq!(who(), in_default);
 
-    // A login saved by a Rust tool is what the CLI reads, and the other way round.
-    let mut cli_user = Client::from_env().unwrap();
-    cli_user.set_token(None);
-    let fresh = cli_user
-        .login(
-            &server.admin_user,
-            &server.admin_password,
-            Some(std::time::Duration::from_secs(900)),
-        )
-        .unwrap();
-    save_token_file(&default, &fresh).unwrap();
+    // AIS_AUTHN_TOKEN_FILE wins over the default file; a missing or bad one is an error.
+    let file = dir.join("my.token");
+    save_token_file(&file, &tokens[1]).unwrap();
+    std::env::set_var("AIS_AUTHN_TOKEN_FILE", &file);
+    assert_eq!(token_file_path(), Some(file.clone()));
+    assert_eq!(who(), in_file);
+    std::env::set_var("AIS_AUTHN_TOKEN_FILE", dir.join("missing.token"));
+    assert!(config_error(Client::from_env()).contains("missing.token"));
+    fs::write(dir.join("bad.token"), "{not json").unwrap();
+    std::env::set_var("AIS_AUTHN_TOKEN_FILE", dir.join("bad.token"));
+    assert!(config_error(Client::from_env()).contains("bad.token"));
+    std::env::set_var("AIS_AUTHN_TOKEN_FILE", &file);
+
+    // AIS_AUTHN_TOKEN wins over both.
+    std::env::set_var("AIS_AUTHN_TOKEN", &tokens[0]);
+    assert_eq!(who(), in_var);
+    std::env::set_var("AIS_AUTHN_TOKEN", "two words");
+    assert!(config_error(Client::from_env()).contains("AIS_AUTHN_TOKEN"));
+    std::env::remove_var("AIS_AUTHN_TOKEN");
+    std::env::remove_var("AIS_AUTHN_TOKEN_FILE");
+
+    // A login saved by a Rust tool is what the CLI reads from its default file.
+    save_token_file(&default, &tokens[0]).unwrap();
     assert_eq!(
         fs::read_to_string(&default).unwrap(),
-        format!("{{\"token\":\"{fresh}\"}}")
+        format!("{{\"token\":\"{}\"}}", tokens[0])
     );
-    assert_eq!(Client::from_env().unwrap().token(), Some(fresh.as_str()));
+    assert_eq!(load_token_file(&default).unwrap(), tokens[0]);
+    assert_eq!(who(), in_var);
 
-    // TLS settings are read and checked, naming the variable or file.
+    // TLS variables are checked for https URLs, naming the variable or file, and unused for
+    // plain http.
     std::env::set_var("AIS_SKIP_VERIFY_CRT", "perhaps");
+    std::env::set_var("AIS_CLIENT_CA", dir.join("no-ca.pem"));
+    assert_eq!(who(), in_var, "http: TLS settings unused");
+    std::env::set_var("AIS_AUTHN_URL", "https://127.0.0.1:1");
     assert!(config_error(Client::from_env()).contains("AIS_SKIP_VERIFY_CRT"));
     std::env::set_var("AIS_SKIP_VERIFY_CRT", "false");
-    works("AIS_SKIP_VERIFY_CRT=false");
-    std::env::set_var("AIS_CLIENT_CA", dir.join("no-ca.pem"));
     assert!(config_error(Client::from_env()).contains("no-ca.pem"));
     fs::write(dir.join("empty.pem"), "no certificate here").unwrap();
     std::env::set_var("AIS_CLIENT_CA", dir.join("empty.pem"));

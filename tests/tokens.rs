@@ -159,10 +159,10 @@ fn whoami_shows_claims_and_current_roles() {
     let admin = server.admin();
     let c = cluster(&admin);
     let (r1, r2) = (unique("r"), unique("r"));
-    for r in [&r1, &r2] {
+    for (r, perm) in [(&r1, AccessAttr::GET), (&r2, AccessAttr::ACCESS_RW)] {
         admin
             .role_manager()
-            .create(r, "", &c.alias, AccessAttr::GET, None)
+            .create(r, "", &c.alias, perm, None)
             .unwrap();
     }
     let id = unique("who");
@@ -182,7 +182,11 @@ fn whoami_shows_claims_and_current_roles() {
         .unwrap();
     let who = me.whoami().unwrap();
     assert_eq!(who.user.roles.names().collect::<Vec<_>>(), [r2.as_str()]);
-    assert_eq!(who.claims, me.token_claims().unwrap());
+    let perms: Vec<AccessAttr> = who.claims.clusters.iter().map(|a| a.perm).collect();
+    assert_eq!(perms, [AccessAttr::GET], "the token still carries r1's ACL");
+    let relogged = server.login(&id, "pw").whoami().unwrap();
+    let perms: Vec<AccessAttr> = relogged.claims.clusters.iter().map(|a| a.perm).collect();
+    assert_eq!(perms, [AccessAttr::ACCESS_RW], "a new login carries r2's");
 
     let admin_who = admin.whoami().unwrap();
     assert!(admin_who.claims.admin && admin_who.user.is_admin());

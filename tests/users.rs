@@ -2,23 +2,8 @@
 
 mod support;
 
-use aistore_authn::{AccessAttr, Client, Error};
-use support::{unique, TestServer};
-
-/// Registers a cluster and makes a role on it; returns the role name.
-fn role(admin: &Client, perms: AccessAttr) -> String {
-    let alias = unique("c");
-    admin
-        .cluster_manager()
-        .register_with_id(&unique("id"), &alias, &[])
-        .unwrap();
-    let name = unique("r");
-    admin
-        .role_manager()
-        .create(&name, "test role", &alias, perms, None)
-        .unwrap();
-    name
-}
+use aistore_authn::{AccessAttr, Error};
+use support::{role, unique, TestServer};
 
 fn role_names(user: &aistore_authn::UserInfo) -> Vec<String> {
     user.roles.names().map(str::to_owned).collect()

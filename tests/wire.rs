@@ -244,6 +244,7 @@ fn bad_arguments_send_no_request() {
         );
     }
     for (user, pw, exp) in [
+        ("alice", " \t", None),
         ("", "pw", None),
         ("alice", "", None),
         ("alice", "pw", Some(Duration::from_secs(59))),

@@ -151,19 +151,60 @@ impl Recorded {
     }
 }
 
-/// A loopback HTTP/1.1 stub that records every request and answers with `reply(&request)`
-/// as `(status, body)`. Keep-alive works as with a real server.
+/// What a raw stub does with a request.
+pub enum Raw {
+    /// Write these bytes and keep the connection for the next request.
+    Reply(Vec<u8>),
+    /// Write these bytes, then close the connection.
+    Last(Vec<u8>),
+    /// Close the connection without writing anything.
+    Close,
+}
+
+/// An HTTP/1.1 reply with a JSON body (none when empty). A redirect points at a path the
+/// tests answer 200, so following it would be seen.
+pub fn http_reply(status: u16, body: &str) -> Vec<u8> {
+    let content_type = if body.is_empty() {
+        ""
+    } else {
+        "Content-Type: application/json\r\n"
+    };
+    let location = if (300..400).contains(&status) {
+        "Location: /v1/redirected\r\n"
+    } else {
+        ""
+    };
+    format!(
+        "HTTP/1.1 {status} X\r\n{content_type}{location}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A loopback HTTP/1.1 stub that records every request. Keep-alive works as with a real
+/// server.
 pub struct Stub {
     pub url: String,
     pub requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
+type Handler = dyn Fn(&Recorded, usize) -> Raw + Send + Sync;
+
 impl Stub {
+    /// Answers `reply(&request)` as `(status, JSON body)`.
     pub fn start(reply: impl Fn(&Recorded) -> (u16, String) + Send + Sync + 'static) -> Stub {
+        Stub::start_raw(move |r, _| {
+            let (status, body) = reply(r);
+            Raw::Reply(http_reply(status, &body))
+        })
+    }
+
+    /// Answers `reply(&request, n)`, `n` being how many requests came before this one.
+    pub fn start_raw(reply: impl Fn(&Recorded, usize) -> Raw + Send + Sync + 'static) -> Stub {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let reply = Arc::new(reply);
+        let reply: Arc<Handler> = Arc::new(reply);
         let seen = requests.clone();
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -188,17 +229,14 @@ impl Stub {
 
     pub fn client(&self) -> Client {
         Client::builder(&self.url)
+            .proxy_from_env(false)
             .token("stub-token")
             .build()
             .unwrap()
     }
 }
 
-fn serve(
-    stream: TcpStream,
-    seen: &Mutex<Vec<Recorded>>,
-    reply: &dyn Fn(&Recorded) -> (u16, String),
-) {
+fn serve(stream: TcpStream, seen: &Mutex<Vec<Recorded>>, reply: &Handler) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
     loop {
@@ -214,49 +252,47 @@ fn serve(
         let mut headers = Vec::new();
         loop {
             let mut h = String::new();
-            reader.read_line(&mut h).unwrap();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
             let h = h.trim_end();
             if h.is_empty() {
                 break;
             }
-            let (k, v) = h.split_once(':').unwrap();
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            if let Some((k, v)) = h.split_once(':') {
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
         }
         let len = headers
             .iter()
             .find(|(k, _)| k == "content-length")
-            .map_or(0, |(_, v)| v.parse().unwrap());
+            .map_or(0, |(_, v)| v.parse().unwrap_or(0));
         let mut body = vec![0; len];
-        reader.read_exact(&mut body).unwrap();
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
         let request = Recorded {
             method,
             path,
             headers,
             body,
         };
-        let (status, text) = reply(&request);
-        seen.lock().unwrap().push(request);
-        let content_type = if text.is_empty() {
-            ""
-        } else {
-            "Content-Type: application/json\r\n"
+        let n = {
+            let mut seen = seen.lock().unwrap();
+            seen.push(request.clone());
+            seen.len() - 1
         };
-        // A redirect points at a path the tests answer 200, so following it would be seen.
-        let location = if (300..400).contains(&status) {
-            "Location: /v1/redirected\r\n"
-        } else {
-            ""
-        };
-        let head = format!(
-            "HTTP/1.1 {status} X\r\n{content_type}{location}Content-Length: {}\r\n\r\n",
-            text.len()
-        );
-        if out
-            .write_all(head.as_bytes())
-            .and_then(|()| out.write_all(text.as_bytes()))
-            .is_err()
-        {
-            return;
+        match reply(&request, n) {
+            Raw::Reply(bytes) => {
+                if out.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+            Raw::Last(bytes) => {
+                let _ = out.write_all(&bytes);
+                return;
+            }
+            Raw::Close => return,
         }
     }
 }
