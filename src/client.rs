@@ -571,6 +571,9 @@ impl From<ureq::Error> for Failure {
                     (TransportErrorKind::Connect, true, true)
                 }
                 Io::TimedOut | Io::WouldBlock => (TransportErrorKind::Timeout, false, true),
+                // The TLS layer reports a failed handshake or certificate check this way
+                // ("invalid peer certificate: UnknownIssuer"); repeating it cannot help.
+                Io::InvalidData => (TransportErrorKind::Tls, false, false),
                 _ => (TransportErrorKind::Io, false, true),
             },
             U::Tls(_) | U::TlsRequired => (TransportErrorKind::Tls, false, false),

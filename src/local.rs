@@ -51,6 +51,15 @@ pub struct LocalServerError(String);
 #[must_use]
 pub struct LocalServerBuilder {
     rsa: bool,
+    tls: Option<Tls>,
+}
+
+/// The server's certificate and key, and the CA that signed the certificate.
+#[derive(Debug, Clone)]
+struct Tls {
+    cert: PathBuf,
+    key: PathBuf,
+    ca: PathBuf,
 }
 
 impl LocalServerBuilder {
@@ -61,42 +70,58 @@ impl LocalServerBuilder {
         self
     }
 
-    /// Installs the server if needed, starts it, and waits until it answers
-    /// `GET /.well-known/openid-configuration`.
+    /// Serve HTTPS with this PEM certificate and key (`net.http.use_https`). `ca` is the PEM
+    /// file of the CA that signed the certificate: [`LocalServer::admin_client`] trusts it.
+    /// The certificate must name `127.0.0.1`, the address the URL uses.
+    pub fn https(
+        mut self,
+        cert: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+        ca: impl Into<PathBuf>,
+    ) -> Self {
+        self.tls = Some(Tls {
+            cert: cert.into(),
+            key: key.into(),
+            ca: ca.into(),
+        });
+        self
+    }
+
+    /// Installs the server if needed, starts it, and waits until it answers.
     ///
     /// # Errors
     /// [`LocalServerError`] when Go is missing, the install fails, or the server exits or does
     /// not answer within 30 s; the message includes the server's own error output.
     pub fn start(self) -> Result<LocalServer, LocalServerError> {
-        let bin = LocalServer::binary()?;
-        let dir = make_temp_dir()?;
-        let admin_password = Secret::new(random_hex());
-        let secret = (!self.rsa).then(random_hex);
+        let mut launch = Launch {
+            bin: LocalServer::binary()?,
+            dir: make_temp_dir()?,
+            port: 0,
+            secret: (!self.rsa).then(|| Secret::new(random_hex())),
+            admin_password: Secret::new(random_hex()),
+            tls: self.tls,
+        };
         let mut last_error = String::new();
         // A free port can be taken between choosing it and the server binding it; try again.
         for _ in 0..3 {
-            let port = free_port()?;
-            match start_in(&bin, &dir, port, secret.as_deref(), &admin_password) {
+            launch.port = free_port()?;
+            match launch.start() {
                 Ok(child) => {
-                    let mut server = LocalServer {
-                        child,
-                        watchdog: None,
-                        url: format!("http://127.0.0.1:{port}"),
-                        dir,
-                        port,
-                        admin_password,
-                    };
-                    server.watchdog = start_watchdog(server.child.id(), &server.dir);
-                    return Ok(server);
+                    let watchdog = start_watchdog(child.id(), &launch.dir);
+                    return Ok(LocalServer {
+                        child: Some(child),
+                        watchdog,
+                        launch,
+                    });
                 }
                 Err(StartFailure::PortTaken(msg)) => last_error = msg,
                 Err(StartFailure::Other(msg)) => {
-                    let _ = fs::remove_dir_all(&dir);
-                    return Err(LocalServerError(msg));
+                    last_error = msg;
+                    break;
                 }
             }
         }
-        let _ = fs::remove_dir_all(&dir);
+        let _ = fs::remove_dir_all(&launch.dir);
         Err(LocalServerError(last_error))
     }
 }
@@ -104,12 +129,20 @@ impl LocalServerBuilder {
 /// A running AuthN server, stopped and cleaned up on drop.
 #[derive(Debug)]
 pub struct LocalServer {
-    child: Child,
+    child: Option<Child>,
     watchdog: Option<Child>,
+    launch: Launch,
+}
+
+/// Everything needed to start the server, and to start it again the same way.
+#[derive(Debug)]
+struct Launch {
+    bin: PathBuf,
     dir: PathBuf,
-    url: String,
     port: u16,
+    secret: Option<Secret>,
     admin_password: Secret,
+    tls: Option<Tls>,
 }
 
 impl LocalServer {
@@ -121,19 +154,19 @@ impl LocalServer {
         LocalServer::builder().start()
     }
 
-    /// A builder for other set-ups (RSA signing).
+    /// A builder for other set-ups (RSA signing, HTTPS).
     pub fn builder() -> LocalServerBuilder {
         LocalServerBuilder::default()
     }
 
-    /// The base URL, `http://127.0.0.1:{port}`.
-    pub fn url(&self) -> &str {
-        &self.url
+    /// The base URL, `http://127.0.0.1:{port}` (or `https://`).
+    pub fn url(&self) -> String {
+        self.launch.url()
     }
 
     /// The port the server listens on (on all interfaces).
     pub fn port(&self) -> u16 {
-        self.port
+        self.launch.port
     }
 
     /// The administrator's user name, `admin`.
@@ -143,23 +176,55 @@ impl LocalServer {
 
     /// The administrator's password, made at random for this server.
     pub fn admin_password(&self) -> &str {
-        self.admin_password.expose()
+        self.launch.admin_password.expose()
     }
 
     /// The server's config directory (`authn.json`, the database, `logs/`).
     pub fn config_dir(&self) -> &Path {
-        &self.dir
+        &self.launch.dir
     }
 
-    /// A client logged in as the administrator, connecting directly (no proxy).
-    /// `POST /v1/users/admin`.
+    /// A client logged in as the administrator, connecting directly (no proxy) and, for
+    /// HTTPS, trusting the server's CA. `POST /v1/users/admin`.
     ///
     /// # Errors
     /// As [`Client::login`].
     pub fn admin_client(&self) -> Result<Client, Error> {
-        let mut client = Client::builder(&self.url).proxy_from_env(false).build()?;
+        let mut builder = Client::builder(&self.url()).proxy_from_env(false);
+        if let Some(tls) = &self.launch.tls {
+            builder = builder.ca_cert_file(&tls.ca);
+        }
+        let mut client = builder.build()?;
         client.login(ADMIN_USER, self.admin_password(), None)?;
         Ok(client)
+    }
+
+    /// Stops the server (like a crash: killed, no shutdown), keeping its directory and data.
+    /// A stopped server refuses connections until [`restart`](LocalServer::restart).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port, with the same directory, data and settings,
+    /// stopping it first if it runs.
+    ///
+    /// # Errors
+    /// [`LocalServerError`] when it does not start again; the message includes its errors.
+    pub fn restart(&mut self) -> Result<(), LocalServerError> {
+        self.stop();
+        let child = self.launch.start().map_err(|failure| match failure {
+            StartFailure::PortTaken(msg) | StartFailure::Other(msg) => LocalServerError(msg),
+        })?;
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
+        self.watchdog = start_watchdog(child.id(), &self.launch.dir);
+        self.child = Some(child);
+        Ok(())
     }
 
     /// The `authn` binary: `AUTHN_BIN` if set, else the cached install, installing it first
@@ -232,9 +297,8 @@ impl Drop for LocalServer {
             let _ = watchdog.kill();
             let _ = watchdog.wait();
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
+        self.stop();
+        let _ = fs::remove_dir_all(&self.launch.dir);
     }
 }
 
@@ -243,91 +307,103 @@ enum StartFailure {
     Other(String),
 }
 
-/// Writes the config for `port`, starts the server, and waits until it answers.
-fn start_in(
-    bin: &Path,
-    dir: &Path,
-    port: u16,
-    secret: Option<&str>,
-    admin_password: &Secret,
-) -> Result<Child, StartFailure> {
-    let other = StartFailure::Other;
-    // Without a secret the server makes an RSA key in the config directory.
-    let auth = match secret {
-        Some(secret) => serde_json::json!({"secret": secret, "expiration_time": "24h"}),
-        None => serde_json::json!({"expiration_time": "24h"}),
-    };
-    let config = serde_json::json!({
-        "auth": auth,
-        "log": {"level": "3", "dir": dir.join("logs")},
-        "net": {"http": {"port": port}},
-        "timeout": {"default_timeout": "30s"},
-    });
-    fs::write(dir.join("authn.json"), config.to_string()).map_err(|e| {
-        other(format!(
-            "cannot write the AuthN config in {}: {e}",
-            dir.display()
-        ))
-    })?;
-    let stderr_path = dir.join("stderr.log");
-    let stderr = fs::File::create(&stderr_path)
-        .map_err(|e| other(format!("cannot create {}: {e}", stderr_path.display())))?;
-    let mut command = Command::new(bin);
-    command
-        .arg("-config")
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(stderr);
-    // The server reads AIS_* variables (config dir, port, keys, admin name) that would
-    // override this config; give it only the admin password.
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("AIS_") {
-            command.env_remove(key);
-        }
+impl Launch {
+    fn url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
-    command.env("AIS_AUTHN_SU_PASS", admin_password.expose());
-    let mut child = command
-        .spawn()
-        .map_err(|e| other(format!("cannot run {}: {e}", bin.display())))?;
-    let url = format!("http://127.0.0.1:{port}");
-    let probe = Client::builder(&url)
-        .proxy_from_env(false)
-        .timeout(Duration::from_secs(2))
-        .connect_timeout(Duration::from_millis(500))
-        .build()
-        .map_err(|e| other(e.to_string()))?;
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            let output = fs::read_to_string(&stderr_path).unwrap_or_default();
-            let msg = format!(
-                "the AuthN server ({}) exited with {status} at start:\n{}",
-                bin.display(),
-                output.trim()
-            );
-            return Err(if output.contains("address already in use") {
-                StartFailure::PortTaken(msg)
-            } else {
-                StartFailure::Other(msg)
-            });
+
+    /// Writes the config, starts the server, and waits until it answers.
+    fn start(&self) -> Result<Child, StartFailure> {
+        let other = StartFailure::Other;
+        let dir = &self.dir;
+        // Without a secret the server makes an RSA key in the config directory (once).
+        let mut auth = serde_json::json!({"expiration_time": "24h"});
+        if let Some(secret) = &self.secret {
+            auth["secret"] = secret.expose().into();
         }
-        let answered = probe
-            .get::<serde_json::Value>("/.well-known/openid-configuration", Entity::None)
-            .is_ok();
-        if answered {
-            return Ok(child);
+        let mut http = serde_json::json!({"port": self.port});
+        if let Some(tls) = &self.tls {
+            http["use_https"] = true.into();
+            http["server_crt"] = tls.cert.to_string_lossy().into();
+            http["server_key"] = tls.key.to_string_lossy().into();
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(other(format!(
-                "the AuthN server at {url} did not answer within {} s; its errors:\n{}",
-                READY_TIMEOUT.as_secs(),
-                fs::read_to_string(&stderr_path).unwrap_or_default().trim()
-            )));
+        let config = serde_json::json!({
+            "auth": auth,
+            "log": {"level": "3", "dir": dir.join("logs")},
+            "net": {"http": http},
+            "timeout": {"default_timeout": "30s"},
+        });
+        fs::write(dir.join("authn.json"), config.to_string()).map_err(|e| {
+            other(format!(
+                "cannot write the AuthN config in {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let stderr_path = dir.join("stderr.log");
+        let stderr = fs::File::create(&stderr_path)
+            .map_err(|e| other(format!("cannot create {}: {e}", stderr_path.display())))?;
+        let mut command = Command::new(&self.bin);
+        command
+            .arg("-config")
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr);
+        // The server reads AIS_* variables (config dir, port, keys, admin name) that would
+        // override this config; give it only the admin password.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("AIS_") {
+                command.env_remove(key);
+            }
         }
-        sleep(Duration::from_millis(50));
+        command.env("AIS_AUTHN_SU_PASS", self.admin_password.expose());
+        let mut child = command
+            .spawn()
+            .map_err(|e| other(format!("cannot run {}: {e}", self.bin.display())))?;
+        let url = self.url();
+        let probe = Client::builder(&url)
+            .proxy_from_env(false)
+            .timeout(Duration::from_secs(2))
+            .connect_timeout(Duration::from_millis(500))
+            .retry(crate::RetryPolicy::none());
+        let probe = match &self.tls {
+            Some(tls) => probe.ca_cert_file(&tls.ca),
+            None => probe,
+        };
+        let probe = probe.build().map_err(|e| other(e.to_string()))?;
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                let output = fs::read_to_string(&stderr_path).unwrap_or_default();
+                let msg = format!(
+                    "the AuthN server ({}) exited with {status} at start:\n{}",
+                    self.bin.display(),
+                    output.trim()
+                );
+                return Err(if output.contains("address already in use") {
+                    StartFailure::PortTaken(msg)
+                } else {
+                    StartFailure::Other(msg)
+                });
+            }
+            let answered = probe
+                .get::<serde_json::Value>("/.well-known/openid-configuration", Entity::None)
+                .is_ok();
+            if answered {
+                return Ok(child);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(other(format!(
+                    "the AuthN server at {url} did not answer within {} s; its errors:\n{}",
+                    READY_TIMEOUT.as_secs(),
+                    fs::read_to_string(&stderr_path).unwrap_or_default().trim()
+                )));
+            }
+            sleep(Duration::from_millis(20));
+        }
     }
 }
 

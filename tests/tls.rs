@@ -1,0 +1,116 @@
+//! HTTPS against the real AuthN server (`net.http.use_https`), with a certificate made here.
+
+mod support;
+
+use aistore_authn::local::LocalServer;
+use aistore_authn::{Client, Error, TransportErrorKind};
+use support::{make_tls_files, TlsFiles};
+
+struct HttpsServer {
+    server: LocalServer,
+    files: TlsFiles,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for HttpsServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn https_server(name: &str) -> HttpsServer {
+    let dir = std::env::temp_dir().join(format!("authn-tls-{name}-{}", std::process::id()));
+    let files = make_tls_files(&dir);
+    let server = LocalServer::builder()
+        .https(&files.cert, &files.key, &files.ca)
+        .start()
+        .unwrap();
+    HttpsServer { server, files, dir }
+}
+
+fn builder(url: &str) -> aistore_authn::ClientBuilder {
+    Client::builder(url).proxy_from_env(false)
+}
+
+#[test]
+fn https_works_with_the_ca_given() {
+    let s = https_server("ca");
+    let url = s.server.url();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let mut client = builder(&url).ca_cert_file(&s.files.ca).build().unwrap();
+    client
+        .login(s.server.admin_user(), s.server.admin_password(), None)
+        .unwrap();
+    assert!(client.user_manager().list().unwrap().contains_key("admin"));
+    assert!(client.server_manager().config().unwrap().uses_https());
+    // The same CA given as PEM data.
+    let pem = std::fs::read(&s.files.ca).unwrap();
+    let client = builder(&url).ca_cert_pem(pem).build().unwrap();
+    assert!(client.role_manager().get("Admin").unwrap().admin);
+    // The server's own helper trusts its CA.
+    s.server
+        .admin_client()
+        .unwrap()
+        .user_manager()
+        .list()
+        .unwrap();
+}
+
+#[test]
+fn https_without_the_ca_is_a_tls_error() {
+    let s = https_server("noca");
+    let client = builder(&s.server.url()).build().unwrap();
+    let err = client.role_manager().list().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportErrorKind::Tls,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // A CA that did not sign the server's certificate fails the same way.
+    let other = make_tls_files(&s.dir.join("other"));
+    let client = builder(&s.server.url())
+        .ca_cert_file(&other.ca)
+        .build()
+        .unwrap();
+    let err = client.role_manager().list().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportErrorKind::Tls,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn https_with_skip_verify_works() {
+    let s = https_server("skip");
+    let mut client = builder(&s.server.url()).skip_verify(true).build().unwrap();
+    client
+        .login(s.server.admin_user(), s.server.admin_password(), None)
+        .unwrap();
+    client.user_manager().list().unwrap();
+}
+
+#[test]
+fn plain_http_to_an_https_server_is_an_error_not_a_hang() {
+    let s = https_server("plain");
+    let url = s.server.url().replace("https://", "http://");
+    let client = builder(&url).build().unwrap();
+    let err = client.role_manager().list().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Api { status: 400, .. } | Error::Transport { .. }
+        ),
+        "{err:?}"
+    );
+}
