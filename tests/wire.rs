@@ -397,3 +397,125 @@ fn an_unexpected_200_body_is_a_decode_error() {
         "{err:?}"
     );
 }
+
+#[test]
+fn every_bad_input_is_refused_before_any_request() {
+    let stub = authn_stub();
+    let client = stub.client();
+    let (users, roles, clusters, tokens) = (
+        client.user_manager(),
+        client.role_manager(),
+        client.cluster_manager(),
+        client.token_manager(),
+    );
+    let long = "n".repeat(33);
+    let long_pw = "p".repeat(73);
+    // Names the server would refuse on create, or that would change the URL.
+    let bad_new_names = [
+        "", "a/b", "..", "a?b", "a#b", "a%2Fb", "a b", "é", "日本", &long, "-lead", "trail-",
+        "_lead", "trail_", "a.b", "a\nb",
+    ];
+    let mut rows: Vec<(String, Result<(), Error>)> = Vec::new();
+    for name in bad_new_names {
+        rows.push((
+            format!("create user {name:?}"),
+            users.create(name, &["r1"], "pw").map(drop),
+        ));
+        rows.push((
+            format!("ensure user {name:?}"),
+            users.ensure_user(name, &["r1"], "pw").map(drop),
+        ));
+        rows.push((
+            format!("create role {name:?}"),
+            roles
+                .create(name, "", "c1", AccessAttr::GET, None)
+                .map(drop),
+        ));
+        // An empty alias is allowed (a cluster without one); an empty ID is not.
+        if !name.is_empty() {
+            rows.push((
+                format!("register alias {name:?}"),
+                clusters.register_with_id("uuid9", name, &[]).map(drop),
+            ));
+        }
+    }
+    // Cluster IDs: AuthN checks none, but roles are named after them; any length is fine.
+    for id in [
+        "", "a/b", "..", "a?b", "a#b", "a%2Fb", "a b", "é", "a.b", "a\nb",
+    ] {
+        rows.push((
+            format!("register id {id:?}"),
+            clusters.register_with_id(id, "", &[]).map(drop),
+        ));
+    }
+    // Names that cannot address anything.
+    for name in ["", "/", "a/b", ".", ".."] {
+        rows.push((format!("get user {name:?}"), users.get(name).map(drop)));
+        rows.push((format!("delete role {name:?}"), roles.delete(name, true)));
+        rows.push((
+            format!("get cluster {name:?}"),
+            clusters.get(name).map(drop),
+        ));
+        rows.push((
+            format!("role in a list {name:?}"),
+            users.update("alice", None, Some(&["r1", name])).map(drop),
+        ));
+    }
+    for pw in ["", " ", "\t\n", &long_pw] {
+        rows.push((
+            format!("create with password {pw:?}"),
+            users.create("alice", &["r1"], pw).map(drop),
+        ));
+        rows.push((
+            format!("update to password {pw:?}"),
+            users.update("alice", Some(pw), None).map(drop),
+        ));
+    }
+    for url in [
+        "ftp://x",
+        "127.0.0.1:8080",
+        "http://",
+        "http://user:pw@host",
+    ] {
+        rows.push((
+            format!("cluster URL {url:?}"),
+            clusters.register_with_id("uuid9", "", &[url]).map(drop),
+        ));
+        rows.push((
+            format!("register by URL {url:?}"),
+            clusters.register("c9", &[url]).map(drop),
+        ));
+    }
+    rows.push(("revoke an empty token".into(), tokens.revoke("")));
+    rows.push(("revoke a blank token".into(), tokens.revoke("  ")));
+    for (what, result) in rows {
+        assert!(
+            matches!(result, Err(Error::InvalidArgument(_))),
+            "{what}: {result:?}"
+        );
+    }
+    let mut login = Client::builder(&stub.url)
+        .proxy_from_env(false)
+        .build()
+        .unwrap();
+    for (user, pw, exp) in [
+        ("", "pw", None),
+        ("a/b", "pw", None),
+        ("alice", "", None),
+        ("alice", &*long_pw, None),
+        ("alice", "pw", Some(Duration::ZERO)),
+        ("alice", "pw", Some(Duration::from_secs(59))),
+        ("alice", "pw", Some(Duration::from_secs(91 * 24 * 3600))),
+    ] {
+        let result = login.login(user, pw, exp);
+        assert!(
+            matches!(result, Err(Error::InvalidArgument(_))),
+            "login {user:?} {exp:?}: {result:?}"
+        );
+    }
+    assert_eq!(
+        stub.lines(),
+        Vec::<String>::new(),
+        "no request reached the server"
+    );
+}

@@ -186,6 +186,8 @@ pub fn http_reply(status: u16, body: &str) -> Vec<u8> {
 pub struct Stub {
     pub url: String,
     pub requests: Arc<Mutex<Vec<Recorded>>>,
+    /// How many TCP connections were accepted.
+    pub connections: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 type Handler = dyn Fn(&Recorded, usize) -> Raw + Send + Sync;
@@ -201,18 +203,36 @@ impl Stub {
 
     /// Answers `reply(&request, n)`, `n` being how many requests came before this one.
     pub fn start_raw(reply: impl Fn(&Recorded, usize) -> Raw + Send + Sync + 'static) -> Stub {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Stub::start_raw_on(TcpListener::bind("127.0.0.1:0").unwrap(), reply)
+    }
+
+    /// As [`Stub::start_raw`], on a listener the test bound.
+    pub fn start_raw_on(
+        listener: TcpListener,
+        reply: impl Fn(&Recorded, usize) -> Raw + Send + Sync + 'static,
+    ) -> Stub {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let reply: Arc<Handler> = Arc::new(reply);
         let seen = requests.clone();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let accepted = connections.clone();
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let (seen, reply) = (seen.clone(), reply.clone());
                 thread::spawn(move || serve(stream, &seen, &*reply));
             }
         });
-        Stub { url, requests }
+        Stub {
+            url,
+            requests,
+            connections,
+        }
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
