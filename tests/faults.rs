@@ -161,7 +161,8 @@ fn a_post_whose_connection_was_refused_is_retried_and_arrives_once() {
 
 #[test]
 fn every_fault_is_a_typed_error() {
-    let cases: Vec<(&str, Raw, fn(&Error) -> bool)> = vec![
+    type Case = (&'static str, Raw, fn(&Error) -> bool);
+    let cases: Vec<Case> = vec![
         ("reset before headers", Raw::Close, |e| matches!(transport_kind(e), TransportErrorKind::Io | TransportErrorKind::Protocol)),
         ("reset after headers", Raw::Last(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n".to_vec()), |e| matches!(transport_kind(e), TransportErrorKind::Io | TransportErrorKind::Protocol)),
         ("truncated body", Raw::Last(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n[{\"name\":\"Adm".to_vec()), |e| matches!(transport_kind(e), TransportErrorKind::Io | TransportErrorKind::Protocol)),
