@@ -25,8 +25,8 @@
 //! - Every failure is an [`Error`] variant; server replies are typed by status and by what
 //!   the request addressed. Nothing in this crate panics on a server reply.
 //! - Tokens and passwords print as `[redacted]` in `Debug`, and never appear in errors or
-//!   this crate's log lines. ureq's own TRACE logging prints wire data: filter it with
-//!   `RUST_LOG=aistore_authn=debug,ureq=info`.
+//!   this crate's log lines. ureq's own TRACE logging dumps request headers (bearer tokens)
+//!   and replies: filter it with `RUST_LOG=aistore_authn=debug,ureq=info`.
 //! - With the `local-server` feature, `local::LocalServer` runs a real AuthN server for
 //!   tests.
 
