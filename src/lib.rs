@@ -42,6 +42,8 @@ mod error;
 pub mod local;
 mod model;
 mod names;
+#[cfg(test)]
+mod proptests;
 mod retry;
 mod roles;
 mod secret;

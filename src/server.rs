@@ -313,7 +313,7 @@ impl Client {
 }
 
 /// Parses a Go duration as AuthN writes them: `24h0m`, `2160h0m`, `30s`, `1m30s`, `500ms`.
-fn parse_go_duration(text: &str) -> Option<Duration> {
+pub(crate) fn parse_go_duration(text: &str) -> Option<Duration> {
     let mut total = Duration::ZERO;
     let mut rest = text.trim();
     match rest {

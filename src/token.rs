@@ -217,7 +217,7 @@ fn base64url(part: &str) -> Result<Vec<u8>, Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::AccessAttr;
 

@@ -1,0 +1,128 @@
+//! Property tests: nothing a server or a user can send makes this crate panic, and the
+//! permission encodings round-trip.
+
+use proptest::prelude::*;
+
+use crate::error::{from_status, Entity};
+use crate::names::{check_new_name, segment};
+use crate::secret::redact_tokens;
+use crate::server::parse_go_duration;
+use crate::token::tests::jwt;
+use crate::{
+    AccessAttr, ClusterMap, Error, Jwks, OidcConfiguration, RoleInfo, RolesList, Token, UserInfo,
+    UserMap,
+};
+
+/// Bytes shaped like JSON often enough to reach past the first character.
+fn jsonish() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..300),
+        "[\\[\\]{}\":,a-z0-9 ._\\-]{0,200}".prop_map(String::into_bytes),
+        (
+            "[a-z_]{1,8}",
+            prop_oneof![
+                Just("null".to_owned()),
+                "\"[a-z0-9]{0,6}\"",
+                "-?[0-9]{1,25}",
+                Just("[]".to_owned()),
+                Just("{}".to_owned())
+            ]
+        )
+            .prop_map(|(k, v)| format!(
+                r#"{{"{k}":{v},"id":"a","name":"b","roles":{v},"clusters":{v},"perm":{v}}}"#
+            )
+            .into_bytes()),
+    ]
+}
+
+fn entity(choice: u8, name: &str) -> Entity<'_> {
+    match choice % 5 {
+        0 => Entity::None,
+        1 => Entity::User(name),
+        2 => Entity::Role(name),
+        3 => Entity::Cluster(name),
+        _ => Entity::Login(name),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn error_replies_never_panic_and_keep_tokens_out(
+        status in 300u16..600,
+        body in jsonish(),
+        method in prop::sample::select(vec!["GET", "POST", "PUT", "DELETE"]),
+        choice in any::<u8>(),
+        name in ".{0,20}",
+        token in "[A-Za-z0-9._-]{8,40}",
+    ) {
+        let mut with_token = body.clone();
+        with_token.extend_from_slice(token.as_bytes());
+        for b in [&body, &with_token] {
+            let e = from_status(status, b, method, "/v1/x", entity(choice, &name), Some(&token));
+            let shown = format!("{e} {e:?}");
+            prop_assert!(!shown.contains(&token), "{}", shown);
+            if let Error::Api { message, .. } | Error::Unauthorized { message } | Error::Forbidden { message } = &e {
+                prop_assert!(message.len() <= 1024 + 3);
+            }
+            let _ = (e.status(), e.is_not_found());
+        }
+    }
+
+    #[test]
+    fn replies_decode_or_fail_without_panicking(body in jsonish()) {
+        let _ = serde_json::from_slice::<UserInfo>(&body);
+        let _ = serde_json::from_slice::<UserMap>(&body);
+        let _ = serde_json::from_slice::<RoleInfo>(&body);
+        let _ = serde_json::from_slice::<RolesList>(&body);
+        let _ = serde_json::from_slice::<ClusterMap>(&body);
+        let _ = serde_json::from_slice::<OidcConfiguration>(&body);
+        let _ = serde_json::from_slice::<Jwks>(&body);
+    }
+
+    #[test]
+    fn roles_lists_come_out_sorted(names in proptest::collection::vec("[a-zA-Z0-9]{1,6}", 0..12)) {
+        let json = serde_json::to_string(&names.iter().map(|n| serde_json::json!({"name": n})).collect::<Vec<_>>()).unwrap();
+        let list: RolesList = serde_json::from_str(&json).unwrap();
+        let got: Vec<&str> = list.names().collect();
+        prop_assert!(got.windows(2).all(|w| w[0] <= w[1]));
+        for n in &names {
+            prop_assert!(list.get(n).is_some());
+        }
+    }
+
+    #[test]
+    fn tokens_parse_or_fail_without_panicking(text in ".{0,200}", claims in jsonish()) {
+        let _ = Token::parse(&text);
+        if let Ok(t) = Token::parse(&jwt(&String::from_utf8_lossy(&claims))) {
+            let _ = (t.is_expired(), t.time_left(), format!("{t:?}"));
+        }
+    }
+
+    #[test]
+    fn any_access_set_describes_and_parses_back(bits in any::<u64>()) {
+        let p = AccessAttr::from_bits(bits);
+        prop_assert_eq!(AccessAttr::parse(&p.describe()).unwrap(), p);
+        let wire = serde_json::to_string(&p).unwrap();
+        prop_assert_eq!(wire.clone(), format!("\"{bits}\""));
+        prop_assert_eq!(serde_json::from_str::<AccessAttr>(&wire).unwrap(), p);
+    }
+
+    #[test]
+    fn access_text_never_panics(text in ".{0,60}") {
+        let _ = AccessAttr::parse(&text);
+        let _ = serde_json::from_str::<AccessAttr>(&text);
+    }
+
+    #[test]
+    fn text_helpers_never_panic(text in ".{0,120}") {
+        let once = redact_tokens(&text);
+        prop_assert_eq!(redact_tokens(&once), once.clone());
+        let _ = parse_go_duration(&text);
+        let _ = check_new_name("user ID", &text);
+        if let Ok(seg) = segment("user ID", &text) {
+            prop_assert!(seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+        }
+    }
+}
