@@ -9,9 +9,12 @@ use std::path::PathBuf;
 
 use aistore_authn::env::{load_token_file, save_token_file, token_file_path};
 use aistore_authn::{Client, Error};
-use support::{unique, TestServer};
+use support::{http_reply, unique, Raw, Stub, TestServer};
 
-const VARS: [&str; 7] = [
+const VARS: [&str; 10] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
     "AIS_AUTHN_URL",
     "AIS_AUTHN_TOKEN",
     "AIS_AUTHN_TOKEN_FILE",
@@ -117,6 +120,41 @@ fn from_env_follows_the_cli_conventions() {
     fs::write(dir.join("empty.pem"), "no certificate here").unwrap();
     std::env::set_var("AIS_CLIENT_CA", dir.join("empty.pem"));
     assert!(config_error(Client::from_env()).contains("empty.pem"));
+
+    // Proxies come from the usual variables unless the builder turns that off. ureq tunnels
+    // through an HTTP proxy with CONNECT; the stub proxy accepts the tunnel and answers the
+    // request sent through it.
+    std::env::set_var("AIS_AUTHN_URL", &server.url);
+    std::env::remove_var("NO_PROXY");
+    let proxy = Stub::start_raw(|r, _| match r.method.as_str() {
+        "CONNECT" => Raw::Reply(b"HTTP/1.1 200 Connection established\r\n\r\n".to_vec()),
+        _ => Raw::Reply(http_reply(200, "[]")),
+    });
+    std::env::set_var("HTTP_PROXY", &proxy.url);
+    let via_proxy = Client::from_env().unwrap();
+    assert!(
+        via_proxy.role_manager().list().unwrap().is_empty(),
+        "the proxy answered"
+    );
+    let target = server.url.trim_start_matches("http://");
+    assert_eq!(
+        proxy.lines(),
+        [format!("CONNECT {target}"), "GET /v1/roles".into()]
+    );
+    let direct = Client::builder_from_env()
+        .unwrap()
+        .proxy_from_env(false)
+        .build()
+        .unwrap();
+    assert!(
+        direct.role_manager().get("Admin").unwrap().admin,
+        "the server answered"
+    );
+    assert_eq!(
+        proxy.lines().len(),
+        2,
+        "nothing more went through the proxy"
+    );
 
     for (var, value) in saved {
         match value {
