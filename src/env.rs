@@ -113,7 +113,8 @@ impl Client {
     ///
     /// - URL from `AIS_AUTHN_URL` (required);
     /// - token from `AIS_AUTHN_TOKEN`, else from the file `AIS_AUTHN_TOKEN_FILE`, else from
-    ///   `$HOME/.config/ais/cli/auth.token` if that file exists, else none;
+    ///   `$HOME/.config/ais/cli/auth.token`; none when the file does not exist (not logged in,
+    ///   as the `ais` CLI sees it), an error when it exists but holds no valid token;
     /// - TLS, for an `https://` URL: CA certificates from the PEM file `AIS_CLIENT_CA`, and no
     ///   verification when `AIS_SKIP_VERIFY_CRT` is true.
     ///
@@ -142,10 +143,9 @@ impl Client {
                 }
                 Some(token.trim().to_owned())
             }
-            // A file named by the variable must be there; the CLI's default one may not be.
-            (None, Some(file)) if var(ENV_TOKEN_FILE).is_some() || file.exists() => {
-                Some(load_token_file(&file)?)
-            }
+            // A missing file means "not logged in", as for the ais CLI (whose login creates
+            // it); a file that is there must hold a token.
+            (None, Some(file)) if file.exists() => Some(load_token_file(&file)?),
             (None, _) => None,
         };
         if let Some(token) = token {

@@ -1,0 +1,572 @@
+//! `authn`: an AuthN admin CLI on this crate, with the verbs of `ais auth`.
+//!
+//! ```sh
+//! cargo run --example authn -- --help
+//! cargo run --example authn -- login admin            # prompts for the password
+//! cargo run --example authn -- show user --json
+//! ```
+//!
+//! It reads `AIS_AUTHN_URL` and keeps its login in the `ais` CLI's token file
+//! (`AIS_AUTHN_TOKEN_FILE`, else `~/.config/ais/cli/auth.token`), so `ais` and this tool share
+//! one login. Tables for people, `--json` for scripts; on failure a one-line error and a
+//! non-zero exit (1 for errors, 2 for usage).
+//!
+//! Arguments are parsed by hand: a parser crate would cost more build time than this file has
+//! lines of parsing.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aistore_authn::env::{load_token_file, save_token_file, token_file_path};
+use aistore_authn::{AccessAttr, Client, RoleInfo, Token, UserInfo};
+use serde_json::json;
+
+const HELP: &str = "\
+authn: manage users, roles and clusters on an AIStore AuthN server
+
+USAGE: authn [--url URL] [--token-file FILE] [--json] COMMAND
+
+COMMANDS:
+  login USER [-p PASSWORD] [-e EXPIRE]   log in and save the token
+  logout                                 revoke the saved token and remove it
+  whoami                                 who the saved token belongs to
+  show user|role|cluster [NAME]          list all, or show one
+  add user|role|cluster ...              create (see `authn add --help`)
+  set user|role|cluster ...              change (see `authn set --help`)
+  rm user|role|cluster NAME              delete
+  rm token [TOKEN]                       revoke a token (default: the saved one)
+
+OPTIONS:
+  --url URL          the AuthN server (default: $AIS_AUTHN_URL)
+  --token-file FILE  where the login is kept (default: $AIS_AUTHN_TOKEN_FILE,
+                     else ~/.config/ais/cli/auth.token, as the ais CLI)
+  --json             print JSON instead of tables
+  -h, --help         help; also after any command
+
+A password not given with -p is prompted for without echo (or read from stdin).";
+
+const HELP_LOGIN: &str = "\
+USAGE: authn login USER [-p PASSWORD] [-e EXPIRE]
+
+Logs in and saves the token to the token file, where `ais` finds it too.
+  -p, --password PASSWORD  (prompted for without echo if left out)
+  -e, --expire EXPIRE      token lifetime: 90s, 30m, 12h, 7d (default: the server's)";
+
+const HELP_SHOW: &str = "\
+USAGE: authn show user [NAME]
+       authn show role [NAME]
+       authn show cluster [ID|ALIAS]
+
+Without a name, lists all in a table; with one, shows its details.";
+
+const HELP_ADD: &str = "\
+USAGE: authn add user NAME [ROLE...] [-p PASSWORD]
+       authn add role NAME [PERMISSION...] [--cluster ID|ALIAS [--bucket NAME [--provider P]]] [--desc TEXT]
+       authn add cluster [ALIAS] URL [URL...]
+       authn add cluster --id ID [ALIAS]
+
+PERMISSION: ro, rw, su, or operations such as GET, PUT, LIST-BUCKETS, CREATE-BUCKET.
+A role without --cluster applies to every cluster. A cluster is registered by asking the
+first URL that answers for its ID; with --id and no URL, AuthN contacts nothing.";
+
+const HELP_SET: &str = "\
+USAGE: authn set user NAME [ROLE...] [-p PASSWORD]
+       authn set role NAME [PERMISSION...] [--cluster ID|ALIAS [--bucket NAME [--provider P]]] [--desc TEXT]
+       authn set cluster ID|ALIAS [--alias ALIAS] [URL...]
+
+Roles given replace the user's roles. Role permissions are merged into the role's (AuthN never
+removes a permission entry).";
+
+const HELP_RM: &str = "\
+USAGE: authn rm user NAME
+       authn rm role NAME
+       authn rm cluster ID|ALIAS
+       authn rm token [TOKEN]
+
+`rm token` revokes TOKEN, or the saved token when none is given.";
+
+/// A failure: usage errors exit 2, everything else 1.
+enum Failure {
+    Usage(String),
+    Failed(String),
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure::Failed(e.to_string())
+    }
+}
+
+fn usage(msg: impl Into<String>) -> Failure {
+    Failure::Usage(msg.into())
+}
+
+/// The command line: flags (with their values) and the other words, in order.
+#[derive(Default)]
+struct Args {
+    words: Vec<String>,
+    json: bool,
+    help: bool,
+    url: Option<String>,
+    token_file: Option<PathBuf>,
+    password: Option<String>,
+    expire: Option<String>,
+    cluster: Option<String>,
+    bucket: Option<String>,
+    provider: Option<String>,
+    desc: Option<String>,
+    alias: Option<String>,
+    id: Option<String>,
+}
+
+impl Args {
+    fn parse(raw: impl Iterator<Item = String>) -> Result<Args, Failure> {
+        let mut args = Args::default();
+        let mut raw = raw.peekable();
+        while let Some(word) = raw.next() {
+            let mut value = |name: &str| {
+                raw.next()
+                    .ok_or_else(|| usage(format!("{name} needs a value")))
+            };
+            match word.as_str() {
+                "--json" => args.json = true,
+                "-h" | "--help" => args.help = true,
+                "--url" => args.url = Some(value("--url")?),
+                "--token-file" => args.token_file = Some(value("--token-file")?.into()),
+                "-p" | "--password" => args.password = Some(value("--password")?),
+                "-e" | "--expire" => args.expire = Some(value("--expire")?),
+                "--cluster" => args.cluster = Some(value("--cluster")?),
+                "--bucket" => args.bucket = Some(value("--bucket")?),
+                "--provider" => args.provider = Some(value("--provider")?),
+                "--desc" | "--description" => args.desc = Some(value("--desc")?),
+                "--alias" => args.alias = Some(value("--alias")?),
+                "--id" => args.id = Some(value("--id")?),
+                "--" => args.words.extend(raw.by_ref()),
+                flag if flag.starts_with('-') && flag.len() > 1 => {
+                    return Err(usage(format!("unknown option {flag}")))
+                }
+                _ => args.words.push(word),
+            }
+        }
+        Ok(args)
+    }
+
+    /// The client: URL and token as the `ais` CLI finds them, `--url`/`--token-file` first.
+    fn client(&self) -> Result<Client, Failure> {
+        if let Some(url) = &self.url {
+            std::env::set_var("AIS_AUTHN_URL", url);
+        }
+        if let Some(file) = &self.token_file {
+            std::env::set_var("AIS_AUTHN_TOKEN_FILE", file);
+        }
+        Ok(Client::from_env()?)
+    }
+
+    fn token_file(&self) -> Result<PathBuf, Failure> {
+        self.token_file
+            .clone()
+            .or_else(token_file_path)
+            .ok_or_else(|| usage("no token file: set --token-file, AIS_AUTHN_TOKEN_FILE or HOME"))
+    }
+
+    /// The password from `-p`, or asked for.
+    fn password(&self, prompt: &str) -> Result<String, Failure> {
+        match &self.password {
+            Some(p) => Ok(p.clone()),
+            None => read_password(prompt),
+        }
+    }
+
+    /// The permissions from the words after the name, with `--cluster`/`--bucket`.
+    fn role(&self, name: &str, perms: &[String]) -> Result<RoleInfo, Failure> {
+        let role = RoleInfo::new(name, self.desc.as_deref().unwrap_or_default());
+        if perms.is_empty() {
+            return match (&self.cluster, &self.bucket) {
+                (None, None) => Ok(role),
+                _ => Err(usage("--cluster and --bucket need permissions")),
+            };
+        }
+        let perm = AccessAttr::parse(&perms.join(","))?;
+        let provider = self.provider.as_deref().unwrap_or("ais");
+        match (&self.cluster, &self.bucket) {
+            (Some(c), Some(b)) => Ok(role.with_bucket(c, provider, b, perm)),
+            (Some(c), None) => Ok(role.with_cluster(c, perm)),
+            (None, None) => Ok(role.with_all_clusters(perm)),
+            (None, Some(_)) => Err(usage("--bucket needs --cluster")),
+        }
+    }
+}
+
+/// Reads a password: without echo from a terminal, else a line from stdin (for scripts).
+fn read_password(prompt: &str) -> Result<String, Failure> {
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    if stdin.is_terminal() {
+        eprint!("{prompt}");
+        let stty = |arg: &str| {
+            Command::new("stty")
+                .arg(arg)
+                .stdin(Stdio::inherit())
+                .status()
+        };
+        let _ = stty("-echo");
+        let read = stdin.lock().read_line(&mut line);
+        let _ = stty("echo");
+        eprintln!();
+        read?;
+    } else {
+        stdin.lock().read_line(&mut line)?;
+    }
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err(usage("no password given"));
+    }
+    Ok(password)
+}
+
+/// `90s`, `30m`, `12h`, `7d`, or seconds.
+fn parse_expire(text: &str) -> Result<Duration, Failure> {
+    let bad = || usage(format!("--expire {text:?}: use e.g. 90s, 30m, 12h or 7d"));
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let unit = match &text[digits.len()..] {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(bad()),
+    };
+    Ok(Duration::from_secs(n.checked_mul(unit).ok_or_else(bad)?))
+}
+
+fn unix_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Prints rows under headers, each column as wide as its widest cell.
+fn table(headers: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(headers.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+fn role_acls(role: &RoleInfo) -> String {
+    let clusters = role.clusters.iter().map(|a| {
+        let who = match (a.id.as_str(), a.alias.as_str()) {
+            ("", _) => "all clusters".to_owned(),
+            (id, "") => id.to_owned(),
+            (id, alias) => format!("{alias} ({id})"),
+        };
+        format!("{who}: {}", a.perm.describe())
+    });
+    let buckets = role.buckets.iter().map(|b| {
+        format!(
+            "{}://{} on {}: {}",
+            b.bucket.provider,
+            b.bucket.name,
+            b.bucket.namespace.uuid,
+            b.perm.describe()
+        )
+    });
+    clusters.chain(buckets).collect::<Vec<_>>().join("; ")
+}
+
+fn print_user(user: &UserInfo, json: bool) -> Result<(), Failure> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(user)?);
+        return Ok(());
+    }
+    println!("user   {}", user.id);
+    println!("admin  {}", user.is_admin());
+    let rows: Vec<Vec<String>> = user
+        .roles
+        .iter()
+        .map(|r| vec![r.name.clone(), role_acls(r)])
+        .collect();
+    table(&["ROLE", "PERMISSIONS"], &rows);
+    Ok(())
+}
+
+fn print_role(role: &RoleInfo, json: bool) -> Result<(), Failure> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(role)?);
+    } else {
+        table(
+            &["ROLE", "DESCRIPTION", "PERMISSIONS"],
+            &[vec![role.name.clone(), role.desc.clone(), role_acls(role)]],
+        );
+    }
+    Ok(())
+}
+
+fn run(args: Args) -> Result<(), Failure> {
+    let words: Vec<&str> = args.words.iter().map(String::as_str).collect();
+    let help = |text: &str| {
+        println!("{text}");
+        Ok(())
+    };
+    match words.as_slice() {
+        [] | ["help"] => help(HELP),
+        ["login", ..] if args.help => help(HELP_LOGIN),
+        ["show", ..] if args.help => help(HELP_SHOW),
+        ["add", ..] if args.help => help(HELP_ADD),
+        ["set", ..] if args.help => help(HELP_SET),
+        ["rm", ..] if args.help => help(HELP_RM),
+        _ if args.help => help(HELP),
+
+        ["login", user] => {
+            let password = args.password("Password: ")?;
+            let expire = args.expire.as_deref().map(parse_expire).transpose()?;
+            let mut client = args.client()?;
+            client.set_token(None);
+            let token = client.login(user, &password, expire)?;
+            let file = args.token_file()?;
+            save_token_file(&file, &token)?;
+            let expires = unix_secs(Token::parse(&token)?.claims().expires_at);
+            if args.json {
+                println!(
+                    "{}",
+                    json!({"user": user, "token_file": file, "expires_at": expires})
+                );
+            } else {
+                println!("Logged in as {user} (token saved to {})", file.display());
+            }
+            Ok(())
+        }
+        ["logout"] => {
+            let file = args.token_file()?;
+            let token = load_token_file(&file)?;
+            let mut client = args.client()?;
+            client.set_token(Some(token));
+            client.logout()?;
+            std::fs::remove_file(&file)?;
+            if args.json {
+                println!("{}", json!({"logged_out": true, "token_file": file}));
+            } else {
+                println!("Logged out (token revoked, {} removed)", file.display());
+            }
+            Ok(())
+        }
+        ["whoami"] => {
+            let who = args.client()?.whoami()?;
+            let c = &who.claims;
+            let roles: Vec<&str> = who.user.roles.names().collect();
+            if args.json {
+                println!(
+                    "{}",
+                    json!({"user": c.subject, "admin": c.admin, "expires_at": unix_secs(c.expires_at),
+                           "issuer": c.issuer, "roles": roles})
+                );
+            } else {
+                let left = c
+                    .expires_at
+                    .duration_since(SystemTime::now())
+                    .unwrap_or_default();
+                println!("user     {}", c.subject);
+                println!("admin    {}", c.admin);
+                println!("roles    {}", roles.join(", "));
+                println!("expires  in {} min", left.as_secs() / 60);
+                println!("issuer   {}", c.issuer);
+            }
+            Ok(())
+        }
+
+        ["show", "user"] => {
+            let users = args.client()?.user_manager().list()?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                let rows: Vec<Vec<String>> = users
+                    .values()
+                    .map(|u| vec![u.id.clone(), u.roles.names().collect::<Vec<_>>().join(", ")])
+                    .collect();
+                table(&["USER", "ROLES"], &rows);
+            }
+            Ok(())
+        }
+        ["show", "user", name] => print_user(&args.client()?.user_manager().get(name)?, args.json),
+        ["show", "role"] => {
+            let roles = args.client()?.role_manager().list()?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&roles)?);
+            } else {
+                let rows: Vec<Vec<String>> = roles
+                    .iter()
+                    .map(|r| vec![r.name.clone(), r.desc.clone(), role_acls(r)])
+                    .collect();
+                table(&["ROLE", "DESCRIPTION", "PERMISSIONS"], &rows);
+            }
+            Ok(())
+        }
+        ["show", "role", name] => print_role(&args.client()?.role_manager().get(name)?, args.json),
+        ["show", "cluster", rest @ ..] if rest.len() <= 1 => {
+            let client = args.client()?;
+            let clusters = client.cluster_manager();
+            let list: Vec<_> = match rest {
+                [name] => vec![clusters.get(name)?],
+                _ => clusters.list()?.into_values().collect(),
+            };
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|c| vec![c.id.clone(), c.alias.clone(), c.urls.join(", ")])
+                    .collect();
+                table(&["ID", "ALIAS", "URLS"], &rows);
+            }
+            Ok(())
+        }
+
+        ["add", "user", name, roles @ ..] => {
+            let password = args.password(&format!("Password for {name}: "))?;
+            let user = args
+                .client()?
+                .user_manager()
+                .create(name, roles, &password)?;
+            print_user(&user, args.json)
+        }
+        ["add", "role", name, perms @ ..] => {
+            let perms: Vec<String> = perms.iter().map(|p| (*p).to_owned()).collect();
+            let role = args.role(name, &perms)?;
+            print_role(
+                &args.client()?.role_manager().create_role(&role)?,
+                args.json,
+            )
+        }
+        ["add", "cluster", rest @ ..] => {
+            let (urls, names): (Vec<&str>, Vec<&str>) = rest
+                .iter()
+                .partition(|w| w.starts_with("http://") || w.starts_with("https://"));
+            let alias = match names.as_slice() {
+                [] => "",
+                [alias] => alias,
+                _ => return Err(usage("add cluster takes one alias and URLs")),
+            };
+            let client = args.client()?;
+            let clusters = client.cluster_manager();
+            let cluster = match &args.id {
+                Some(id) => clusters.register_with_id(id, alias, &urls)?,
+                None if urls.is_empty() => {
+                    return Err(usage(
+                        "add cluster needs a URL, or --id ID to register without one",
+                    ))
+                }
+                None => clusters.register(alias, &urls)?,
+            };
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&cluster)?);
+            } else {
+                table(
+                    &["ID", "ALIAS", "URLS"],
+                    &[vec![cluster.id, cluster.alias, cluster.urls.join(", ")]],
+                );
+            }
+            Ok(())
+        }
+
+        ["set", "user", name, roles @ ..] => {
+            let roles = (!roles.is_empty()).then_some(roles);
+            let user =
+                args.client()?
+                    .user_manager()
+                    .update(name, args.password.as_deref(), roles)?;
+            print_user(&user, args.json)
+        }
+        ["set", "role", name, perms @ ..] => {
+            let perms: Vec<String> = perms.iter().map(|p| (*p).to_owned()).collect();
+            let role = args.role(name, &perms)?;
+            print_role(
+                &args.client()?.role_manager().update_role(&role)?,
+                args.json,
+            )
+        }
+        ["set", "cluster", name, urls @ ..] => {
+            let urls = (!urls.is_empty()).then_some(urls);
+            let cluster =
+                args.client()?
+                    .cluster_manager()
+                    .update(name, args.alias.as_deref(), urls)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&cluster)?);
+            } else {
+                table(
+                    &["ID", "ALIAS", "URLS"],
+                    &[vec![cluster.id, cluster.alias, cluster.urls.join(", ")]],
+                );
+            }
+            Ok(())
+        }
+
+        ["rm", kind @ ("user" | "role" | "cluster"), name] => {
+            let client = args.client()?;
+            match *kind {
+                "user" => client.user_manager().delete(name, false)?,
+                "role" => client.role_manager().delete(name, false)?,
+                _ => client.cluster_manager().delete(name, false)?,
+            }
+            if args.json {
+                println!("{}", json!({"removed": kind, "name": name}));
+            } else {
+                println!("Removed {kind} {name}");
+            }
+            Ok(())
+        }
+        ["rm", "token", rest @ ..] if rest.len() <= 1 => {
+            let token = match rest {
+                [token] => (*token).to_owned(),
+                _ => load_token_file(&args.token_file()?)?,
+            };
+            let who = Token::parse(&token).map(|t| t.subject().to_owned());
+            args.client()?.token_manager().revoke(&token)?;
+            let who = who.unwrap_or_else(|_| "?".into());
+            if args.json {
+                println!("{}", json!({"revoked": true, "user": who}));
+            } else {
+                println!("Revoked a token of {who}");
+            }
+            Ok(())
+        }
+
+        [verb @ ("show" | "add" | "set" | "rm"), ..] => Err(usage(format!(
+            "`{verb}` needs a kind: user, role or cluster{} (see `authn {verb} --help`)",
+            if *verb == "rm" { ", token" } else { "" }
+        ))),
+        [other, ..] => Err(usage(format!(
+            "unknown command `{other}` (see `authn --help`)"
+        ))),
+    }
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let result = Args::parse(std::env::args().skip(1)).and_then(run);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("authn: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(msg)) => {
+            eprintln!("authn: error: {}", msg.replace('\n', " "));
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The `authn` example CLI against the real AuthN server: every verb, tables and JSON, exit
+//! codes, prompts, and a login shared with the `ais` CLI's token file.
+
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use aistore_authn::env::{load_token_file, save_token_file};
+use aistore_authn::{Client, Error, Token};
+use serde_json::Value;
+use support::{unique, TestServer};
+
+/// The example binary `cargo test` builds next to the test binaries.
+fn authn_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let bin = dir
+        .join("examples")
+        .join(format!("authn{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: plain `cargo test` builds the examples; with a test filter, run \
+         `cargo build --example authn` first",
+        bin.display()
+    );
+    bin
+}
+
+struct Cli {
+    server: TestServer,
+    home: PathBuf,
+    token_file: PathBuf,
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+impl Cli {
+    fn new(name: &str) -> Cli {
+        let home = std::env::temp_dir().join(format!("authn-cli-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&home).unwrap();
+        Cli {
+            server: TestServer::start(),
+            token_file: home.join("auth.token"),
+            home,
+        }
+    }
+
+    fn run_with(&self, args: &[&str], stdin: Option<&str>) -> Out {
+        let mut cmd = Command::new(authn_bin());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AIS_") || k.ends_with("_PROXY") || k.ends_with("_proxy") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.args(args)
+            .env("AIS_AUTHN_URL", &self.server.url)
+            .env("AIS_AUTHN_TOKEN_FILE", &self.token_file)
+            .env("HOME", &self.home)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Out {
+        self.run_with(args, None)
+    }
+
+    /// Runs and requires success.
+    fn ok(&self, args: &[&str]) -> Out {
+        let out = self.run(args);
+        assert_eq!(out.code, 0, "authn {args:?}: {}{}", out.stdout, out.stderr);
+        out
+    }
+
+    /// Runs and requires exit 1 with a one-line error containing `want`.
+    fn fails(&self, args: &[&str], want: &str) {
+        let out = self.run(args);
+        assert_eq!(
+            out.code, 1,
+            "authn {args:?} should fail: {}{}",
+            out.stdout, out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("authn: error: ") && out.stderr.contains(want),
+            "{}",
+            out.stderr
+        );
+    }
+
+    fn login_admin(&self) {
+        let pw = self.server.admin_password.clone();
+        self.ok(&["login", &self.server.admin_user, "-p", &pw]);
+    }
+}
+
+impl Drop for Cli {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+fn subject(file: &Path) -> String {
+    Token::parse(&load_token_file(file).unwrap())
+        .unwrap()
+        .subject()
+        .to_owned()
+}
+
+#[test]
+fn help_and_usage_errors() {
+    let cli = Cli::new("help");
+    for args in [&["--help"][..], &["help"], &[]] {
+        let out = cli.ok(args);
+        assert!(
+            out.stdout.contains("USAGE: authn") && out.stdout.contains("rm token"),
+            "{}",
+            out.stdout
+        );
+    }
+    for verb in ["login", "show", "add", "set", "rm"] {
+        let out = cli.ok(&[verb, "--help"]);
+        assert!(
+            out.stdout.starts_with(&format!("USAGE: authn {verb}")),
+            "{verb}: {}",
+            out.stdout
+        );
+    }
+    cli.ok(&["add", "user", "--help"]);
+    for (args, want) in [
+        (&["fly"][..], "unknown command `fly`"),
+        (&["show"], "`show` needs a kind"),
+        (&["show", "user", "--bogus"], "unknown option --bogus"),
+        (&["login", "admin", "-p"], "--password needs a value"),
+        (&["login", "admin", "-p", "x", "-e", "soon"], "--expire"),
+    ] {
+        let out = cli.run(args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("authn: ") && out.stderr.contains(want),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn login_whoami_logout_share_the_token_file() {
+    let cli = Cli::new("login");
+    let out = cli.ok(&[
+        "login",
+        &cli.server.admin_user,
+        "-p",
+        &cli.server.admin_password,
+        "-e",
+        "2h",
+    ]);
+    assert!(out.stdout.contains("Logged in as admin"), "{}", out.stdout);
+    assert_eq!(subject(&cli.token_file), "admin");
+    let left = Token::parse(&load_token_file(&cli.token_file).unwrap())
+        .unwrap()
+        .time_left();
+    assert!(
+        left > std::time::Duration::from_secs(7100) && left <= std::time::Duration::from_secs(7200)
+    );
+
+    let out = cli.ok(&["whoami"]);
+    assert!(
+        out.stdout.contains("user     admin") && out.stdout.contains("Admin"),
+        "{}",
+        out.stdout
+    );
+    let who = cli.ok(&["whoami", "--json"]).json();
+    assert_eq!(
+        (who["user"].as_str(), who["admin"].as_bool()),
+        (Some("admin"), Some(true))
+    );
+
+    // The SDK reads the CLI's login, and the CLI reads one the SDK saved.
+    let sdk = Client::builder(&cli.server.url)
+        .proxy_from_env(false)
+        .token(load_token_file(&cli.token_file).unwrap())
+        .build()
+        .unwrap();
+    let id = unique("shared");
+    sdk.user_manager().create(&id, &[], "pw").unwrap();
+    let user_token = cli.server.login(&id, "pw").token().unwrap().to_owned();
+    save_token_file(&cli.token_file, &user_token).unwrap();
+    let who = cli.ok(&["whoami", "--json"]).json();
+    assert_eq!(who["user"].as_str(), Some(id.as_str()));
+
+    // A password from stdin when not given (a script's pipe; a terminal gets a no-echo prompt).
+    let out = cli.run_with(&["login", &id], Some("pw\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(subject(&cli.token_file), id);
+    cli.fails(&["login", &id, "-p", "wrong"], "invalid credentials");
+
+    let token = load_token_file(&cli.token_file).unwrap();
+    let out = cli.ok(&["logout"]);
+    assert!(out.stdout.contains("Logged out"), "{}", out.stdout);
+    assert!(!cli.token_file.exists(), "the token file is removed");
+    let revoked = cli
+        .server
+        .with_token(&token)
+        .user_manager()
+        .get(&id)
+        .unwrap_err();
+    assert!(
+        matches!(revoked, Error::Unauthorized { ref message } if message.contains("revoked")),
+        "{revoked:?}"
+    );
+    cli.fails(&["whoami"], "");
+    cli.fails(&["logout"], "token file");
+}
+
+#[test]
+fn users_roles_and_clusters_end_to_end() {
+    let cli = Cli::new("crud");
+    cli.login_admin();
+    let (id, alias, role, user) = (unique("id"), unique("c"), unique("ops"), unique("al"));
+
+    let c = cli
+        .ok(&["add", "cluster", "--id", &id, &alias, "--json"])
+        .json();
+    assert_eq!(
+        (c["id"].as_str(), c["alias"].as_str()),
+        (Some(id.as_str()), Some(alias.as_str()))
+    );
+    let out = cli.ok(&["show", "cluster"]);
+    assert!(
+        out.stdout.starts_with("ID") && out.stdout.contains(&alias),
+        "{}",
+        out.stdout
+    );
+
+    let r = cli
+        .ok(&[
+            "add",
+            "role",
+            &role,
+            "ro",
+            "CREATE-BUCKET",
+            "--cluster",
+            &alias,
+            "--desc",
+            "operators",
+            "--json",
+        ])
+        .json();
+    assert_eq!(r["clusters"][0]["id"].as_str(), Some(id.as_str()));
+    assert_eq!(
+        r["clusters"][0]["perm"].as_str(),
+        Some("17155"),
+        "ro|CREATE-BUCKET on the wire"
+    );
+    let out = cli.ok(&["show", "role", &role]);
+    assert!(
+        out.stdout.contains("operators") && out.stdout.contains("ro,CREATE-BUCKET"),
+        "{}",
+        out.stdout
+    );
+    let all = cli.ok(&["show", "role", "--json"]).json();
+    assert!(all
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == role.as_str()));
+
+    let u = cli
+        .ok(&["add", "user", &user, &role, "-p", "first", "--json"])
+        .json();
+    assert_eq!(u["roles"][0]["name"].as_str(), Some(role.as_str()));
+    let out = cli.ok(&["show", "user"]);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&user))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(line.contains(&role), "{line}");
+    let out = cli.ok(&["show", "user", &user]);
+    assert!(
+        out.stdout
+            .contains(&format!("{alias} ({id}): ro,CREATE-BUCKET"))
+            || out.stdout.contains(&format!("{id}: ro,CREATE-BUCKET")),
+        "{}",
+        out.stdout
+    );
+    let users = cli.ok(&["show", "user", "--json"]).json();
+    assert!(users.get(&user).is_some() && users.get("admin").is_some());
+    cli.fails(&["add", "user", &user, "-p", "again"], "already exists");
+    cli.fails(
+        &["add", "user", &unique("u"), "ghost-role", "-p", "x"],
+        "role \"ghost-role\" does not exist",
+    );
+
+    cli.ok(&["set", "user", &user, "-p", "second"]);
+    cli.server.login(&user, "second");
+    cli.ok(&["set", "role", &role, "PUT", "--cluster", &id]);
+    let r = cli.ok(&["show", "role", &role, "--json"]).json();
+    assert_eq!(
+        r["clusters"][0]["perm"].as_str(),
+        Some("4"),
+        "merged: same cluster, new perms"
+    );
+    let renamed = unique("c");
+    let c = cli
+        .ok(&["set", "cluster", &alias, "--alias", &renamed, "--json"])
+        .json();
+    assert_eq!(c["alias"].as_str(), Some(renamed.as_str()));
+
+    let out = cli.ok(&["rm", "user", &user]);
+    assert!(out.stdout.contains("Removed user"), "{}", out.stdout);
+    cli.fails(&["show", "user", &user], "does not exist");
+    cli.ok(&["rm", "role", &role, "--json"]);
+    cli.ok(&["rm", "cluster", &renamed]);
+    cli.fails(&["rm", "cluster", &renamed], "is not registered");
+}
+
+#[test]
+fn rm_token_revokes_a_given_token() {
+    let cli = Cli::new("rmtoken");
+    cli.login_admin();
+    let id = unique("tok");
+    cli.ok(&["add", "user", &id, "-p", "pw"]);
+    let token = cli.server.login(&id, "pw").token().unwrap().to_owned();
+    let out = cli.ok(&["rm", "token", &token]);
+    assert!(
+        out.stdout.contains(&format!("Revoked a token of {id}")),
+        "{}",
+        out.stdout
+    );
+    let err = cli
+        .server
+        .with_token(&token)
+        .user_manager()
+        .get(&id)
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+    cli.fails(&["rm", "token", "not-a-token"], "");
+}
