@@ -1,34 +1,82 @@
 //! A blocking Rust client for the [AIStore](https://github.com/NVIDIA/aistore) AuthN server:
-//! users, roles, registered clusters, and login tokens.
+//! users, roles, registered clusters, login tokens and server administration. No async
+//! runtime; tested against the real AuthN server v1.5.0.
+//!
+//! # Quickstart
 //!
 //! ```no_run
-//! use aistore_authn::{AccessAttr, Client};
+//! use aistore_authn::{AccessAttr, Client, Error};
 //!
 //! let mut client = Client::new("http://127.0.0.1:52001")?;
-//! client.login("admin", "admin-password", None)?;
+//! client.login("admin", "admin-password", None)?; // the client keeps the token
 //!
 //! client.cluster_manager().register_with_id("cluster-uuid", "c1", &[])?;
 //! client.role_manager().create("ops", "operators", "c1", AccessAttr::ACCESS_RW, None)?;
 //! let alice = client.user_manager().create("alice", &["ops"], "s3cret")?;
 //! assert_eq!(alice.roles.names().collect::<Vec<_>>(), ["ops"]);
+//!
+//! match client.user_manager().get("bob") {
+//!     Err(Error::UserNotFound(id)) => println!("no user {id}"),
+//!     other => println!("{other:?}"),
+//! }
 //! # Ok::<(), aistore_authn::Error>(())
 //! ```
 //!
-//! - [`Client`] owns the connection settings and the bearer token; [`Client::login`] sets it,
-//!   [`Client::logout`] revokes it, [`Client::whoami`] says whose it is, and
-//!   [`Client::from_env`] sets everything up the way the `ais` CLI does ([`env`](mod@env)).
-//! - [`UserManager`], [`RoleManager`], [`ClusterManager`], [`TokenManager`] and
-//!   [`ServerManager`] borrow a client and map one method to one operation. Each method's
-//!   docs name the HTTP requests it sends and the errors it returns.
-//! - [`Token`] decodes a JWT's claims (subject, admin, expiry, ACLs) without verifying it;
-//!   [`AccessAttr`] is the permission bit set, with the CLI's words (`ro`, `rw`, `su`, ...).
-//! - Every failure is an [`Error`] variant; server replies are typed by status and by what
-//!   the request addressed. Nothing in this crate panics on a server reply.
-//! - Tokens and passwords print as `[redacted]` in `Debug`, and never appear in errors or
-//!   this crate's log lines. ureq's own TRACE logging dumps request headers (bearer tokens)
-//!   and replies: filter it with `RUST_LOG=aistore_authn=debug,ureq=info`.
-//! - With the `local-server` feature, `local::LocalServer` runs a real AuthN server for
-//!   tests.
+//! # Map of the API
+//!
+//! | to | use |
+//! |---|---|
+//! | connect, log in and out, see who you are | [`Client`] ([`Client::builder`], [`Client::from_env`], [`Client::login`], [`Client::logout`], [`Client::whoami`]) |
+//! | users | [`UserManager`] from [`Client::user_manager`]: `get`, `list`, `create`, `update`, `ensure_user`, `delete` |
+//! | roles and permissions | [`RoleManager`]: `list`, `get`, `create`, `create_role` ([`RoleInfo::new`] + `with_*`), `update`, `update_role`, `ensure_role`, `delete`; [`AccessAttr`] |
+//! | clusters | [`ClusterManager`]: `register` (by URL), `register_with_id`, `list`, `get`, `update`, `delete` |
+//! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
+//! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
+//! | the `ais` CLI's environment and token file | [`env`](mod@env) |
+//! | a real server for your own tests | `local::LocalServer` (feature `local-server`) |
+//!
+//! Managers borrow the client (`UserManager<'a>` holds `&'a Client`); each method's docs say
+//! which HTTP requests it sends and which errors it returns. The client is `Send + Sync`:
+//! share one between threads.
+//!
+//! # Errors
+//!
+//! Every failure is an [`Error`] variant. Server replies are typed by HTTP status and by what
+//! the request addressed (`UserNotFound`, `RoleAlreadyExists`, `InvalidCredentials`, ...), not
+//! by message text; messages are AuthN's own, with tokens cut out. Arguments the server would
+//! refuse, or silently ignore, are [`Error::InvalidArgument`] and send nothing. Nothing in this
+//! crate panics on what a server or a caller sends.
+//!
+//! # Environment
+//!
+//! [`Client::from_env`] reads `AIS_AUTHN_URL`, a token from `AIS_AUTHN_TOKEN` or the token
+//! file (`AIS_AUTHN_TOKEN_FILE`, else `~/.config/ais/cli/auth.token`), and `AIS_CLIENT_CA` /
+//! `AIS_SKIP_VERIFY_CRT` for TLS, like the `ais` CLI; [`env::save_token_file`] writes a login
+//! where the CLI finds it.
+//!
+//! # Timeouts and retries
+//!
+//! Each call is bounded by [`ClientBuilder::timeout`] (default 60 s, retries included) and each
+//! connection by [`ClientBuilder::connect_timeout`] (10 s). [`RetryPolicy`] retries what
+//! repeating cannot make worse: requests that never reached the server, and GET/PUT/DELETE
+//! after broken connections or 502/503/504. A POST that may have arrived is never repeated.
+//!
+//! # TLS
+//!
+//! `rustls` (default feature) or `native-tls`; [`ClientBuilder::ca_cert_file`] or
+//! [`ClientBuilder::ca_cert_pem`] trust a private CA; [`ClientBuilder::skip_verify`] turns
+//! checks off (and warns once).
+//!
+//! # Logging
+//!
+//! The crate logs one `debug` line per request through `log` (method, path, status, size,
+//! time), never a body or a header. Tokens and passwords print as `[redacted]` in `Debug`.
+//! ureq's own TRACE logging dumps request headers (bearer tokens) and replies: use
+//! `RUST_LOG=aistore_authn=debug,ureq=info`.
+//!
+//! # MSRV
+//!
+//! Rust 1.85, set by ureq 3.5. The MSRV is raised only in a minor release, never a patch.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
