@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(url) => (
             None,
             url,
-            "admin".to_owned(),
+            std::env::var("AIS_AUTHN_SU_NAME").unwrap_or_else(|_| "admin".to_owned()),
             std::env::var("AIS_AUTHN_SU_PASS")?,
         ),
         Err(_) => {
@@ -51,7 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (Some(s), u, "admin".to_owned(), p)
         }
     };
-    let mut admin = Client::new(&url)?;
+    // Direct connections: a proxy from the environment has no business in a soak run.
+    let connect = || Client::builder(&url).proxy_from_env(false).build();
+    let mut admin = connect()?;
     admin.login(&admin_user, &admin_pass, None)?;
     let run = std::process::id();
     let cluster = admin.cluster_manager().register_with_id(
@@ -70,11 +72,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     std::thread::scope(|scope| {
         for t in 0..threads {
-            let (admin, role, url) = (&admin, &role, &url);
+            let (admin, role, connect) = (&admin, &role, &connect);
             let (done, failed, first_errors) = (&done, &requests_failed, &first_errors);
             scope.spawn(move || {
                 let users = admin.user_manager();
-                let mut me = Client::new(url).expect("client");
+                let mut me = connect().expect("client");
                 let note = |r: Result<(), Error>| {
                     done.fetch_add(1, Ordering::Relaxed);
                     if let Err(e) = r {

@@ -38,6 +38,7 @@ const OPS: [(AccessAttr, &str, &str); 18] = [
 /// On the wire a set is a decimal number inside a JSON string, e.g. `"771"`. Combining is a
 /// bitwise OR, so overlapping sets stay correct: `ACCESS_RO | GET == ACCESS_RO`.
 ///
+/// # Example
 /// ```
 /// use aistore_authn::AccessAttr;
 /// let perms = AccessAttr::ACCESS_RO | AccessAttr::CREATE_BUCKET;
@@ -101,21 +102,51 @@ impl AccessAttr {
     pub const BUCKET_ADMIN: AccessAttr = AccessAttr(1 << 10 | 1 << 11 | 1 << 7);
 
     /// The set with exactly these bits.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::AccessAttr;
+    ///
+    /// assert_eq!(AccessAttr::from_bits(771), AccessAttr::ACCESS_RO);
+    /// ```
     pub const fn from_bits(bits: u64) -> Self {
         AccessAttr(bits)
     }
 
     /// The bits of this set.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::AccessAttr;
+    ///
+    /// assert_eq!(AccessAttr::CLUSTER_ACCESS_RO.bits(), 12288);
+    /// ```
     pub const fn bits(self) -> u64 {
         self.0
     }
 
     /// True when every bit of `other` is in this set.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::AccessAttr;
+    ///
+    /// assert!(AccessAttr::ACCESS_RW.contains(AccessAttr::ACCESS_RO));
+    /// assert!(!AccessAttr::ACCESS_RO.contains(AccessAttr::PUT));
+    /// ```
     pub const fn contains(self, other: AccessAttr) -> bool {
         self.0 & other.0 == other.0
     }
 
     /// True when no bit is set.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::AccessAttr;
+    ///
+    /// assert!(AccessAttr::NONE.is_empty());
+    /// assert!((AccessAttr::ACCESS_RO & AccessAttr::CREATE_BUCKET).is_empty());
+    /// ```
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -125,15 +156,16 @@ impl AccessAttr {
     /// `HEAD-OBJECT`, `LIST-BUCKETS`, ...), this crate's constant names (`OBJ_HEAD`, ...), or
     /// decimal numbers. The parts are combined with OR.
     ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the first word that is none of these.
+    ///
+    /// # Example
     /// ```
     /// use aistore_authn::AccessAttr;
     /// let p = AccessAttr::parse("ro, PUT create-bucket").unwrap();
     /// assert_eq!(p, AccessAttr::ACCESS_RO | AccessAttr::PUT | AccessAttr::CREATE_BUCKET);
     /// assert_eq!(AccessAttr::parse(&p.describe()).unwrap(), p);
     /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] naming the first word that is none of these.
     pub fn parse(text: &str) -> Result<AccessAttr, Error> {
         let mut perms = AccessAttr::NONE;
         for word in text
@@ -167,6 +199,7 @@ impl AccessAttr {
     /// operations' names, and any bits without a name as a number. [`AccessAttr::parse`]
     /// reads it back to the same set.
     ///
+    /// # Example
     /// ```
     /// use aistore_authn::AccessAttr;
     /// assert_eq!((AccessAttr::ACCESS_RW | AccessAttr::LIST_BUCKETS).describe(), "rw,LIST-BUCKETS");

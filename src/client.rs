@@ -29,9 +29,21 @@ pub const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 8;
 ///
 /// It owns the connection settings, a keep-alive connection pool, and the bearer token sent
 /// with every request. It is `Send + Sync`: share it between threads by reference. The
-/// managers ([`UserManager`], [`RoleManager`], [`ClusterManager`]) borrow it.
+/// managers ([`UserManager`], [`RoleManager`], [`ClusterManager`],
+/// [`TokenManager`](crate::TokenManager), [`ServerManager`](crate::ServerManager)) borrow it.
 ///
 /// `Debug` never prints the token.
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::Client;
+///
+/// let mut client = Client::new("http://127.0.0.1:52001")?;
+/// client.login("alice", "s3cret", None)?;
+/// let me = client.whoami()?;
+/// println!("{} is logged in until {:?}", me.user.id, me.claims.expires_at);
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Client {
     agent: ureq::Agent,
@@ -44,6 +56,19 @@ pub struct Client {
 }
 
 /// Builds a [`Client`]; start with [`Client::builder`].
+///
+/// # Example
+/// ```
+/// use std::time::Duration;
+/// use aistore_authn::{Client, RetryPolicy};
+///
+/// let client = Client::builder("http://127.0.0.1:52001")
+///     .timeout(Duration::from_secs(10))
+///     .retry(RetryPolicy::none())
+///     .build()?;
+/// assert_eq!(client.base_url(), "http://127.0.0.1:52001");
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ClientBuilder {
@@ -63,19 +88,49 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// Sends this bearer token (a JWT from a login) with every request.
+    ///
+    /// # Example
+    /// ```
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
+    ///     .token(jwt) // from an earlier login
+    ///     .build()?;
+    /// assert_eq!(client.token(), Some(jwt));
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(Secret::new(token.into()));
         self
     }
 
     /// Bounds each whole call: connecting, sending, the reply, and any retries with their
-    /// pauses. Default: [`DEFAULT_TIMEOUT`] (60 s).
+    /// pauses. Default: [`DEFAULT_TIMEOUT`] (60 s). Anything over a year counts as a year.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
+    ///     .timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Bounds establishing each connection. Default: [`DEFAULT_CONNECT_TIMEOUT`] (10 s).
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
+    ///     .connect_timeout(Duration::from_secs(2))
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -84,19 +139,50 @@ impl ClientBuilder {
     /// The server's maximum token lifetime (its `auth.max_token_age`), so that
     /// [`Client::login`] refuses a longer `expires_in` before sending it. Default:
     /// [`DEFAULT_MAX_TOKEN_AGE`] (90 days), the server's default.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// // The server runs with `auth.max_token_age` set to 7 days.
+    /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
+    ///     .max_token_age(Duration::from_secs(7 * 24 * 3600))
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn max_token_age(mut self, max: Duration) -> Self {
         self.max_token_age = max;
         self
     }
 
     /// Trusts only the CA certificate(s) in this PEM data for `https://` (instead of the
-    /// bundled Mozilla roots).
+    /// bundled Mozilla roots). Takes precedence over [`ca_cert_file`](ClientBuilder::ca_cert_file);
+    /// `build()` returns [`Error::Config`] when the data holds no certificate.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let pem = std::fs::read("/etc/ais/ca.pem")?;
+    /// let client = aistore_authn::Client::builder("https://authn.example.com:52001")
+    ///     .ca_cert_pem(pem)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ca_cert_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.ca_pem = Some(pem.into());
         self
     }
 
-    /// Like [`ca_cert_pem`](ClientBuilder::ca_cert_pem), read from this file by `build()`.
+    /// Like [`ca_cert_pem`](ClientBuilder::ca_cert_pem), read from this file by `build()`,
+    /// which returns [`Error::Config`] naming the file when it cannot be read or holds no
+    /// certificate. Ignored when `ca_cert_pem` is also set.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::builder("https://authn.example.com:52001")
+    ///     .ca_cert_file("/etc/ais/ca.pem")
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn ca_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_file = Some(path.into());
         self
@@ -104,6 +190,16 @@ impl ClientBuilder {
 
     /// When to send a failed request again; see [`RetryPolicy`]. Default:
     /// [`RetryPolicy::default`] (4 attempts); [`RetryPolicy::none`] turns retries off.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use aistore_authn::{Client, RetryPolicy};
+    ///
+    /// let patient = RetryPolicy::new(8, Duration::from_millis(200), Duration::from_secs(5));
+    /// let client = Client::builder("http://127.0.0.1:52001").retry(patient).build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -111,6 +207,14 @@ impl ClientBuilder {
 
     /// The largest reply body accepted; a larger one is an [`Error::Transport`] of kind
     /// `TooLarge`. Default: [`DEFAULT_MAX_RESPONSE_BYTES`] (16 MiB).
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
+    ///     .max_response_bytes(1024 * 1024)
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
         self
@@ -118,6 +222,14 @@ impl ClientBuilder {
 
     /// How many idle keep-alive connections to keep for reuse (0: a new connection per
     /// request). Default: [`DEFAULT_MAX_IDLE_CONNECTIONS`].
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
+    ///     .max_idle_connections(0) // a new connection for every request
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn max_idle_connections(mut self, connections: usize) -> Self {
         self.max_idle_connections = connections;
         self
@@ -125,6 +237,14 @@ impl ClientBuilder {
 
     /// With `false`, ignores the proxy environment variables (`ALL_PROXY`, `HTTPS_PROXY`,
     /// `HTTP_PROXY`, `NO_PROXY`, either case) and connects directly. Default: `true`.
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
+    ///     .proxy_from_env(false)
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn proxy_from_env(mut self, enabled: bool) -> Self {
         self.proxy_from_env = enabled;
         self
@@ -132,6 +252,15 @@ impl ClientBuilder {
 
     /// With `true`, accepts any server certificate: anyone on the path can then read the
     /// token. For test set-ups only; `build()` logs a warning (once per process).
+    ///
+    /// # Example
+    /// ```no_run
+    /// // A test server with a self-signed certificate.
+    /// let client = aistore_authn::Client::builder("https://127.0.0.1:52001")
+    ///     .skip_verify(true)
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn skip_verify(mut self, skip: bool) -> Self {
         self.skip_verify = skip;
         self
@@ -145,13 +274,28 @@ impl ClientBuilder {
     ///   feature.
     /// - [`Error::InvalidArgument`] for a token that is empty or has characters an HTTP header
     ///   cannot carry.
-    /// - [`Error::Config`] naming the CA file when it cannot be read or holds no certificate.
+    /// - [`Error::InvalidArgument`] for a CA certificate or `skip_verify` in a build with no
+    ///   TLS feature.
+    /// - [`Error::Config`] when the CA data holds no certificate, or the CA file (named in the
+    ///   message) cannot be read or holds none.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{Client, Error};
+    ///
+    /// let client = Client::builder("http://127.0.0.1:52001/").build()?;
+    /// assert_eq!(client.base_url(), "http://127.0.0.1:52001");
+    /// let no_scheme = Client::builder("127.0.0.1:52001").build();
+    /// assert!(matches!(no_scheme, Err(Error::InvalidArgument(_))));
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalize_base_url(&self.base_url)?;
+        let timeout = self.timeout.min(MAX_TIMEOUT);
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(self.timeout))
-            .timeout_connect(Some(self.connect_timeout))
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(self.connect_timeout.min(MAX_TIMEOUT)))
             .user_agent(concat!("aistore-authn/", env!("CARGO_PKG_VERSION")))
             .max_redirects(0)
             .max_redirects_will_error(false)
@@ -178,7 +322,7 @@ impl ClientBuilder {
             base_url,
             token: self.token,
             max_token_age: self.max_token_age,
-            timeout: self.timeout,
+            timeout,
             retry: self.retry,
             max_reply_bytes: self.max_response_bytes,
         })
@@ -229,7 +373,13 @@ impl ClientBuilder {
 
 /// Trims trailing slashes and refuses URLs the client cannot use safely.
 pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
-    let invalid = |why: &str| Err(Error::InvalidArgument(format!("base URL {url:?} {why}")));
+    // A URL with `user:password@` is never repeated in an error.
+    let shown = if url.contains('@') {
+        "(not shown: it has an @)"
+    } else {
+        url
+    };
+    let invalid = |why: &str| Err(Error::InvalidArgument(format!("base URL {shown:?} {why}")));
     let rest = match url.strip_prefix("https://") {
         Some(rest) if cfg!(any(feature = "rustls", feature = "native-tls")) => rest,
         Some(_) => return invalid("is https, but this build has no TLS feature"),
@@ -260,12 +410,27 @@ impl Client {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for a URL [`ClientBuilder::build`] refuses.
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// assert_eq!(client.token(), None);
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn new(base_url: &str) -> Result<Client, Error> {
         Client::builder(base_url).build()
     }
 
     /// A builder for a client of the AuthN server at `base_url`. A path after the host is
     /// kept, for servers behind a reverse proxy.
+    ///
+    /// # Example
+    /// ```
+    /// // AuthN behind a reverse proxy, under /authn.
+    /// let client = aistore_authn::Client::builder("http://gateway.internal/authn/").build()?;
+    /// assert_eq!(client.base_url(), "http://gateway.internal/authn");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn builder(base_url: &str) -> ClientBuilder {
         ClientBuilder {
             base_url: base_url.to_owned(),
@@ -284,16 +449,42 @@ impl Client {
     }
 
     /// The base URL, without a trailing slash.
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001//")?;
+    /// assert_eq!(client.base_url(), "http://127.0.0.1:52001");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
 
     /// The bearer token sent with each request, if any.
+    ///
+    /// # Example
+    /// ```
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// assert_eq!(client.token(), None);
+    /// client.set_token(Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln".into()));
+    /// assert_eq!(client.token(), Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln"));
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn token(&self) -> Option<&str> {
         self.token.as_ref().map(Secret::expose)
     }
 
     /// Replaces (or with `None`, removes) the bearer token.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::{env, Client};
+    ///
+    /// let mut client = Client::new("http://127.0.0.1:52001")?;
+    /// client.set_token(Some(env::load_token_file("auth.token".as_ref())?));
+    /// client.set_token(None); // anonymous again
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn set_token(&mut self, token: Option<String>) {
         self.token = token.map(Secret::new);
     }
@@ -311,6 +502,16 @@ impl Client {
     /// - [`Error::Api`] with status 400: `expires_in` above a server maximum set lower than the
     ///   client's.
     /// - [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let jwt = client.login("alice", "s3cret", Some(Duration::from_secs(8 * 3600)))?;
+    /// assert_eq!(client.token(), Some(jwt.as_str()));
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn login(
         &mut self,
         user: &str,
@@ -351,7 +552,8 @@ impl Client {
             password,
             expires_in,
         };
-        let reply = self.send("POST", &path, Entity::Login(user), &msg)?;
+        let call = Call::new("POST", &path, Entity::Login(user)).json(&msg)?;
+        let reply = self.run(call.secret(password))?;
         let reply: TokenMsg = decode(&reply, "POST", &path)?;
         if reply.token.is_empty() {
             return Err(Error::Decode {
@@ -365,16 +567,40 @@ impl Client {
     }
 
     /// The user manager over this client: user CRUD.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("alice", "s3cret", None)?;
+    /// let alice = client.user_manager().get("alice")?; // users may read themselves
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn user_manager(&self) -> UserManager<'_> {
         UserManager::new(self)
     }
 
     /// The role manager over this client: role CRUD.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let roles = client.role_manager().list()?; // needs no token
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn role_manager(&self) -> RoleManager<'_> {
         RoleManager::new(self)
     }
 
     /// The cluster manager over this client: cluster registration.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// for (id, cluster) in client.cluster_manager().list()? {
+    ///     println!("{id}: {}", cluster.alias);
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn cluster_manager(&self) -> ClusterManager<'_> {
         ClusterManager::new(self)
     }
@@ -385,7 +611,7 @@ impl Client {
         path: &str,
         entity: Entity<'_>,
     ) -> Result<T, Error> {
-        decode(&self.call("GET", path, entity, None)?, "GET", path)
+        decode(&self.run(Call::new("GET", path, entity))?, "GET", path)
     }
 
     /// Sends `body` as JSON; returns the reply body (empty for AuthN's writes).
@@ -396,8 +622,7 @@ impl Client {
         entity: Entity<'_>,
         body: &B,
     ) -> Result<Vec<u8>, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        self.call(method, path, entity, Some(bytes))
+        self.run(Call::new(method, path, entity).json(body)?)
     }
 
     /// `DELETE path`; with `missing_ok`, "not found" counts as done.
@@ -407,65 +632,64 @@ impl Client {
         entity: Entity<'_>,
         missing_ok: bool,
     ) -> Result<(), Error> {
-        match self.call("DELETE", path, entity, None) {
+        match self.run(Call::new("DELETE", path, entity)) {
             Err(e) if missing_ok && e.is_not_found() => Ok(()),
             other => other.map(drop),
         }
     }
 
-    /// Sends one request; returns the body of a 2xx reply, or the typed error.
-    pub(crate) fn call(
-        &self,
-        method: &'static str,
-        path: &str,
-        entity: Entity<'_>,
-        body: Option<Vec<u8>>,
-    ) -> Result<Vec<u8>, Error> {
-        self.call_url(
-            method,
-            &format!("{}{path}", self.base_url),
-            path,
-            entity,
-            body,
-        )
-    }
-
     /// `GET url` (outside AuthN, e.g. an AIS node) with this client's TLS settings and token,
     /// and decode the JSON reply. Errors name the whole URL.
     pub(crate) fn get_external<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
-        decode(
-            &self.call_url("GET", url, url, Entity::None, None)?,
-            "GET",
-            url,
-        )
+        let call = Call {
+            url: Some(url),
+            ..Call::new("GET", url, Entity::None)
+        };
+        decode(&self.run(call)?, "GET", url)
     }
 
-    /// Sends one request to `url`; `path` names it in logs and errors. Returns the body of a
-    /// 2xx reply, or the typed error.
-    fn call_url(
-        &self,
-        method: &'static str,
-        url: &str,
-        path: &str,
-        entity: Entity<'_>,
-        body: Option<Vec<u8>>,
-    ) -> Result<Vec<u8>, Error> {
+    /// Sends a request, retrying as [`RetryPolicy`] allows within the call's timeout; returns
+    /// the body of a 2xx reply, or the typed error.
+    pub(crate) fn run(&self, call: Call<'_>) -> Result<Vec<u8>, Error> {
+        let Call {
+            method,
+            path,
+            url,
+            entity,
+            body,
+            retry,
+            secret,
+        } = call;
         if let Some(token) = &self.token {
             check_token(token.expose())?;
         }
+        let url = match url {
+            Some(url) => url.to_owned(),
+            None => format!("{}{path}", self.base_url),
+        };
         let started = Instant::now();
-        let deadline = started + self.timeout;
-        let idempotent = matches!(method, "GET" | "PUT" | "DELETE");
+        // `None`: a timeout too large to add to the clock, i.e. no deadline.
+        let deadline = started.checked_add(self.timeout);
+        let left = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let mut attempt = 1;
+        // Whether an earlier attempt may have been carried out by the server.
+        let mut maybe_applied = false;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let outcome = self.attempt(method, url, body.as_ref(), left);
-            let retry = match &outcome {
-                Ok((status, _)) => idempotent && matches!(status, 502..=504),
-                Err(failure) => failure.never_sent || (idempotent && failure.retryable),
+            let outcome = self.attempt(method, &url, body.as_deref(), left());
+            let safe = match &outcome {
+                Ok((status, _)) => matches!(status, 502..=504).then_some(Retry::IfRepeatable),
+                Err(failure) => failure.retry,
+            };
+            let retry_ok = match safe {
+                Some(Retry::Always) => true,
+                Some(Retry::IfRepeatable) => retry == Retry::IfRepeatable,
+                None => false,
             };
             let pause = self.retry.delay(attempt);
-            if retry && attempt < self.retry.max_attempts() && Instant::now() + pause < deadline {
+            // Retry only when there is time for the pause and a real attempt after it.
+            let room = left().is_none_or(|l| l > pause.saturating_add(MIN_ATTEMPT_TIME));
+            if retry_ok && attempt < self.retry.max_attempts() && room {
+                maybe_applied |= safe == Some(Retry::IfRepeatable);
                 let why = match &outcome {
                     Ok((status, _)) => format!("HTTP {status}"),
                     Err(failure) => failure.kind.to_string(),
@@ -488,22 +712,30 @@ impl Client {
                 bytes.len(),
                 started.elapsed().as_millis()
             );
+            // A DELETE whose earlier attempt may have done the deed finds nothing left: done.
+            if method == "DELETE" && maybe_applied && status == 404 {
+                return Ok(Vec::new());
+            }
             if !(200..300).contains(&status) {
                 let token = self.token.as_ref().map(Secret::expose);
-                return Err(from_status(status, &bytes, method, path, entity, token));
+                let secrets = [token, secret];
+                return Err(from_status(status, &bytes, method, path, entity, &secrets));
             }
             return Ok(bytes);
         }
     }
 
-    /// One exchange, within `left` of the call's time: the status and body, or why not.
+    /// One exchange, within `left` of the call's time (`None`: no limit beyond the agent's):
+    /// the status and body, or why not.
     fn attempt(
         &self,
         method: &'static str,
         url: &str,
-        body: Option<&Vec<u8>>,
-        left: Duration,
+        body: Option<&[u8]>,
+        left: Option<Duration>,
     ) -> Result<(u16, Vec<u8>), Failure> {
+        let https = url.starts_with("https://");
+        let failure = |e: ureq::Error| Failure::new(e, https);
         let mut request = ureq::http::Request::builder()
             .method(method)
             .uri(url)
@@ -515,87 +747,157 @@ impl Client {
             Some(bytes) => {
                 let request = request
                     .header("Content-Type", "application/json")
-                    .body(bytes.clone())
-                    .map_err(|e| Failure::from(ureq::Error::from(e)))?;
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(left))
-                    .build();
-                self.agent.run(request)
+                    .body(bytes)
+                    .map_err(|e| failure(e.into()))?;
+                self.send_attempt(request, left)
             }
             None => {
-                let request = request
-                    .body(())
-                    .map_err(|e| Failure::from(ureq::Error::from(e)))?;
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(left))
-                    .build();
-                self.agent.run(request)
+                let request = request.body(()).map_err(|e| failure(e.into()))?;
+                self.send_attempt(request, left)
             }
         };
-        let mut reply = sent?;
+        let mut reply = sent.map_err(failure)?;
         let status = reply.status().as_u16();
         let bytes = reply
             .body_mut()
             .with_config()
             .limit(self.max_reply_bytes)
-            .read_to_vec()?;
+            .read_to_vec()
+            .map_err(failure)?;
         Ok((status, bytes))
     }
+
+    fn send_attempt(
+        &self,
+        request: ureq::http::Request<impl ureq::AsSendBody>,
+        left: Option<Duration>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(left.or(Some(self.timeout)))
+            .build();
+        self.agent.run(request)
+    }
+}
+
+/// The longest timeout passed on to the HTTP layer, which would overflow the clock on
+/// `Duration::MAX`; a year is as good as none.
+const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The shortest time worth starting another attempt with.
+const MIN_ATTEMPT_TIME: Duration = Duration::from_millis(100);
+
+/// One request: what to send, and how to treat it when it fails.
+pub(crate) struct Call<'a> {
+    method: &'static str,
+    /// The path below the base URL; it names the request in logs and errors.
+    path: &'a str,
+    /// The whole URL, for a request outside AuthN.
+    url: Option<&'a str>,
+    entity: Entity<'a>,
+    body: Option<Vec<u8>>,
+    /// `IfRepeatable` when sending it again cannot change the outcome; `Always` when it must
+    /// not be repeated once it may have reached the server.
+    retry: Retry,
+    /// A secret the request carries (a password, a token), cut out of error messages.
+    secret: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    /// A request; GET, PUT and DELETE count as repeatable (AuthN's are idempotent).
+    pub(crate) fn new(method: &'static str, path: &'a str, entity: Entity<'a>) -> Self {
+        let repeatable = matches!(method, "GET" | "PUT" | "DELETE");
+        Call {
+            method,
+            path,
+            url: None,
+            entity,
+            body: None,
+            retry: if repeatable {
+                Retry::IfRepeatable
+            } else {
+                Retry::Always
+            },
+            secret: None,
+        }
+    }
+
+    /// With `body` as JSON.
+    pub(crate) fn json<B: Serialize>(mut self, body: &B) -> Result<Self, Error> {
+        self.body =
+            Some(serde_json::to_vec(body).map_err(|e| Error::InvalidArgument(e.to_string()))?);
+        Ok(self)
+    }
+
+    /// Carrying `secret`, which must not show in an error.
+    pub(crate) fn secret(mut self, secret: &'a str) -> Self {
+        self.secret = Some(secret);
+        self
+    }
+
+    /// Not to be repeated once it may have reached the server, whatever its method.
+    pub(crate) fn once(mut self) -> Self {
+        self.retry = Retry::Always;
+        self
+    }
+}
+
+/// When a failed attempt may be repeated. For a failure: `Always` when the request never
+/// reached the server, `IfRepeatable` when it may have. For a call: `IfRepeatable` when it is
+/// safe to repeat after it may have arrived, `Always` when only a never-sent one may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    Always,
+    IfRepeatable,
 }
 
 /// Why an exchange produced no reply, and whether sending it again is safe.
 struct Failure {
     kind: TransportErrorKind,
     message: String,
-    /// The connection was never made, so the server saw nothing: safe to repeat any request.
-    never_sent: bool,
-    /// A broken connection or a timeout: safe to repeat an idempotent request.
-    retryable: bool,
+    /// `None`: repeating cannot help (TLS, oversized reply, bad request).
+    retry: Option<Retry>,
 }
 
-impl From<ureq::Error> for Failure {
-    fn from(e: ureq::Error) -> Failure {
+impl Failure {
+    fn new(e: ureq::Error, https: bool) -> Failure {
         use std::io::ErrorKind as Io;
         use ureq::Error as U;
         use ureq::Timeout as T;
-        let (kind, never_sent, retryable) = match &e {
-            U::Timeout(T::Connect | T::Resolve) => (TransportErrorKind::Timeout, true, true),
-            U::Timeout(_) => (TransportErrorKind::Timeout, false, true),
-            U::HostNotFound | U::ConnectionFailed => (TransportErrorKind::Connect, true, true),
+        use Retry::{Always, IfRepeatable};
+        use TransportErrorKind as K;
+        let (kind, retry) = match &e {
+            U::Timeout(T::Connect | T::Resolve) => (K::Timeout, Some(Always)),
+            U::Timeout(_) => (K::Timeout, Some(IfRepeatable)),
+            U::HostNotFound | U::ConnectionFailed => (K::Connect, Some(Always)),
             U::Io(io) => match io.kind() {
-                Io::ConnectionRefused | Io::AddrNotAvailable => {
-                    (TransportErrorKind::Connect, true, true)
-                }
-                Io::TimedOut | Io::WouldBlock => (TransportErrorKind::Timeout, false, true),
+                Io::ConnectionRefused | Io::AddrNotAvailable => (K::Connect, Some(Always)),
+                Io::TimedOut | Io::WouldBlock => (K::Timeout, Some(IfRepeatable)),
                 // The TLS layer reports a failed handshake or certificate check this way
                 // ("invalid peer certificate: UnknownIssuer"); repeating it cannot help.
-                Io::InvalidData => (TransportErrorKind::Tls, false, false),
-                _ => (TransportErrorKind::Io, false, true),
+                Io::InvalidData if https => (K::Tls, None),
+                _ => (K::Io, Some(IfRepeatable)),
             },
-            U::Tls(_) | U::TlsRequired => (TransportErrorKind::Tls, false, false),
+            U::Tls(_) | U::TlsRequired => (K::Tls, None),
             #[cfg(feature = "rustls")]
-            U::Rustls(_) => (TransportErrorKind::Tls, false, false),
+            U::Rustls(_) => (K::Tls, None),
             #[cfg(feature = "native-tls")]
-            U::NativeTls(_) => (TransportErrorKind::Tls, false, false),
-            U::BodyExceedsLimit(_) => (TransportErrorKind::TooLarge, false, false),
+            U::NativeTls(_) => (K::Tls, None),
+            U::BodyExceedsLimit(_) => (K::TooLarge, None),
             // A reply cut short or garbled: the connection broke mid-way.
-            U::Protocol(_) | U::BodyStalled => (TransportErrorKind::Protocol, false, true),
+            U::Protocol(_) | U::BodyStalled => (K::Protocol, Some(IfRepeatable)),
             U::TooManyRedirects
             | U::RedirectFailed
             | U::LargeResponseHeader(..)
             | U::BadUri(_)
-            | U::Http(_) => (TransportErrorKind::Protocol, false, false),
-            _ => (TransportErrorKind::Other, false, false),
+            | U::Http(_) => (K::Protocol, None),
+            _ => (K::Other, None),
         };
         Failure {
             kind,
             message: redact_tokens(&e.to_string()),
-            never_sent,
-            retryable,
+            retry,
         }
     }
 }
@@ -642,6 +944,7 @@ mod tests {
             "http://",
             "http:///x",
             "http://u:p@h",
+            "ftp://u:p@h",
             "http://h/?a",
             "http://h/#x",
             "ftp://h",
@@ -651,6 +954,40 @@ mod tests {
                 matches!(normalize_base_url(bad), Err(Error::InvalidArgument(_))),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn documented_defaults() {
+        let c = Client::new("http://h").unwrap();
+        assert_eq!(
+            (c.timeout, c.max_reply_bytes),
+            (Duration::from_secs(60), 16 << 20)
+        );
+        assert_eq!(c.retry, RetryPolicy::default());
+        assert_eq!(c.retry.max_attempts(), 4);
+        let config = c.agent.config();
+        assert_eq!(config.timeouts().connect, Some(Duration::from_secs(10)));
+        assert_eq!(
+            config.max_idle_connections_per_host(),
+            DEFAULT_MAX_IDLE_CONNECTIONS
+        );
+        assert_eq!(config.max_redirects(), 0);
+        assert!(!config.http_status_as_error());
+        // Huge settings are accepted and do not overflow the clock.
+        let c = Client::builder("http://127.0.0.1:1")
+            .timeout(Duration::MAX)
+            .retry(RetryPolicy::new(2, Duration::MAX, Duration::MAX))
+            .build()
+            .unwrap();
+        assert!(c.role_manager().list().is_err());
+    }
+
+    #[test]
+    fn credentials_in_a_bad_url_are_not_repeated() {
+        for url in ["http://u:s3cr3t@h", "ftp://u:s3cr3t@h", "h:s3cr3t@x"] {
+            let e = normalize_base_url(url).unwrap_err();
+            assert!(!format!("{e} {e:?}").contains("s3cr3t"), "{e}");
         }
     }
 

@@ -12,6 +12,17 @@ use crate::{Client, ClusterInfo, ClusterMap, Error};
 /// Registering a cluster makes AuthN create the roles `ClusterOwner-<alias>`,
 /// `BucketOwner-<alias>` and `Guest-<alias>` (the ID when there is no alias). They stay when
 /// the cluster is removed.
+///
+/// # Example
+/// ```no_run
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("admin", "admin-password", None)?;
+/// let clusters = client.cluster_manager();
+/// clusters.register("c1", &["http://ais-proxy:8080"])?;
+/// clusters.update("c1", Some("prod"), None)?;
+/// clusters.delete("prod", false)?;
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterManager<'a> {
     client: &'a Client,
@@ -35,6 +46,15 @@ struct ClusterBody<'a> {
 
 impl<'a> ClusterManager<'a> {
     /// A cluster manager over `client`.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{Client, ClusterManager};
+    ///
+    /// let client = Client::new("http://127.0.0.1:52001")?;
+    /// let clusters = ClusterManager::new(&client); // the same as client.cluster_manager()
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn new(client: &'a Client) -> Self {
         ClusterManager { client }
     }
@@ -43,6 +63,15 @@ impl<'a> ClusterManager<'a> {
     ///
     /// # Errors
     /// [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// for (id, cluster) in client.cluster_manager().list()? {
+    ///     println!("{id}: alias {:?}, urls {:?}", cluster.alias, cluster.urls);
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn list(&self) -> Result<ClusterMap, Error> {
         let reply: Registered = self.client.get("/v1/clusters", Entity::None)?;
         Ok(reply.clusters)
@@ -53,6 +82,14 @@ impl<'a> ClusterManager<'a> {
     /// # Errors
     /// [`Error::ClusterNotFound`]; [`Error::InvalidArgument`] for an empty name or one with
     /// `/`; [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let c1 = client.cluster_manager().get("c1")?;
+    /// println!("c1 is {}", c1.id);
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn get(&self, id_or_alias: &str) -> Result<ClusterInfo, Error> {
         let path = entity_path("clusters", "cluster ID or alias", id_or_alias)?;
         let reply: Registered = self.client.get(&path, Entity::Cluster(id_or_alias))?;
@@ -75,6 +112,15 @@ impl<'a> ClusterManager<'a> {
     ///   [`Error::Api`], [`Error::Unauthorized`]), or [`Error::Decode`] when its reply has no
     ///   `uuid`.
     /// - As [`register_with_id`](ClusterManager::register_with_id).
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let c1 = client.cluster_manager().register("c1", &["http://ais-proxy:8080"])?;
+    /// println!("registered {} as {}", c1.id, c1.alias);
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn register(&self, alias: &str, urls: &[&str]) -> Result<ClusterInfo, Error> {
         #[derive(Deserialize)]
         struct Smap {
@@ -130,6 +176,15 @@ impl<'a> ClusterManager<'a> {
     /// - [`Error::ClusterAlreadyRegistered`] (the ID, or the alias for another ID);
     ///   [`Error::Api`] with status 400 when the handshake with the cluster fails;
     ///   [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// // The ID from `ais show cluster`; with no URLs, AuthN contacts nothing.
+    /// client.cluster_manager().register_with_id("eTdL4YGHN", "c1", &[])?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn register_with_id(
         &self,
         id: &str,
@@ -171,6 +226,16 @@ impl<'a> ClusterManager<'a> {
     ///   list (AuthN keeps the old ones when sent none), a bad alias or URL.
     /// - [`Error::ClusterNotFound`]; [`Error::Api`] with status 409 when the alias belongs to
     ///   another cluster; [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let clusters = client.cluster_manager();
+    /// clusters.update("c1", Some("prod"), None)?; // a new alias
+    /// clusters.update("prod", None, Some(&["http://ais-proxy:8080", "http://ais-proxy-2:8080"]))?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn update(
         &self,
         id_or_alias: &str,
@@ -213,6 +278,14 @@ impl<'a> ClusterManager<'a> {
     /// # Errors
     /// [`Error::ClusterNotFound`] unless `missing_ok`; [`Error::Unauthorized`];
     /// [`Error::InvalidArgument`]; [`Error::Transport`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// client.cluster_manager().delete("prod", true)?; // gone either way
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn delete(&self, id_or_alias: &str, missing_ok: bool) -> Result<(), Error> {
         let path = entity_path("clusters", "cluster ID or alias", id_or_alias)?;
         self.client
@@ -220,8 +293,8 @@ impl<'a> ClusterManager<'a> {
     }
 }
 
-/// Checks cluster URLs (http or https, a host, no credentials) and trims trailing slashes: AuthN appends `/v1/tokens` to each as it
-/// is, and `//v1/tokens` fails its handshake with the cluster.
+/// Checks cluster URLs (http or https, a host, no credentials) and trims trailing slashes:
+/// AuthN appends `/v1/tokens` to each as it is, and `//v1/tokens` fails its handshake.
 fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
     urls.iter()
         .map(|url| {
@@ -237,6 +310,10 @@ fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
                     "a cluster URL must not contain credentials (user:password@)".into(),
                 )),
                 Some(a) if !a.is_empty() => Ok(trimmed),
+                _ if url.contains('@') => Err(Error::InvalidArgument(
+                    "a cluster URL must be http:// or https:// with a host, and no credentials"
+                        .into(),
+                )),
                 _ => Err(Error::InvalidArgument(format!(
                     "cluster URL {url:?} must be http:// or https:// with a host"
                 ))),

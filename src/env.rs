@@ -23,6 +23,13 @@ pub const ENV_SKIP_VERIFY: &str = "AIS_SKIP_VERIFY_CRT";
 
 /// The token file the `ais` CLI writes on `ais auth login`: `$AIS_AUTHN_TOKEN_FILE`, else
 /// `$HOME/.config/ais/cli/auth.token`. `None` when neither variable is set.
+///
+/// # Example
+/// ```
+/// if let Some(path) = aistore_authn::env::token_file_path() {
+///     println!("the ais CLI keeps its token in {}", path.display());
+/// }
+/// ```
 pub fn token_file_path() -> Option<PathBuf> {
     var(ENV_TOKEN_FILE)
         .map(PathBuf::from)
@@ -40,6 +47,15 @@ struct TokenFile {
 /// # Errors
 /// [`Error::Config`] naming the file when it cannot be read, is not that JSON, or holds an
 /// empty token or one an HTTP header cannot carry.
+///
+/// # Example
+/// ```
+/// let path = std::env::temp_dir().join(format!("authn-doc-{}.token", std::process::id()));
+/// std::fs::write(&path, r#"{"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln"}"#)?;
+/// assert_eq!(aistore_authn::env::load_token_file(&path)?, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load_token_file(path: &Path) -> Result<String, Error> {
     let shown = path.display();
     let text = fs::read(path)
@@ -65,6 +81,17 @@ pub fn load_token_file(path: &Path) -> Result<String, Error> {
 /// # Errors
 /// [`Error::InvalidArgument`] for an empty token; [`Error::Config`] naming the file when it
 /// cannot be written.
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::{env, Client};
+///
+/// let mut client = Client::new("http://127.0.0.1:52001")?;
+/// let jwt = client.login("alice", "s3cret", None)?;
+/// // The ais CLI is now logged in as alice too.
+/// env::save_token_file(&env::token_file_path().expect("HOME is set"), &jwt)?;
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 pub fn save_token_file(path: &Path, token: &str) -> Result<(), Error> {
     if token.trim().is_empty() {
         return Err(Error::InvalidArgument("the token to save is empty".into()));
@@ -122,6 +149,14 @@ impl Client {
     ///
     /// # Errors
     /// [`Error::Config`] naming the variable or file that is missing or malformed.
+    ///
+    /// # Example
+    /// ```no_run
+    /// // With AIS_AUTHN_URL set, after `ais auth login alice`:
+    /// let client = aistore_authn::Client::from_env()?;
+    /// println!("logged in as {}", client.whoami()?.user.id);
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn from_env() -> Result<Client, Error> {
         Client::builder_from_env()?.build()
     }
@@ -130,6 +165,14 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::from_env`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::builder_from_env()?
+    ///     .timeout(std::time::Duration::from_secs(10))
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn builder_from_env() -> Result<ClientBuilder, Error> {
         let url = var(ENV_URL).ok_or_else(|| Error::Config(format!("{ENV_URL} is not set")))?;
         normalize_base_url(&url).map_err(|e| Error::Config(format!("{ENV_URL}: {e}")))?;

@@ -7,6 +7,19 @@ use crate::secret::redact_tokens;
 /// Server errors are classified by HTTP status and by the entity the request addressed, never
 /// by searching the message text. Messages are the server's own `message` field with every
 /// token in them replaced by `[redacted]`.
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::{Client, Error};
+///
+/// let client = Client::new("http://127.0.0.1:52001")?;
+/// match client.role_manager().get("ops") {
+///     Ok(role) => println!("{}: {}", role.name, role.desc),
+///     Err(Error::RoleNotFound(name)) => println!("there is no role {name}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -91,6 +104,17 @@ pub enum Error {
 }
 
 /// The kind of an [`Error::Transport`].
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::{Client, Error, TransportErrorKind};
+///
+/// let client = Client::new("http://127.0.0.1:52001")?;
+/// if let Err(Error::Transport { kind: TransportErrorKind::Connect, .. }) = client.role_manager().list() {
+///     eprintln!("no AuthN server at {}", client.base_url());
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
@@ -128,6 +152,14 @@ impl Error {
     /// The HTTP status this error stands for: the one the server sent, or for a role found
     /// missing while resolving names, the 404 it would have sent. `None` for errors raised
     /// before or without an HTTP reply.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::Error;
+    ///
+    /// assert_eq!(Error::UserNotFound("bob".into()).status(), Some(404));
+    /// assert_eq!(Error::InvalidArgument("empty".into()).status(), None);
+    /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::UserNotFound(_) | Error::RoleNotFound(_) | Error::ClusterNotFound(_) => {
@@ -144,6 +176,14 @@ impl Error {
     }
 
     /// True for [`Error::UserNotFound`], [`Error::RoleNotFound`] and [`Error::ClusterNotFound`].
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::Error;
+    ///
+    /// assert!(Error::ClusterNotFound("c9".into()).is_not_found());
+    /// assert!(!Error::Config("AIS_AUTHN_URL is not set".into()).is_not_found());
+    /// ```
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,
@@ -170,8 +210,9 @@ pub(crate) enum Entity<'a> {
 /// The longest server message kept in an error; AuthN's are a line or two.
 const MAX_MESSAGE: usize = 1024;
 
-/// Builds the error for a reply with a status of 300 or above. `sent_token` is the token the
-/// request carried: AuthN echoes it, whatever its shape, and it is cut out of the message.
+/// Builds the error for a reply with a status of 300 or above. `secrets` are what the request
+/// carried (its token, a password): AuthN echoes tokens in its messages, and a proxy may echo a
+/// request body, so each is cut out of the message.
 ///
 /// Only AuthN's own JSON error body (an object with a `message`) is typed by entity: a plain
 /// `404 page not found` from a wrong base path or a proxy must not read as "user not found",
@@ -182,12 +223,9 @@ pub(crate) fn from_status(
     method: &'static str,
     path: &str,
     entity: Entity<'_>,
-    sent_token: Option<&str>,
+    secrets: &[Option<&str>],
 ) -> Error {
-    let (mut message, from_authn) = server_message(body);
-    if let Some(token) = sent_token.filter(|t| !t.is_empty()) {
-        message = message.replace(token, "[redacted]");
-    }
+    let (message, from_authn) = server_message(body, secrets);
     let typed = match (from_authn, status, entity) {
         (false, ..) => None,
         (_, 404, Entity::User(n)) => Some(Error::UserNotFound(n.to_owned())),
@@ -221,19 +259,24 @@ pub(crate) fn from_status(
     })
 }
 
-/// The message of an error reply, tokens redacted, and whether the body is AuthN's JSON
-/// error (an object with a string `message`). Other bodies give their start as text.
-fn server_message(body: &[u8]) -> (String, bool) {
+/// The message of an error reply with every secret and JWT cut out, then shortened; and
+/// whether the body is AuthN's JSON error (an object with a string `message`). Other bodies
+/// give their start as text.
+fn server_message(body: &[u8], secrets: &[Option<&str>]) -> (String, bool) {
     #[derive(serde::Deserialize)]
     struct ErrBody {
         message: String,
     }
     // AuthN's decode-error messages can hold raw non-UTF-8 bytes, so read leniently.
     let body = String::from_utf8_lossy(body);
-    let (text, from_authn) = match serde_json::from_str::<ErrBody>(&body) {
+    let (mut text, from_authn) = match serde_json::from_str::<ErrBody>(&body) {
         Ok(e) => (e.message, true),
         Err(_) => (body.into_owned(), false),
     };
+    // Redact before shortening, so that no cut leaves part of a secret behind.
+    for secret in secrets.iter().flatten().filter(|s| !s.is_empty()) {
+        text = text.replace(secret, "[redacted]");
+    }
     let mut text = redact_tokens(text.trim());
     if text.len() > MAX_MESSAGE {
         let mut cut = MAX_MESSAGE;
@@ -257,7 +300,7 @@ mod tests {
             "POST",
             "/v1/x",
             entity,
-            Some("garbage.tok"),
+            &[Some("garbage.tok"), Some("pass-w0rd")],
         )
     }
 
@@ -280,7 +323,7 @@ mod tests {
             "PUT",
             "/v1/x",
             Entity::Cluster("c1"),
-            None,
+            &[],
         );
         assert!(matches!(&e, Error::Api { status: 409, message, .. } if message == "alias"));
         let e = err(
@@ -332,7 +375,7 @@ mod tests {
             "POST",
             "/v1/users/bob",
             Entity::Login("bob"),
-            None,
+            &[],
         ) {
             Error::Api {
                 status: 400,
@@ -343,6 +386,18 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn secrets_are_cut_before_the_message_is_shortened() {
+        // A token straddling the 1024-byte cut, and a password echoed by a proxy.
+        let body = format!("{}garbage.tok and pass-w0rd", "x".repeat(1020));
+        let e = err(502, &body, Entity::None);
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.contains("garb") && !shown.contains("pass-w0rd"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -42,11 +42,31 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const INSTALL_WAIT: Duration = Duration::from_secs(20 * 60);
 
 /// Why a local server could not be installed or started. The message says how to fix it.
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::local::LocalServer;
+///
+///
+/// match LocalServer::start() {
+///     Ok(server) => println!("AuthN at {}", server.url()),
+///     Err(e) => eprintln!("no local AuthN server: {e}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct LocalServerError(String);
 
 /// How to start a [`LocalServer`]; from [`LocalServer::builder`].
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::local::LocalServer;
+///
+///
+/// let server = LocalServer::builder().rsa_signing().start()?;
+/// # Ok::<(), aistore_authn::local::LocalServerError>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct LocalServerBuilder {
@@ -65,6 +85,17 @@ struct Tls {
 impl LocalServerBuilder {
     /// Sign tokens with an RSA key the server generates (RS256, with a JWKS and a public key)
     /// instead of a random HMAC secret (HS256, the default).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::builder().rsa_signing().start()?;
+    /// let jwks = server.admin_client()?.server_manager().jwks()?;
+    /// assert!(!jwks.keys.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rsa_signing(mut self) -> Self {
         self.rsa = true;
         self
@@ -73,6 +104,18 @@ impl LocalServerBuilder {
     /// Serve HTTPS with this PEM certificate and key (`net.http.use_https`). `ca` is the PEM
     /// file of the CA that signed the certificate: [`LocalServer::admin_client`] trusts it.
     /// The certificate must name `127.0.0.1`, the address the URL uses.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::builder()
+    ///     .https("certs/server.crt", "certs/server.key", "certs/ca.crt")
+    ///     .start()?;
+    /// assert!(server.url().starts_with("https://"));
+    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// ```
     pub fn https(
         mut self,
         cert: impl Into<PathBuf>,
@@ -92,6 +135,16 @@ impl LocalServerBuilder {
     /// # Errors
     /// [`LocalServerError`] when Go is missing, the install fails, or the server exits or does
     /// not answer within 30 s; the message includes the server's own error output.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::builder().rsa_signing().start()?;
+    /// println!("AuthN at {}, config in {}", server.url(), server.config_dir().display());
+    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// ```
     pub fn start(self) -> Result<LocalServer, LocalServerError> {
         let mut launch = Launch {
             bin: LocalServer::binary()?,
@@ -127,6 +180,17 @@ impl LocalServerBuilder {
 }
 
 /// A running AuthN server, stopped and cleaned up on drop.
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::local::LocalServer;
+///
+///
+/// let server = LocalServer::start()?;
+/// let admin = server.admin_client()?;
+/// admin.user_manager().create("alice", &[], "s3cret")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct LocalServer {
     child: Option<Child>,
@@ -150,36 +214,107 @@ impl LocalServer {
     ///
     /// # Errors
     /// As [`LocalServerBuilder::start`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::start()?; // stopped and removed when dropped
+    /// let admin = server.admin_client()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start() -> Result<LocalServer, LocalServerError> {
         LocalServer::builder().start()
     }
 
     /// A builder for other set-ups (RSA signing, HTTPS).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::builder().rsa_signing().start()?;
+    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// ```
     pub fn builder() -> LocalServerBuilder {
         LocalServerBuilder::default()
     }
 
     /// The base URL, `http://127.0.0.1:{port}` (or `https://`).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::start()?;
+    /// let anonymous = aistore_authn::Client::new(&server.url())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn url(&self) -> String {
         self.launch.url()
     }
 
     /// The port the server listens on (on all interfaces).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::start()?;
+    /// assert_eq!(server.url(), format!("http://127.0.0.1:{}", server.port()));
+    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// ```
     pub fn port(&self) -> u16 {
         self.launch.port
     }
 
     /// The administrator's user name, `admin`.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::start()?;
+    /// let mut client = aistore_authn::Client::new(&server.url())?;
+    /// client.login(server.admin_user(), server.admin_password(), None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn admin_user(&self) -> &str {
         ADMIN_USER
     }
 
     /// The administrator's password, made at random for this server.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::start()?;
+    /// let mut client = aistore_authn::Client::new(&server.url())?;
+    /// client.login(server.admin_user(), server.admin_password(), None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn admin_password(&self) -> &str {
         self.launch.admin_password.expose()
     }
 
     /// The server's config directory (`authn.json`, the database, `logs/`).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::start()?;
+    /// assert!(server.config_dir().join("authn.json").is_file());
+    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// ```
     pub fn config_dir(&self) -> &Path {
         &self.launch.dir
     }
@@ -189,6 +324,17 @@ impl LocalServer {
     ///
     /// # Errors
     /// As [`Client::login`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let server = LocalServer::start()?;
+    /// let admin = server.admin_client()?;
+    /// assert!(admin.whoami()?.user.is_admin());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn admin_client(&self) -> Result<Client, Error> {
         let mut builder = Client::builder(&self.url()).proxy_from_env(false);
         if let Some(tls) = &self.launch.tls {
@@ -201,6 +347,19 @@ impl LocalServer {
 
     /// Stops the server (like a crash: killed, no shutdown), keeping its directory and data.
     /// A stopped server refuses connections until [`restart`](LocalServer::restart).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let mut server = LocalServer::start()?;
+    /// let admin = server.admin_client()?;
+    /// server.stop();
+    /// assert!(admin.role_manager().list().is_err()); // connection refused
+    /// server.restart()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -213,6 +372,18 @@ impl LocalServer {
     ///
     /// # Errors
     /// [`LocalServerError`] when it does not start again; the message includes its errors.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let mut server = LocalServer::start()?;
+    /// server.admin_client()?.user_manager().create("alice", &[], "s3cret")?;
+    /// server.restart()?; // the data survives
+    /// assert!(server.admin_client()?.user_manager().get("alice").is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn restart(&mut self) -> Result<(), LocalServerError> {
         self.stop();
         let child = self.launch.start().map_err(|failure| match failure {
@@ -233,6 +404,16 @@ impl LocalServer {
     /// # Errors
     /// [`LocalServerError`] naming the fix when `AUTHN_BIN` is wrong, Go is missing, or the
     /// install fails.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::local::LocalServer;
+    ///
+    ///
+    /// let authn = LocalServer::binary()?; // installs it on first use
+    /// println!("{}", authn.display());
+    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// ```
     pub fn binary() -> Result<PathBuf, LocalServerError> {
         if let Some(bin) = std::env::var_os("AUTHN_BIN") {
             let bin = PathBuf::from(bin);

@@ -7,6 +7,17 @@ use serde::{Deserialize, Serialize};
 use crate::AccessAttr;
 
 /// A user as AuthN reports it (the password is never sent back).
+///
+/// # Example
+/// ```no_run
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("alice", "s3cret", None)?;
+/// let alice = client.user_manager().get("alice")?;
+/// for role in &alice.roles {
+///     println!("{}: {}", role.name, role.desc);
+/// }
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserInfo {
@@ -20,18 +31,53 @@ pub struct UserInfo {
 impl UserInfo {
     /// True when the user has the built-in `Admin` role, which is what makes a user an
     /// administrator to AuthN.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// assert!(client.user_manager().get("admin")?.is_admin());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn is_admin(&self) -> bool {
         self.roles.get("Admin").is_some()
     }
 }
 
 /// All users, by ID, iterating in ID order (`GET /v1/users`).
+///
+/// # Example
+/// ```no_run
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("admin", "admin-password", None)?;
+/// let users: aistore_authn::UserMap = client.user_manager().list()?;
+/// let admins: Vec<&String> = users.iter().filter(|(_, u)| u.is_admin()).map(|(id, _)| id).collect();
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 pub type UserMap = BTreeMap<String, UserInfo>;
 
 /// All registered clusters, by cluster ID, iterating in ID order (`GET /v1/clusters`).
+///
+/// # Example
+/// ```no_run
+/// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// let clusters: aistore_authn::ClusterMap = client.cluster_manager().list()?;
+/// let c1 = clusters.values().find(|c| c.alias == "c1");
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 pub type ClusterMap = BTreeMap<String, ClusterInfo>;
 
 /// A role: a named set of permissions on clusters and buckets.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{AccessAttr, RoleInfo};
+///
+///
+/// let role = RoleInfo::new("ops", "operators").with_cluster("c1", AccessAttr::ACCESS_RW);
+/// assert_eq!(role.clusters[0].id, "c1");
+/// assert!(role.buckets.is_empty() && !role.admin);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RoleInfo {
@@ -55,6 +101,7 @@ impl RoleInfo {
     /// A role with no permissions yet, to build up with the `with_*` methods and pass to
     /// [`RoleManager::create_role`](crate::RoleManager::create_role).
     ///
+    /// # Example
     /// ```
     /// use aistore_authn::{AccessAttr, RoleInfo};
     /// let role = RoleInfo::new("data-eng", "read everywhere, write two buckets")
@@ -76,6 +123,16 @@ impl RoleInfo {
 
     /// Adds `perm` on a whole cluster, named by ID or alias (an alias is turned into the ID when
     /// the role is written).
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{AccessAttr, RoleInfo};
+    ///
+    ///
+    /// let perm = AccessAttr::ACCESS_RW | AccessAttr::CLUSTER_ACCESS_RO;
+    /// let role = RoleInfo::new("ops", "").with_cluster("c1", perm);
+    /// assert!(role.clusters[0].perm.contains(AccessAttr::LIST_BUCKETS));
+    /// ```
     pub fn with_cluster(mut self, cluster: &str, perm: AccessAttr) -> RoleInfo {
         self.clusters.push(ClusterAcl {
             id: cluster.to_owned(),
@@ -86,6 +143,15 @@ impl RoleInfo {
     }
 
     /// Adds `perm` on every cluster (an ACL entry with an empty cluster ID).
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{AccessAttr, RoleInfo};
+    ///
+    ///
+    /// let role = RoleInfo::new("readers", "").with_all_clusters(AccessAttr::ACCESS_RO);
+    /// assert_eq!(role.clusters[0].id, "");
+    /// ```
     pub fn with_all_clusters(self, perm: AccessAttr) -> RoleInfo {
         self.with_cluster("", perm)
     }
@@ -94,6 +160,16 @@ impl RoleInfo {
     /// it: `ais`, `aws`, `gcp`, `azure`, `oci`, ... The URI spellings `s3`, `gs` and `az` are
     /// turned into `aws`, `gcp` and `azure`, as AIS does: a token matches a bucket only when
     /// the provider names are equal.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{AccessAttr, RoleInfo};
+    ///
+    ///
+    /// let role = RoleInfo::new("images", "").with_bucket("c1", "gs", "images", AccessAttr::ACCESS_RO);
+    /// let bucket = &role.buckets[0].bucket;
+    /// assert_eq!((bucket.provider.as_str(), bucket.namespace.uuid.as_str()), ("gcp", "c1"));
+    /// ```
     pub fn with_bucket(
         mut self,
         cluster: &str,
@@ -123,6 +199,20 @@ impl RoleInfo {
 }
 
 /// What an `ensure_*` call did to bring an entity to the wanted state.
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::Ensured;
+///
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("admin", "admin-password", None)?;
+/// match client.user_manager().ensure_user("alice", &["ops"], "s3cret")?.0 {
+///     Ensured::Created => println!("created alice"),
+///     Ensured::Updated => println!("gave alice new roles"),
+///     _ => {}
+/// }
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Ensured {
@@ -135,6 +225,16 @@ pub enum Ensured {
 }
 
 /// Permissions on one cluster, inside a role.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{AccessAttr, RoleInfo};
+///
+///
+/// let role = RoleInfo::new("ops", "").with_cluster("c1", AccessAttr::ACCESS_RO);
+/// let acl = &role.clusters[0];
+/// assert_eq!((acl.id.as_str(), acl.perm), ("c1", AccessAttr::ACCESS_RO));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ClusterAcl {
@@ -151,6 +251,16 @@ pub struct ClusterAcl {
 }
 
 /// Permissions on one bucket, inside a role.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{AccessAttr, RoleInfo};
+///
+///
+/// let role = RoleInfo::new("raw", "").with_bucket("c1", "ais", "raw", AccessAttr::ACCESS_RW);
+/// let acl = &role.buckets[0];
+/// assert_eq!((acl.bucket.name.as_str(), acl.perm), ("raw", AccessAttr::ACCESS_RW));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BucketAcl {
@@ -163,6 +273,16 @@ pub struct BucketAcl {
 }
 
 /// A bucket as AIStore names it.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{AccessAttr, RoleInfo};
+///
+///
+/// let role = RoleInfo::new("logs", "").with_bucket("c1", "s3", "logs", AccessAttr::ACCESS_RO);
+/// let bucket = &role.buckets[0].bucket;
+/// assert_eq!((bucket.name.as_str(), bucket.provider.as_str()), ("logs", "aws"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Bucket {
@@ -177,6 +297,16 @@ pub struct Bucket {
 }
 
 /// A bucket namespace.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{AccessAttr, RoleInfo};
+///
+///
+/// let role = RoleInfo::new("raw", "").with_bucket("c1", "ais", "raw", AccessAttr::ACCESS_RO);
+/// let namespace = &role.buckets[0].bucket.namespace;
+/// assert_eq!((namespace.uuid.as_str(), namespace.name.as_str()), ("c1", ""));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Namespace {
@@ -189,6 +319,14 @@ pub struct Namespace {
 }
 
 /// A cluster registered with AuthN.
+///
+/// # Example
+/// ```no_run
+/// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// let c1 = client.cluster_manager().get("c1")?;
+/// println!("{} ({}) at {:?}", c1.id, c1.alias, c1.urls);
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ClusterInfo {
@@ -205,12 +343,29 @@ pub struct ClusterInfo {
 /// Roles sorted by name (the server sends them in random order).
 ///
 /// Dereferences to a slice, so `len()`, `iter()` and indexing work as usual.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{RoleInfo, RolesList};
+///
+/// let roles: RolesList = [RoleInfo::new("ops", ""), RoleInfo::new("dev", "")].into_iter().collect();
+/// assert_eq!(roles.len(), 2);
+/// assert_eq!(roles[0].name, "dev");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "Option<Vec<RoleInfo>>")]
 pub struct RolesList(Vec<RoleInfo>);
 
 impl RolesList {
     /// The role with this name, if present.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{RoleInfo, RolesList};
+    ///
+    /// let roles: RolesList = [RoleInfo::new("ops", "")].into_iter().collect();
+    /// assert!(roles.get("ops").is_some() && roles.get("dev").is_none());
+    /// ```
     pub fn get(&self, name: &str) -> Option<&RoleInfo> {
         self.0
             .binary_search_by(|r| r.name.as_str().cmp(name))
@@ -219,11 +374,28 @@ impl RolesList {
     }
 
     /// The role names, in order.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{RoleInfo, RolesList};
+    ///
+    /// let roles: RolesList = [RoleInfo::new("ops", ""), RoleInfo::new("dev", "")].into_iter().collect();
+    /// assert_eq!(roles.names().collect::<Vec<_>>(), ["dev", "ops"]);
+    /// ```
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|r| r.name.as_str())
     }
 
     /// The roles as a vector.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{RoleInfo, RolesList};
+    ///
+    /// let roles: RolesList = [RoleInfo::new("ops", ""), RoleInfo::new("dev", "")].into_iter().collect();
+    /// let roles: Vec<RoleInfo> = roles.into_vec();
+    /// assert_eq!(roles[1].name, "ops");
+    /// ```
     pub fn into_vec(self) -> Vec<RoleInfo> {
         self.0
     }

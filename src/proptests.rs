@@ -56,11 +56,14 @@ proptest! {
         choice in any::<u8>(),
         name in ".{0,20}",
         token in "[A-Za-z0-9._-]{8,40}",
+        pad in 0usize..1200,
     ) {
+        // The token after up to 1200 bytes, so that it also straddles the message cut.
         let mut with_token = body.clone();
+        with_token.extend(std::iter::repeat_n(b'x', pad));
         with_token.extend_from_slice(token.as_bytes());
         for b in [&body, &with_token] {
-            let e = from_status(status, b, method, "/v1/x", entity(choice, &name), Some(&token));
+            let e = from_status(status, b, method, "/v1/x", entity(choice, &name), &[Some(&token)]);
             let shown = format!("{e} {e:?}");
             prop_assert!(!shown.contains(&token), "{}", shown);
             if let Error::Api { message, .. } | Error::Unauthorized { message } | Error::Forbidden { message } = &e {
@@ -110,9 +113,19 @@ proptest! {
     }
 
     #[test]
-    fn access_text_never_panics(text in ".{0,60}") {
+    fn access_text_never_panics(
+        text in ".{0,60}",
+        number in "[-+]?[0-9]{1,25}([.][0-9]{1,3})?(e[0-9])?",
+    ) {
         let _ = AccessAttr::parse(&text);
-        let _ = serde_json::from_str::<AccessAttr>(&text);
+        let _ = serde_json::from_str::<AccessAttr>(&format!("{text:?}"));
+        // The wire decoder, on quoted and bare numbers of every shape: what it accepts is
+        // exactly a u64.
+        for json in [format!("\"{number}\""), number.clone()] {
+            if let Ok(p) = serde_json::from_str::<AccessAttr>(&json) {
+                prop_assert_eq!(Ok(p.bits()), number.parse::<u64>());
+            }
+        }
     }
 
     #[test]

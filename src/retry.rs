@@ -17,6 +17,15 @@ use std::time::Duration;
 ///
 /// Pauses grow exponentially from `base_delay`, are capped at `max_delay`, and are drawn at
 /// random between half and all of that ("equal jitter"), so clients do not retry in step.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{Client, RetryPolicy};
+///
+/// assert_eq!(RetryPolicy::default().max_attempts(), 4);
+/// let client = Client::builder("http://127.0.0.1:52001").retry(RetryPolicy::none()).build()?;
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -34,6 +43,16 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// `max_attempts` in all (1 = no retry; 0 counts as 1), pauses from `base_delay` doubling up
     /// to `max_delay`.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use aistore_authn::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::new(6, Duration::from_millis(250), Duration::from_secs(4));
+    /// assert_eq!(policy.max_attempts(), 6);
+    /// assert_eq!(RetryPolicy::new(0, Duration::ZERO, Duration::ZERO).max_attempts(), 1);
+    /// ```
     pub const fn new(max_attempts: u32, base_delay: Duration, max_delay: Duration) -> Self {
         RetryPolicy {
             max_attempts: if max_attempts == 0 { 1 } else { max_attempts },
@@ -43,11 +62,21 @@ impl RetryPolicy {
     }
 
     /// Send each request once.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(aistore_authn::RetryPolicy::none().max_attempts(), 1);
+    /// ```
     pub const fn none() -> Self {
         RetryPolicy::new(1, Duration::ZERO, Duration::ZERO)
     }
 
     /// Attempts in all, the first included.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(aistore_authn::RetryPolicy::default().max_attempts(), 4);
+    /// ```
     pub const fn max_attempts(&self) -> u32 {
         self.max_attempts
     }

@@ -9,6 +9,18 @@ use crate::{AccessAttr, Client, ClusterManager, Ensured, Error, RoleInfo, RolesL
 /// Roles name clusters by ID or alias; before a role is written every alias is replaced by
 /// the cluster's ID (one `GET /v1/clusters`), so an unknown cluster is
 /// [`Error::ClusterNotFound`] and renaming an alias later does not break the role.
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::{AccessAttr, RoleInfo};
+///
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("admin", "admin-password", None)?;
+/// let readers = RoleInfo::new("readers", "read all clusters").with_all_clusters(AccessAttr::ACCESS_RO);
+/// client.role_manager().create_role(&readers)?;
+/// client.role_manager().delete("readers", false)?;
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RoleManager<'a> {
     client: &'a Client,
@@ -16,6 +28,15 @@ pub struct RoleManager<'a> {
 
 impl<'a> RoleManager<'a> {
     /// A role manager over `client`.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{Client, RoleManager};
+    ///
+    /// let client = Client::new("http://127.0.0.1:52001")?;
+    /// let roles = RoleManager::new(&client); // the same as client.role_manager()
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn new(client: &'a Client) -> Self {
         RoleManager { client }
     }
@@ -24,6 +45,15 @@ impl<'a> RoleManager<'a> {
     ///
     /// # Errors
     /// [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// for role in &client.role_manager().list()? {
+    ///     println!("{}: {}", role.name, role.desc);
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn list(&self) -> Result<RolesList, Error> {
         self.client.get("/v1/roles", Entity::None)
     }
@@ -33,6 +63,16 @@ impl<'a> RoleManager<'a> {
     /// # Errors
     /// [`Error::RoleNotFound`]; [`Error::InvalidArgument`] for an empty name or one with `/`;
     /// [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let ops = client.role_manager().get("ops")?;
+    /// for acl in &ops.clusters {
+    ///     println!("{} ({}): {}", acl.id, acl.alias, acl.perm.describe());
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn get(&self, name: &str) -> Result<RoleInfo, Error> {
         let path = entity_path("roles", "role name", name)?;
         self.client.get(&path, Entity::Role(name))
@@ -51,6 +91,18 @@ impl<'a> RoleManager<'a> {
     ///   cluster alias or bucket name.
     /// - [`Error::ClusterNotFound`], [`Error::RoleAlreadyExists`], [`Error::Unauthorized`],
     ///   [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::AccessAttr;
+    ///
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let roles = client.role_manager();
+    /// roles.create("ops", "read-write on c1", "c1", AccessAttr::ACCESS_RW, None)?;
+    /// roles.create("raw-readers", "read ais://raw on c1", "c1", AccessAttr::ACCESS_RO, Some("raw"))?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn create(
         &self,
         name: &str,
@@ -80,6 +132,19 @@ impl<'a> RoleManager<'a> {
     ///   or cluster.
     /// - [`Error::ClusterNotFound`], [`Error::RoleAlreadyExists`], [`Error::Unauthorized`],
     ///   [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::{AccessAttr, RoleInfo};
+    ///
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let role = RoleInfo::new("data-eng", "read everywhere, write s3://exports")
+    ///     .with_all_clusters(AccessAttr::ACCESS_RO)
+    ///     .with_bucket("c1", "s3", "exports", AccessAttr::ACCESS_RW);
+    /// let stored = client.role_manager().create_role(&role)?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn create_role(&self, role: &RoleInfo) -> Result<RoleInfo, Error> {
         check_new_name("role name", &role.name)?;
         check_acls(role)?;
@@ -104,6 +169,17 @@ impl<'a> RoleManager<'a> {
     /// - [`Error::RoleNotFound`], [`Error::ClusterNotFound`], [`Error::Forbidden`] (the
     ///   built-in `Admin` role), [`Error::Unauthorized`], [`Error::Transport`],
     ///   [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::AccessAttr;
+    ///
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// // Add read-write on cluster c2; the role's other entries stay.
+    /// client.role_manager().update("ops", None, Some("c2"), Some(AccessAttr::ACCESS_RW), None)?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn update(
         &self,
         name: &str,
@@ -147,6 +223,18 @@ impl<'a> RoleManager<'a> {
     /// - [`Error::RoleNotFound`], [`Error::ClusterNotFound`], [`Error::Forbidden`] (the
     ///   built-in `Admin` role), [`Error::Unauthorized`], [`Error::Transport`],
     ///   [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::{AccessAttr, RoleInfo};
+    ///
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let change = RoleInfo::new("ops", "operators of c1 and c2")
+    ///     .with_cluster("c2", AccessAttr::ACCESS_RW | AccessAttr::CLUSTER_ACCESS_RO);
+    /// let ops = client.role_manager().update_role(&change)?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn update_role(&self, role: &RoleInfo) -> Result<RoleInfo, Error> {
         let path = entity_path("roles", "role name", &role.name)?;
         if role.desc.is_empty() && role.clusters.is_empty() && role.buckets.is_empty() {
@@ -179,6 +267,18 @@ impl<'a> RoleManager<'a> {
     /// # Errors
     /// As [`create_role`](RoleManager::create_role) and
     /// [`update_role`](RoleManager::update_role).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::{AccessAttr, RoleInfo};
+    ///
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let readers = RoleInfo::new("readers", "read all clusters").with_all_clusters(AccessAttr::ACCESS_RO);
+    /// let (what, _) = client.role_manager().ensure_role(&readers)?;
+    /// println!("readers: {what:?}");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn ensure_role(&self, role: &RoleInfo) -> Result<(Ensured, RoleInfo), Error> {
         check_new_name("role name", &role.name)?;
         check_acls(role)?;
@@ -214,6 +314,14 @@ impl<'a> RoleManager<'a> {
     /// # Errors
     /// [`Error::RoleNotFound`] unless `missing_ok`; [`Error::Forbidden`] for the built-in
     /// `Admin`; [`Error::Unauthorized`]; [`Error::InvalidArgument`]; [`Error::Transport`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// client.role_manager().delete("ops", true)?; // gone either way, and from every user
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn delete(&self, name: &str, missing_ok: bool) -> Result<(), Error> {
         let path = entity_path("roles", "role name", name)?;
         self.client.delete(&path, Entity::Role(name), missing_ok)

@@ -5,11 +5,24 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::client::Call;
 use crate::error::Entity;
 use crate::secret::Secret;
 use crate::{Client, Error};
 
 /// Reads and changes the AuthN server's configuration and signing keys. Borrows a [`Client`].
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::ConfigUpdate;
+///
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("admin", "admin-password", None)?;
+/// let server = client.server_manager();
+/// println!("new tokens last {:?}", server.config()?.expiration_time());
+/// server.set_config(&ConfigUpdate::new().log_level(4))?;
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ServerManager<'a> {
     client: &'a Client,
@@ -19,6 +32,15 @@ pub struct ServerManager<'a> {
 ///
 /// The HMAC secret it contains is held apart: [`secret`](ServerConfig::secret) returns it,
 /// while `Debug` and [`as_json`](ServerConfig::as_json) show `[redacted]`.
+///
+/// # Example
+/// ```no_run
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("admin", "admin-password", None)?;
+/// let config = client.server_manager().config()?;
+/// println!("port {:?}, https {}", config.port(), config.uses_https());
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ServerConfig {
     json: serde_json::Value,
@@ -43,37 +65,113 @@ impl ServerConfig {
     }
 
     /// The whole configuration as JSON, with the secret shown as `[redacted]`.
+    ///
+    /// # Example
+    /// ```no_run
+    /// # let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// # client.login("admin", "admin-password", None)?;
+    /// let config = client.server_manager().config()?;
+    ///
+    /// println!("{:#}", config.as_json());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn as_json(&self) -> &serde_json::Value {
         &self.json
     }
 
     /// The HMAC signing secret, when the server signs with one (`None` in RSA mode). Never log it.
+    ///
+    /// # Example
+    /// ```no_run
+    /// # let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// # client.login("admin", "admin-password", None)?;
+    /// let config = client.server_manager().config()?;
+    ///
+    /// if config.secret().is_none() {
+    ///     println!("the server signs with an RSA key");
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn secret(&self) -> Option<&str> {
         self.secret.as_ref().map(Secret::expose)
     }
 
     /// The default token lifetime (`auth.expiration_time`).
+    ///
+    /// # Example
+    /// ```no_run
+    /// # let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// # client.login("admin", "admin-password", None)?;
+    /// let config = client.server_manager().config()?;
+    ///
+    /// println!("new tokens last {:?}", config.expiration_time());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn expiration_time(&self) -> Option<Duration> {
         self.duration("/auth/expiration_time")
     }
 
     /// The longest token lifetime a login may ask for (`auth.max_token_age`); give it to
     /// [`ClientBuilder::max_token_age`](crate::ClientBuilder::max_token_age).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::{Client, DEFAULT_MAX_TOKEN_AGE};
+    ///
+    /// # let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// # client.login("admin", "admin-password", None)?;
+    /// let config = client.server_manager().config()?;
+    ///
+    /// let client = Client::builder("http://127.0.0.1:52001")
+    ///     .max_token_age(config.max_token_age().unwrap_or(DEFAULT_MAX_TOKEN_AGE))
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn max_token_age(&self) -> Option<Duration> {
         self.duration("/auth/max_token_age")
     }
 
     /// The log verbosity (`log.level`, `0` to `5`).
+    ///
+    /// # Example
+    /// ```no_run
+    /// # let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// # client.login("admin", "admin-password", None)?;
+    /// let config = client.server_manager().config()?;
+    ///
+    /// println!("log level {:?}", config.log_level());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn log_level(&self) -> Option<u8> {
         self.json.pointer("/log/level")?.as_str()?.parse().ok()
     }
 
     /// The port the server listens on (`net.http.port`).
+    ///
+    /// # Example
+    /// ```no_run
+    /// # let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// # client.login("admin", "admin-password", None)?;
+    /// let config = client.server_manager().config()?;
+    ///
+    /// println!("listening on port {:?}", config.port());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn port(&self) -> Option<u16> {
         u16::try_from(self.json.pointer("/net/http/port")?.as_u64()?).ok()
     }
 
     /// True when the server serves HTTPS (`net.http.use_https`).
+    ///
+    /// # Example
+    /// ```no_run
+    /// # let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// # client.login("admin", "admin-password", None)?;
+    /// let config = client.server_manager().config()?;
+    ///
+    /// let scheme = if config.uses_https() { "https" } else { "http" };
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn uses_https(&self) -> bool {
         self.json
             .pointer("/net/http/use_https")
@@ -93,6 +191,17 @@ impl fmt::Debug for ServerConfig {
 }
 
 /// A change to the server's configuration (`PUT /v1/daemon`): only what is set is changed.
+///
+/// # Example
+/// ```
+/// use std::time::Duration;
+/// use aistore_authn::ConfigUpdate;
+///
+/// let update = ConfigUpdate::new()
+///     .expiration_time(Duration::from_secs(8 * 3600))
+///     .log_level(4);
+/// // Then, as an admin: client.server_manager().set_config(&update)?;
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ConfigUpdate {
@@ -103,24 +212,47 @@ pub struct ConfigUpdate {
 
 impl ConfigUpdate {
     /// An update that changes nothing yet.
+    ///
+    /// # Example
+    /// ```
+    /// let update = aistore_authn::ConfigUpdate::new().log_level(3);
+    /// ```
     pub fn new() -> ConfigUpdate {
         ConfigUpdate::default()
     }
 
     /// Sign tokens with this HMAC secret from now on. **Every token issued before, the
     /// caller's own included, stops working**, and a server in RSA mode switches to HMAC.
+    ///
+    /// # Example
+    /// ```
+    /// let update = aistore_authn::ConfigUpdate::new().secret("n3w-hmac-s3cret");
+    /// assert!(!format!("{update:?}").contains("n3w-hmac-s3cret")); // Debug hides it
+    /// ```
     pub fn secret(mut self, secret: &str) -> ConfigUpdate {
         self.secret = Some(Secret::new(secret.to_owned()));
         self
     }
 
     /// The default lifetime of new tokens (at least one minute).
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let update = aistore_authn::ConfigUpdate::new().expiration_time(Duration::from_secs(3600));
+    /// ```
     pub fn expiration_time(mut self, lifetime: Duration) -> ConfigUpdate {
         self.expiration_time = Some(lifetime);
         self
     }
 
     /// The log verbosity, `0` to `5`.
+    ///
+    /// # Example
+    /// ```
+    /// let update = aistore_authn::ConfigUpdate::new().log_level(5); // the most verbose
+    /// ```
     pub fn log_level(mut self, level: u8) -> ConfigUpdate {
         self.log_level = Some(level);
         self
@@ -131,6 +263,14 @@ impl ConfigUpdate {
 ///
 /// AuthN is not an OpenID provider: its `token_endpoint` only revokes, and its
 /// `userinfo_endpoint` lists users. Use `jwks_uri` and the algorithms to verify tokens.
+///
+/// # Example
+/// ```no_run
+/// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// let oidc = client.server_manager().oidc_configuration()?;
+/// println!("issuer {}, keys at {}", oidc.issuer, oidc.jwks_uri);
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct OidcConfiguration {
@@ -151,6 +291,15 @@ pub struct OidcConfiguration {
 }
 
 /// The public signing keys (`GET /.well-known/jwks.json`), old keys included after a rotation.
+///
+/// # Example
+/// ```no_run
+/// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// for key in client.server_manager().jwks()?.keys {
+///     println!("{} {} {:?}", key.kid, key.kty, key.alg);
+/// }
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct Jwks {
@@ -159,6 +308,16 @@ pub struct Jwks {
 }
 
 /// One public key in a [`Jwks`].
+///
+/// # Example
+/// ```no_run
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("alice", "s3cret", None)?;
+/// let token = aistore_authn::Token::parse(client.token().unwrap_or_default())?;
+/// let jwks = client.server_manager().jwks()?;
+/// let key = jwks.keys.iter().find(|k| Some(k.kid.as_str()) == token.key_id());
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct Jwk {
@@ -181,6 +340,15 @@ pub struct Jwk {
 
 impl<'a> ServerManager<'a> {
     /// A server manager over `client`.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{Client, ServerManager};
+    ///
+    /// let client = Client::new("http://127.0.0.1:52001")?;
+    /// let server = ServerManager::new(&client); // the same as client.server_manager()
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn new(client: &'a Client) -> Self {
         ServerManager { client }
     }
@@ -189,6 +357,15 @@ impl<'a> ServerManager<'a> {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let config = client.server_manager().config()?;
+    /// println!("{:#}", config.as_json());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn config(&self) -> Result<ServerConfig, Error> {
         let json: serde_json::Value = self.client.get("/v1/daemon", Entity::None)?;
         Ok(ServerConfig::from_json(json))
@@ -202,6 +379,18 @@ impl<'a> ServerManager<'a> {
     ///   under one minute, a log level over 5.
     /// - [`Error::Api`] with status 400 when the server refuses a value (e.g. a lifetime over
     ///   its maximum token age); [`Error::Unauthorized`]; [`Error::Transport`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use aistore_authn::ConfigUpdate;
+    ///
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let update = ConfigUpdate::new().expiration_time(Duration::from_secs(8 * 3600));
+    /// client.server_manager().set_config(&update)?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn set_config(&self, update: &ConfigUpdate) -> Result<(), Error> {
         #[derive(Serialize)]
         struct Body<'a> {
@@ -256,15 +445,27 @@ impl<'a> ServerManager<'a> {
                 level: l.to_string(),
             }),
         };
-        self.client
-            .send("PUT", "/v1/daemon", Entity::None, &body)
-            .map(drop)
+        let call = Call::new("PUT", "/v1/daemon", Entity::None).json(&body)?;
+        // A new secret invalidates the token this request carries: once it may have been
+        // applied, a repeat would fail with 401 although the change took effect.
+        let call = match &update.secret {
+            Some(secret) => call.once().secret(secret.expose()),
+            None => call,
+        };
+        self.client.run(call).map(drop)
     }
 
     /// The discovery document. `GET /.well-known/openid-configuration`. Needs no token.
     ///
     /// # Errors
     /// [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let issuer = client.server_manager().oidc_configuration()?.issuer;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn oidc_configuration(&self) -> Result<OidcConfiguration, Error> {
         self.client
             .get("/.well-known/openid-configuration", Entity::None)
@@ -275,6 +476,14 @@ impl<'a> ServerManager<'a> {
     /// # Errors
     /// [`Error::Api`] with status 400 when the server signs with an HMAC secret (there is no
     /// public key); [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let keys = client.server_manager().jwks()?.keys;
+    /// println!("{} signing keys", keys.len());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn jwks(&self) -> Result<Jwks, Error> {
         self.client.get("/.well-known/jwks.json", Entity::None)
     }
@@ -283,6 +492,14 @@ impl<'a> ServerManager<'a> {
     ///
     /// # Errors
     /// [`Error::Api`] with status 400 in HMAC mode; [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let pem = client.server_manager().public_key()?;
+    /// assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn public_key(&self) -> Result<String, Error> {
         #[derive(Deserialize)]
         struct PubKey {
@@ -298,15 +515,31 @@ impl<'a> ServerManager<'a> {
     /// # Errors
     /// [`Error::Api`] with status 400 in HMAC mode or with an external key;
     /// [`Error::Unauthorized`]; [`Error::Transport`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// client.server_manager().rotate_key()?;
+    /// client.login("admin", "admin-password", None)?; // a token signed with the new key
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn rotate_key(&self) -> Result<(), Error> {
-        self.client
-            .call("POST", "/v1/rotate-key", Entity::None, None)
-            .map(drop)
+        let call = Call::new("POST", "/v1/rotate-key", Entity::None);
+        self.client.run(call).map(drop)
     }
 }
 
 impl Client {
     /// The server manager over this client: configuration and signing keys.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let config = client.server_manager().config()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn server_manager(&self) -> ServerManager<'_> {
         ServerManager::new(self)
     }

@@ -13,6 +13,17 @@ use crate::{BucketAcl, ClusterAcl, Error};
 /// Decoding does **not** verify the signature: only the server can, and it does on every
 /// request. Use the claims to show who a token belongs to and when it expires, not to make
 /// access decisions. `Debug` prints the claims, never the token.
+///
+/// # Example
+/// ```
+/// use aistore_authn::Token;
+///
+/// // Header {"alg":"HS256"}, claims {"sub":"alice","exp":4102444800}.
+/// let token = Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+/// assert_eq!(token.subject(), "alice");
+/// assert!(!token.is_admin() && !token.is_expired());
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token {
     jwt: Secret,
@@ -22,6 +33,14 @@ pub struct Token {
 }
 
 /// What an AuthN token says about its holder.
+///
+/// # Example
+/// ```
+/// let claims = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?.claims().clone();
+/// assert_eq!(claims.subject, "alice");
+/// assert!(!claims.admin && claims.clusters.is_empty() && claims.issued_at.is_none());
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TokenClaims {
@@ -83,6 +102,16 @@ impl Token {
     /// # Errors
     /// [`Error::InvalidToken`] when the string is not three base64url parts, a part is not
     /// JSON, or the claims lack `sub` or `exp` (AuthN requires both).
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{Error, Token};
+    ///
+    /// let token = Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    /// assert_eq!((token.subject(), token.algorithm()), ("alice", "HS256"));
+    /// assert!(matches!(Token::parse("not-a-jwt"), Err(Error::InvalidToken(_))));
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn parse(jwt: &str) -> Result<Token, Error> {
         let bad = |why: &str| Error::InvalidToken(why.to_owned());
         let jwt = jwt.trim();
@@ -126,41 +155,107 @@ impl Token {
     }
 
     /// The JWT itself, to send or store. Never log it.
+    ///
+    /// # Example
+    /// ```
+    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    ///
+    /// assert_eq!(token.as_str(), "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         self.jwt.expose()
     }
 
     /// The decoded claims.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    ///
+    /// assert_eq!(token.claims().expires_at, UNIX_EPOCH + Duration::from_secs(4_102_444_800));
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn claims(&self) -> &TokenClaims {
         &self.claims
     }
 
     /// The user the token belongs to.
+    ///
+    /// # Example
+    /// ```
+    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    ///
+    /// assert_eq!(token.subject(), "alice");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn subject(&self) -> &str {
         &self.claims.subject
     }
 
     /// True for an administrator's token.
+    ///
+    /// # Example
+    /// ```
+    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    ///
+    /// assert!(!token.is_admin());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn is_admin(&self) -> bool {
         self.claims.admin
     }
 
     /// The signing algorithm from the header: `HS256` (HMAC secret) or `RS256` (RSA key).
+    ///
+    /// # Example
+    /// ```
+    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    ///
+    /// assert_eq!(token.algorithm(), "HS256");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn algorithm(&self) -> &str {
         &self.algorithm
     }
 
     /// The signing key's ID from the header (`kid`; RSA mode only), as listed in the JWKS.
+    ///
+    /// # Example
+    /// ```
+    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    ///
+    /// assert_eq!(token.key_id(), None); // an HMAC token names no key
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn key_id(&self) -> Option<&str> {
         self.key_id.as_deref()
     }
 
     /// True when the expiry has passed.
+    ///
+    /// # Example
+    /// ```
+    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    ///
+    /// assert!(!token.is_expired()); // it expires in 2100
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn is_expired(&self) -> bool {
         self.time_left().is_zero()
     }
 
     /// Time until expiry; zero once expired.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    ///
+    /// assert!(token.time_left() > Duration::from_secs(365 * 24 * 3600));
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn time_left(&self) -> Duration {
         self.claims
             .expires_at

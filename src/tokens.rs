@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::client::Call;
 use crate::error::Entity;
 use crate::{Client, Error, Token, TokenClaims, UserInfo, UserManager};
 
@@ -10,12 +11,30 @@ use crate::{Client, Error, Token, TokenClaims, UserInfo, UserManager};
 /// A revoked token is refused by AuthN from then on (HTTP 401) and pushed to the registered
 /// clusters in the background. Note that two logins by one user in the same second with the
 /// same lifetime return the same token, so revoking one revokes both.
+///
+/// # Example
+/// ```no_run
+/// # let leaked = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+/// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.token_manager().revoke(leaked)?; // no token of its own needed
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct TokenManager<'a> {
     client: &'a Client,
 }
 
 /// Who the client's token belongs to: the token's claims plus the user as AuthN stores it now.
+///
+/// # Example
+/// ```no_run
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("alice", "s3cret", None)?;
+/// let me = client.whoami()?;
+/// println!("{} (admin: {}) has roles {:?}", me.claims.subject, me.claims.admin,
+///     me.user.roles.names().collect::<Vec<_>>());
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Identity {
@@ -32,6 +51,15 @@ struct TokenMsg<'a> {
 
 impl<'a> TokenManager<'a> {
     /// A token manager over `client`.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{Client, TokenManager};
+    ///
+    /// let client = Client::new("http://127.0.0.1:52001")?;
+    /// let tokens = TokenManager::new(&client); // the same as client.token_manager()
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn new(client: &'a Client) -> Self {
         TokenManager { client }
     }
@@ -42,20 +70,35 @@ impl<'a> TokenManager<'a> {
     /// # Errors
     /// [`Error::InvalidArgument`] for an empty token (no request sent); [`Error::Unauthorized`]
     /// when AuthN did not sign it or it has expired; [`Error::Transport`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// # let leaked = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.token_manager().revoke(leaked)?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn revoke(&self, token: &str) -> Result<(), Error> {
         if token.trim().is_empty() {
             return Err(Error::InvalidArgument(
                 "the token to revoke is empty".into(),
             ));
         }
-        self.client
-            .send("DELETE", "/v1/tokens", Entity::None, &TokenMsg { token })
-            .map(drop)
+        let call = Call::new("DELETE", "/v1/tokens", Entity::None).json(&TokenMsg { token })?;
+        self.client.run(call.secret(token)).map(drop)
     }
 }
 
 impl Client {
     /// The token manager over this client: token revocation.
+    ///
+    /// # Example
+    /// ```no_run
+    /// # let old = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.token_manager().revoke(old)?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn token_manager(&self) -> TokenManager<'_> {
         TokenManager::new(self)
     }
@@ -67,6 +110,15 @@ impl Client {
     /// # Errors
     /// [`Error::InvalidArgument`] when the client has no token; otherwise as
     /// [`TokenManager::revoke`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("alice", "s3cret", None)?;
+    /// client.logout()?;
+    /// assert_eq!(client.token(), None);
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn logout(&mut self) -> Result<(), Error> {
         self.token_manager().revoke(self.logged_in()?)?;
         self.set_token(None);
@@ -78,6 +130,15 @@ impl Client {
     /// # Errors
     /// [`Error::InvalidArgument`] when the client has no token; [`Error::InvalidToken`] when it
     /// is not a well-formed JWT.
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
+    ///     .token("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")
+    ///     .build()?;
+    /// assert_eq!(client.token_claims()?.subject, "alice");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn token_claims(&self) -> Result<TokenClaims, Error> {
         Ok(Token::parse(self.logged_in()?)?.claims().clone())
     }
@@ -95,6 +156,15 @@ impl Client {
     /// As [`Client::token_claims`]; [`Error::Unauthorized`] when the server refuses the token
     /// (expired, revoked, signed by another server); [`Error::UserNotFound`] when the user was
     /// deleted; [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("alice", "s3cret", None)?;
+    /// let me = client.whoami()?;
+    /// println!("{}: {} roles", me.user.id, me.user.roles.len());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn whoami(&self) -> Result<Identity, Error> {
         let claims = self.token_claims()?;
         let user = UserManager::new(self).get(&claims.subject)?;

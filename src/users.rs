@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::client::Call;
 use crate::error::Entity;
 use crate::names::{check_new_name, check_password, entity_path};
 use crate::{Client, Ensured, Error, RoleInfo, RoleManager, UserInfo, UserMap};
@@ -11,6 +12,17 @@ use crate::{Client, Ensured, Error, RoleInfo, RoleManager, UserInfo, UserMap};
 /// Role names given to [`create`](UserManager::create) and [`update`](UserManager::update) are
 /// resolved to full roles first, in one request, so an unknown name is an
 /// [`Error::RoleNotFound`] and nothing is written (the server itself would drop it silently).
+///
+/// # Example
+/// ```no_run
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("admin", "admin-password", None)?;
+/// let users = client.user_manager();
+/// users.create("alice", &["ops"], "s3cret")?;
+/// users.update("alice", Some("n3w-s3cret"), None)?;
+/// users.delete("alice", false)?;
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct UserManager<'a> {
     client: &'a Client,
@@ -28,6 +40,15 @@ struct UserBody<'a> {
 
 impl<'a> UserManager<'a> {
     /// A user manager over `client`.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{Client, UserManager};
+    ///
+    /// let client = Client::new("http://127.0.0.1:52001")?;
+    /// let users = UserManager::new(&client); // the same as client.user_manager()
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn new(client: &'a Client) -> Self {
         UserManager { client }
     }
@@ -37,6 +58,15 @@ impl<'a> UserManager<'a> {
     /// # Errors
     /// [`Error::UserNotFound`]; [`Error::Unauthorized`]; [`Error::InvalidArgument`] for an
     /// empty ID or one with `/`; [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("alice", "s3cret", None)?;
+    /// let alice = client.user_manager().get("alice")?;
+    /// println!("roles: {:?}", alice.roles.names().collect::<Vec<_>>());
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn get(&self, id: &str) -> Result<UserInfo, Error> {
         let path = entity_path("users", "user ID", id)?;
         self.client.get(&path, Entity::User(id))
@@ -46,6 +76,16 @@ impl<'a> UserManager<'a> {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// for (id, user) in client.user_manager().list()? {
+    ///     println!("{id}: admin={}", user.is_admin());
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn list(&self) -> Result<UserMap, Error> {
         self.client.get("/v1/users", Entity::None)
     }
@@ -62,6 +102,15 @@ impl<'a> UserManager<'a> {
     /// - [`Error::RoleNotFound`], nothing written: a role name that does not exist.
     /// - [`Error::UserAlreadyExists`]; [`Error::Unauthorized`]; [`Error::Transport`],
     ///   [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let alice = client.user_manager().create("alice", &["ops", "Guest-c1"], "s3cret")?;
+    /// assert_eq!(alice.roles.names().collect::<Vec<_>>(), ["Guest-c1", "ops"]);
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn create(&self, id: &str, roles: &[&str], password: &str) -> Result<UserInfo, Error> {
         check_new_name("user ID", id)?;
         check_password(password)?;
@@ -71,8 +120,8 @@ impl<'a> UserManager<'a> {
             pass: Some(password),
             roles: Some(&roles),
         };
-        self.client
-            .send("POST", "/v1/users", Entity::User(id), &body)?;
+        let call = Call::new("POST", "/v1/users", Entity::User(id)).json(&body)?;
+        self.client.run(call.secret(password))?;
         self.get(id)
     }
 
@@ -88,6 +137,15 @@ impl<'a> UserManager<'a> {
     /// - [`Error::RoleNotFound`], nothing written; [`Error::UserNotFound`].
     /// - [`Error::Forbidden`]: changing the roles of the built-in `admin`.
     /// - [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// // New roles, same password.
+    /// let alice = client.user_manager().update("alice", None, Some(&["ops"]))?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn update(
         &self,
         id: &str,
@@ -120,7 +178,11 @@ impl<'a> UserManager<'a> {
             pass: password,
             roles: roles.as_deref(),
         };
-        self.client.send("PUT", &path, Entity::User(id), &body)?;
+        let call = Call::new("PUT", &path, Entity::User(id)).json(&body)?;
+        self.client.run(match password {
+            Some(password) => call.secret(password),
+            None => call,
+        })?;
         self.get(id)
     }
 
@@ -138,6 +200,19 @@ impl<'a> UserManager<'a> {
     /// - [`Error::InvalidArgument`] when the user has roles and `roles` is empty (AuthN cannot
     ///   take all roles away).
     /// - As [`create`](UserManager::create) and [`update`](UserManager::update).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::Ensured;
+    ///
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// let (what, alice) = client.user_manager().ensure_user("alice", &["ops"], "s3cret")?;
+    /// if what != Ensured::Unchanged {
+    ///     println!("{}: {what:?}", alice.id);
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn ensure_user(
         &self,
         id: &str,
@@ -167,6 +242,14 @@ impl<'a> UserManager<'a> {
     /// # Errors
     /// [`Error::UserNotFound`] unless `missing_ok`; [`Error::Forbidden`] for the built-in
     /// `admin`; [`Error::Unauthorized`]; [`Error::InvalidArgument`]; [`Error::Transport`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// client.user_manager().delete("alice", true)?; // gone either way
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
     pub fn delete(&self, id: &str, missing_ok: bool) -> Result<(), Error> {
         let path = entity_path("users", "user ID", id)?;
         self.client.delete(&path, Entity::User(id), missing_ok)

@@ -11,10 +11,14 @@ use aistore_authn::env::{load_token_file, save_token_file, token_file_path};
 use aistore_authn::{Client, Error};
 use support::{http_reply, unique, Raw, Stub, TestServer};
 
-const VARS: [&str; 10] = [
+const VARS: [&str; 14] = [
     "HTTP_PROXY",
     "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
     "ALL_PROXY",
+    "all_proxy",
+    "no_proxy",
     "AIS_AUTHN_URL",
     "AIS_AUTHN_TOKEN",
     "AIS_AUTHN_TOKEN_FILE",
@@ -135,17 +139,19 @@ fn from_env_follows_the_cli_conventions() {
         "CONNECT" => Raw::Reply(b"HTTP/1.1 200 Connection established\r\n\r\n".to_vec()),
         _ => Raw::Reply(http_reply(200, "[]")),
     });
-    std::env::set_var("HTTP_PROXY", &proxy.url);
-    let via_proxy = Client::from_env().unwrap();
-    assert!(
-        via_proxy.role_manager().list().unwrap().is_empty(),
-        "the proxy answered"
-    );
     let target = server.url.trim_start_matches("http://");
-    assert_eq!(
-        proxy.lines(),
-        [format!("CONNECT {target}"), "GET /v1/roles".into()]
-    );
+    let tunnelled = [format!("CONNECT {target}"), "GET /v1/roles".to_owned()];
+    for var in ["HTTP_PROXY", "ALL_PROXY"] {
+        std::env::set_var(var, &proxy.url);
+        let via_proxy = Client::from_env().unwrap();
+        assert!(
+            via_proxy.role_manager().list().unwrap().is_empty(),
+            "{var}: the proxy answered"
+        );
+        std::env::remove_var(var);
+    }
+    assert_eq!(proxy.lines(), [tunnelled.clone(), tunnelled].concat());
+    std::env::set_var("HTTP_PROXY", &proxy.url);
     let direct = Client::builder_from_env()
         .unwrap()
         .proxy_from_env(false)
@@ -155,9 +161,15 @@ fn from_env_follows_the_cli_conventions() {
         direct.role_manager().get("Admin").unwrap().admin,
         "the server answered"
     );
+    std::env::set_var("NO_PROXY", "127.0.0.1");
+    let bypass = Client::from_env().unwrap();
+    assert!(
+        bypass.role_manager().get("Admin").unwrap().admin,
+        "NO_PROXY: the server answered"
+    );
     assert_eq!(
         proxy.lines().len(),
-        2,
+        4,
         "nothing more went through the proxy"
     );
 

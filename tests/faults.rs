@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use aistore_authn::local::LocalServer;
-use aistore_authn::{Client, Error, RetryPolicy, TransportErrorKind};
+use aistore_authn::{Client, ConfigUpdate, Error, RetryPolicy, TransportErrorKind};
 use support::{http_reply, unique, Raw, Stub, TestServer};
 
 fn client(stub: &Stub) -> Client {
@@ -62,7 +62,66 @@ fn idempotent_requests_survive_failed_attempts() {
     c.user_manager().get("bob").unwrap();
     c.user_manager().delete("bob", false).unwrap();
     c.token_manager().revoke("eyJa.b.c").unwrap();
-    assert_eq!(stub.lines().len(), 9);
+    c.server_manager()
+        .set_config(&ConfigUpdate::new().log_level(4))
+        .unwrap();
+    let methods: Vec<String> = stub.requests().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(
+        methods,
+        [["GET"; 3], ["DELETE"; 3], ["DELETE"; 3], ["PUT"; 3]].concat()
+    );
+}
+
+#[test]
+fn a_stale_pooled_connection_is_replaced_for_put_and_delete() {
+    // Every reply closes its connection, so each next request finds its pooled one dead.
+    let stub = Stub::start_raw(|_, _| Raw::Last(http_reply(200, "")));
+    let c = client(&stub);
+    c.server_manager()
+        .set_config(&ConfigUpdate::new().log_level(4))
+        .unwrap();
+    c.token_manager().revoke("eyJa.b.c").unwrap();
+    c.server_manager()
+        .set_config(&ConfigUpdate::new().log_level(3))
+        .unwrap();
+    assert_eq!(
+        stub.lines(),
+        ["PUT /v1/daemon", "DELETE /v1/tokens", "PUT /v1/daemon"]
+    );
+    assert_eq!(stub.connection_count(), 3);
+}
+
+#[test]
+fn a_delete_that_was_applied_before_a_retry_is_done_not_missing() {
+    // The first DELETE is carried out, but its reply is lost (a proxy's 502); the retry then
+    // finds nothing. That is success, not UserNotFound.
+    let stub = Stub::start_raw(|_, n| match n {
+        0 => Raw::Reply(http_reply(502, "")),
+        _ => Raw::Reply(http_reply(
+            404,
+            r#"{"message":"user \"bob\" does not exist"}"#,
+        )),
+    });
+    client(&stub).user_manager().delete("bob", false).unwrap();
+    assert_eq!(stub.lines(), ["DELETE /v1/users/bob"; 2]);
+    // Without a lost first attempt, a 404 is still UserNotFound.
+    let err = client(&stub)
+        .user_manager()
+        .delete("bob", false)
+        .unwrap_err();
+    assert!(matches!(err, Error::UserNotFound(_)), "{err:?}");
+}
+
+#[test]
+fn a_new_secret_is_sent_once() {
+    // Once applied, a new secret invalidates the token a repeat would carry.
+    let stub = Stub::start_raw(|_, _| Raw::Reply(http_reply(502, "")));
+    let err = client(&stub)
+        .server_manager()
+        .set_config(&ConfigUpdate::new().secret("new-secret-1"))
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { status: 502, .. }), "{err:?}");
+    assert_eq!(stub.lines(), ["PUT /v1/daemon"]);
 }
 
 #[test]
@@ -175,16 +234,7 @@ fn every_fault_is_a_typed_error() {
         ("chunked garbage", Raw::Last(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".to_vec()), |e| matches!(transport_kind(e), TransportErrorKind::Io | TransportErrorKind::Protocol)),
     ];
     for (what, raw, check) in cases {
-        let bytes = match &raw {
-            Raw::Reply(b) => Some((b.clone(), false)),
-            Raw::Last(b) => Some((b.clone(), true)),
-            Raw::Close => None,
-        };
-        let stub = Stub::start_raw(move |_, _| match &bytes {
-            Some((b, false)) => Raw::Reply(b.clone()),
-            Some((b, true)) => Raw::Last(b.clone()),
-            None => Raw::Close,
-        });
+        let stub = Stub::start_raw(move |_, _| raw.clone());
         let err = client(&stub).role_manager().list().unwrap_err();
         assert!(check(&err), "{what}: {err:?}");
     }
@@ -265,7 +315,18 @@ fn connections_are_kept_alive_and_reused() {
 fn the_real_server_killed_and_restarted_mid_sequence() {
     let mut local = LocalServer::start().unwrap();
     let server_url = local.url();
-    let admin = local.admin_client().unwrap();
+    // A retry budget set up front (about 10 s of pauses), so that the restart fits in it on
+    // a loaded machine; at call time the caller does nothing.
+    let admin = Client::builder(&server_url)
+        .proxy_from_env(false)
+        .token(local.admin_client().unwrap().token().unwrap())
+        .retry(RetryPolicy::new(
+            12,
+            Duration::from_millis(100),
+            Duration::from_secs(1),
+        ))
+        .build()
+        .unwrap();
     let id = unique("kept");
     admin.user_manager().create(&id, &[], "pw").unwrap();
     admin.user_manager().list().unwrap(); // leaves a pooled connection to the old process

@@ -119,6 +119,45 @@ fn secrets_never_show() {
             .get(&id),
     );
 
+    // Everything else, with the admin's token on every request.
+    let roles = admin.role_manager();
+    shown(&mut out, &roles.list());
+    shown(&mut out, &roles.get(&role));
+    shown(&mut out, &roles.update(&role, Some("d2"), None, None, None));
+    shown(&mut out, &roles.ensure_role(&RoleInfo::new(&role, "d3")));
+    shown(&mut out, &roles.get("ghost-role"));
+    let clusters = admin.cluster_manager();
+    shown(&mut out, &clusters.list());
+    shown(&mut out, &clusters.get(&c.id));
+    shown(&mut out, &clusters.update(&c.id, Some(&unique("c")), None));
+    shown(&mut out, &clusters.register("x", &["http://127.0.0.1:1"]));
+    let srv = admin.server_manager();
+    shown(&mut out, &srv.oidc_configuration());
+    shown(&mut out, &srv.jwks()); // HMAC mode: 400
+    shown(&mut out, &srv.public_key());
+    shown(&mut out, &srv.rotate_key());
+    shown(
+        &mut out,
+        &admin.user_manager().delete(&unique("ghost"), false),
+    );
+    // The environment and the token file.
+    let file = std::env::temp_dir().join(format!("authn-secrets-{}.token", std::process::id()));
+    aistore_authn::env::save_token_file(&file, &admin_token).unwrap();
+    std::env::set_var("AIS_AUTHN_URL", &server.url);
+    std::env::set_var("AIS_AUTHN_TOKEN_FILE", &file);
+    std::env::set_var("NO_PROXY", "127.0.0.1");
+    std::env::remove_var("AIS_AUTHN_TOKEN");
+    let from_env = Client::from_env();
+    shown(&mut out, &from_env);
+    shown(&mut out, &from_env.unwrap().whoami());
+    std::env::set_var("AIS_AUTHN_TOKEN", format!("{admin_token} x"));
+    shown(&mut out, &Client::from_env());
+    std::env::remove_var("AIS_AUTHN_TOKEN");
+    std::env::remove_var("AIS_AUTHN_TOKEN_FILE");
+    std::fs::remove_file(&file).unwrap();
+    shown(&mut out, &roles.delete(&role, false));
+    shown(&mut out, &clusters.delete(&c.id, false));
+
     let config = admin.server_manager().config().unwrap();
     let old_secret = config.secret().unwrap().to_owned();
     out.push(format!("{config:?} {}", config.as_json()));

@@ -90,7 +90,9 @@ impl TestServer {
 
     /// The raw body of `GET path`, with the admin token: what the server stores, byte for byte.
     pub fn raw_get(&self, admin: &Client, path: &str) -> String {
-        let mut reply = ureq::get(format!("{}{path}", self.url))
+        let agent: ureq::Agent = ureq::Agent::config_builder().proxy(None).build().into();
+        let mut reply = agent
+            .get(format!("{}{path}", self.url))
             .header(
                 "Authorization",
                 format!("Bearer {}", admin.token().unwrap()),
@@ -152,6 +154,7 @@ impl Recorded {
 }
 
 /// What a raw stub does with a request.
+#[derive(Clone)]
 pub enum Raw {
     /// Write these bytes and keep the connection for the next request.
     Reply(Vec<u8>),
@@ -247,6 +250,7 @@ impl Stub {
             .collect()
     }
 
+    /// A client with the stub's token that connects directly.
     pub fn client(&self) -> Client {
         Client::builder(&self.url)
             .proxy_from_env(false)
