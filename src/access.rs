@@ -202,7 +202,8 @@ impl AccessAttr {
     /// # Example
     /// ```
     /// use aistore_authn::AccessAttr;
-    /// assert_eq!((AccessAttr::ACCESS_RW | AccessAttr::LIST_BUCKETS).describe(), "rw,LIST-BUCKETS");
+    /// let perms = AccessAttr::ACCESS_RW | AccessAttr::LIST_BUCKETS;
+    /// assert_eq!(perms.describe(), "rw,LIST-BUCKETS");
     /// assert_eq!(AccessAttr::ACCESS_SU.describe(), "su");
     /// ```
     pub fn describe(self) -> String {

@@ -464,17 +464,20 @@ impl Client {
     ///
     /// # Example
     /// ```
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
     /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
     /// assert_eq!(client.token(), None);
-    /// client.set_token(Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln".into()));
-    /// assert_eq!(client.token(), Some("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln"));
+    /// client.set_token(Some(jwt.to_owned()));
+    /// assert_eq!(client.token(), Some(jwt));
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn token(&self) -> Option<&str> {
         self.token.as_ref().map(Secret::expose)
     }
 
-    /// Replaces (or with `None`, removes) the bearer token.
+    /// Replaces (or with `None`, removes) the bearer token. Sends no request, and checks
+    /// nothing: a token that an HTTP header cannot carry (empty, spaces, non-ASCII) makes each
+    /// later request fail with [`Error::InvalidArgument`], unsent.
     ///
     /// # Example
     /// ```no_run
@@ -495,9 +498,10 @@ impl Client {
     /// applies (24 h unless configured otherwise). Returns the token (a JWT).
     ///
     /// # Errors
-    /// - [`Error::InvalidArgument`], with no request sent: empty user, empty or blank password,
-    ///   a password over 72 bytes, or `expires_in` under [`MIN_TOKEN_LIFETIME`] or over the
-    ///   maximum token age ([`ClientBuilder::max_token_age`]).
+    /// - [`Error::InvalidArgument`], with no request sent: a user ID that cannot be a URL path
+    ///   segment (empty, `.`, `..`, or with `/`), an empty or blank password, a password over
+    ///   72 bytes, or `expires_in` under [`MIN_TOKEN_LIFETIME`] or over the maximum token age
+    ///   ([`ClientBuilder::max_token_age`]).
     /// - [`Error::InvalidCredentials`]: unknown user or wrong password.
     /// - [`Error::Api`] with status 400: `expires_in` above a server maximum set lower than the
     ///   client's.

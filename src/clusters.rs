@@ -80,8 +80,8 @@ impl<'a> ClusterManager<'a> {
     /// One cluster, by ID or alias. `GET /v1/clusters/{id_or_alias}`. Needs no token.
     ///
     /// # Errors
-    /// [`Error::ClusterNotFound`]; [`Error::InvalidArgument`] for an empty name or one with
-    /// `/`; [`Error::Transport`], [`Error::Decode`].
+    /// [`Error::ClusterNotFound`]; [`Error::InvalidArgument`] for a name that cannot be a URL
+    /// path segment (empty, `.`, `..`, or with `/`); [`Error::Transport`], [`Error::Decode`].
     ///
     /// # Example
     /// ```no_run
@@ -106,8 +106,8 @@ impl<'a> ClusterManager<'a> {
     /// Then as [`register_with_id`](ClusterManager::register_with_id).
     ///
     /// # Errors
-    /// - [`Error::InvalidArgument`], no request sent: no URLs, a URL that is not `http(s)://`,
-    ///   a bad alias.
+    /// - [`Error::InvalidArgument`], no request sent: no URLs, a URL that is not `http(s)://`
+    ///   with a host or that has credentials (`user:password@`), a bad alias.
     /// - The last URL's error when none answers with a cluster map ([`Error::Transport`],
     ///   [`Error::Api`], [`Error::Unauthorized`]), or [`Error::Decode`] when its reply has no
     ///   `uuid`.
@@ -172,7 +172,8 @@ impl<'a> ClusterManager<'a> {
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: an ID that is not ASCII letters, digits,
-    ///   `-` and `_`; an alias the server would refuse; a URL that is not `http(s)://`.
+    ///   `-` and `_`; an alias the server would refuse; a URL that is not `http(s)://` with a
+    ///   host or that has credentials (AuthN would serve them to anyone).
     /// - [`Error::ClusterAlreadyRegistered`] (the ID, or the alias for another ID);
     ///   [`Error::Api`] with status 400 when the handshake with the cluster fails;
     ///   [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
@@ -223,7 +224,9 @@ impl<'a> ClusterManager<'a> {
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: nothing to change, an empty alias or URL
-    ///   list (AuthN keeps the old ones when sent none), a bad alias or URL.
+    ///   list (AuthN keeps the old ones when sent none), a bad alias or URL (as for
+    ///   [`register_with_id`](ClusterManager::register_with_id)), a name that cannot be a URL
+    ///   path segment.
     /// - [`Error::ClusterNotFound`]; [`Error::Api`] with status 409 when the alias belongs to
     ///   another cluster; [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
     ///
@@ -277,7 +280,8 @@ impl<'a> ClusterManager<'a> {
     ///
     /// # Errors
     /// [`Error::ClusterNotFound`] unless `missing_ok`; [`Error::Unauthorized`];
-    /// [`Error::InvalidArgument`]; [`Error::Transport`].
+    /// [`Error::InvalidArgument`] for a name that cannot be a URL path segment;
+    /// [`Error::Transport`].
     ///
     /// # Example
     /// ```no_run

@@ -51,8 +51,9 @@ struct TokenFile {
 /// # Example
 /// ```
 /// let path = std::env::temp_dir().join(format!("authn-doc-{}.token", std::process::id()));
-/// std::fs::write(&path, r#"{"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln"}"#)?;
-/// assert_eq!(aistore_authn::env::load_token_file(&path)?, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln");
+/// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+/// std::fs::write(&path, format!(r#"{{"token": "{jwt}"}}"#))?;
+/// assert_eq!(aistore_authn::env::load_token_file(&path)?, jwt);
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -164,7 +165,8 @@ impl Client {
     /// The builder [`Client::from_env`] uses, to adjust before `build()`.
     ///
     /// # Errors
-    /// As [`Client::from_env`].
+    /// As [`Client::from_env`], except that the file `AIS_CLIENT_CA` names is read, and its
+    /// errors returned, by [`build`](ClientBuilder::build).
     ///
     /// # Example
     /// ```no_run

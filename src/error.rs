@@ -5,8 +5,15 @@ use crate::secret::redact_tokens;
 /// Everything that can go wrong in a call to AuthN.
 ///
 /// Server errors are classified by HTTP status and by the entity the request addressed, never
-/// by searching the message text. Messages are the server's own `message` field with every
-/// token in them replaced by `[redacted]`.
+/// by searching the message text. Only AuthN's own JSON error replies are classified: any other
+/// error reply (a proxy's, or a plain-text 404 from a wrong base path) is an [`Error::Api`].
+/// Messages are the server's own `message` field (or the start of another body), at most about
+/// 1 KiB, with every token, and any password or secret the request carried, replaced by
+/// `[redacted]`.
+///
+/// Besides the errors a method's docs list, any method that sends a request can return
+/// [`Error::Api`] for a status it does not expect (a 500, a proxy's 502), and
+/// [`Error::Transport`].
 ///
 /// # Example
 /// ```no_run
@@ -23,7 +30,8 @@ use crate::secret::redact_tokens;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A caller-supplied argument is wrong; no request was sent.
+    /// A caller-supplied argument is wrong. The request it was for was not sent, and nothing
+    /// was written (a method that reads before it writes may have sent the read).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     /// A token that is not a well-formed AuthN JWT (three base64url parts, JSON claims with
@@ -31,7 +39,8 @@ pub enum Error {
     #[error("invalid token: {0}")]
     InvalidToken(String),
     /// A setting from the environment or a file is missing or malformed; the message names
-    /// the variable or file.
+    /// the variable or file (or the CA data given to
+    /// [`ClientBuilder::ca_cert_pem`](crate::ClientBuilder::ca_cert_pem)).
     #[error("configuration: {0}")]
     Config(String),
     /// The user does not exist (HTTP 404).
@@ -49,7 +58,10 @@ pub enum Error {
     /// A role with this name exists already (HTTP 409).
     #[error("role {0:?} already exists")]
     RoleAlreadyExists(String),
-    /// A cluster with this ID, or another cluster with this alias, is registered (HTTP 409).
+    /// A cluster with this ID, or another cluster with this alias, is registered (HTTP 409,
+    /// or found registered by the check
+    /// [`ClusterManager::register_with_id`](crate::ClusterManager::register_with_id) makes
+    /// first).
     #[error("cluster {0:?} is already registered, or its alias is taken")]
     ClusterAlreadyRegistered(String),
     /// Login failed: unknown user or wrong password (HTTP 401 from the login endpoint).
@@ -67,7 +79,8 @@ pub enum Error {
         /// The server's message.
         message: String,
     },
-    /// Any other HTTP error status.
+    /// Any other status outside 2xx, redirects included (they are not followed), and any error
+    /// reply that is not AuthN's JSON.
     #[error("{method} {path} failed with HTTP {status}: {message}")]
     Api {
         /// The HTTP status.
@@ -76,7 +89,8 @@ pub enum Error {
         message: String,
         /// The request method.
         method: &'static str,
-        /// The request path, below the base URL.
+        /// The request path below the base URL; for a request to a cluster
+        /// ([`ClusterManager::register`](crate::ClusterManager::register)), the whole URL.
         path: String,
     },
     /// The request did not complete: connection, TLS, timeout, malformed HTTP, oversized reply.
@@ -88,17 +102,20 @@ pub enum Error {
         message: String,
         /// The request method.
         method: &'static str,
-        /// The request path, below the base URL.
+        /// The request path below the base URL; for a request to a cluster
+        /// ([`ClusterManager::register`](crate::ClusterManager::register)), the whole URL.
         path: String,
     },
-    /// A 200 reply whose body is not what AuthN sends.
+    /// A successful (2xx) reply whose body is not what was expected, e.g. a login reply with
+    /// no token.
     #[error("{method} {path}: cannot decode the reply: {message}")]
     Decode {
         /// What the decoder said.
         message: String,
         /// The request method.
         method: &'static str,
-        /// The request path, below the base URL.
+        /// The request path below the base URL; for a request to a cluster
+        /// ([`ClusterManager::register`](crate::ClusterManager::register)), the whole URL.
         path: String,
     },
 }
@@ -110,7 +127,8 @@ pub enum Error {
 /// use aistore_authn::{Client, Error, TransportErrorKind};
 ///
 /// let client = Client::new("http://127.0.0.1:52001")?;
-/// if let Err(Error::Transport { kind: TransportErrorKind::Connect, .. }) = client.role_manager().list() {
+/// let listed = client.role_manager().list();
+/// if let Err(Error::Transport { kind: TransportErrorKind::Connect, .. }) = listed {
 ///     eprintln!("no AuthN server at {}", client.base_url());
 /// }
 /// # Ok::<(), Error>(())

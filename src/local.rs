@@ -133,7 +133,8 @@ impl LocalServerBuilder {
     /// Installs the server if needed, starts it, and waits until it answers.
     ///
     /// # Errors
-    /// [`LocalServerError`] when Go is missing, the install fails, or the server exits or does
+    /// [`LocalServerError`] as [`LocalServer::binary`] (a wrong `AUTHN_BIN`, no Go, a failed
+    /// install), when the temporary directory cannot be made, or when the server exits or does
     /// not answer within 30 s; the message includes the server's own error output.
     ///
     /// # Example
@@ -323,7 +324,8 @@ impl LocalServer {
     /// HTTPS, trusting the server's CA. `POST /v1/users/admin`.
     ///
     /// # Errors
-    /// As [`Client::login`].
+    /// As [`Client::login`]; [`Error::Config`] when the CA file given to
+    /// [`LocalServerBuilder::https`] cannot be read or holds no certificate.
     ///
     /// # Example
     /// ```no_run

@@ -51,7 +51,11 @@ impl UserInfo {
 /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
 /// client.login("admin", "admin-password", None)?;
 /// let users: aistore_authn::UserMap = client.user_manager().list()?;
-/// let admins: Vec<&String> = users.iter().filter(|(_, u)| u.is_admin()).map(|(id, _)| id).collect();
+/// let admins: Vec<&String> = users
+///     .iter()
+///     .filter(|(_, user)| user.is_admin())
+///     .map(|(id, _)| id)
+///     .collect();
 /// # Ok::<(), aistore_authn::Error>(())
 /// ```
 pub type UserMap = BTreeMap<String, UserInfo>;
@@ -166,7 +170,7 @@ impl RoleInfo {
     /// use aistore_authn::{AccessAttr, RoleInfo};
     ///
     ///
-    /// let role = RoleInfo::new("images", "").with_bucket("c1", "gs", "images", AccessAttr::ACCESS_RO);
+    /// let role = RoleInfo::new("images", "").with_bucket("c1", "gs", "images", AccessAttr::GET);
     /// let bucket = &role.buckets[0].bucket;
     /// assert_eq!((bucket.provider.as_str(), bucket.namespace.uuid.as_str()), ("gcp", "c1"));
     /// ```
@@ -348,7 +352,9 @@ pub struct ClusterInfo {
 /// ```
 /// use aistore_authn::{RoleInfo, RolesList};
 ///
-/// let roles: RolesList = [RoleInfo::new("ops", ""), RoleInfo::new("dev", "")].into_iter().collect();
+/// let roles: RolesList = [RoleInfo::new("ops", ""), RoleInfo::new("dev", "")]
+///     .into_iter()
+///     .collect();
 /// assert_eq!(roles.len(), 2);
 /// assert_eq!(roles[0].name, "dev");
 /// ```
@@ -379,7 +385,9 @@ impl RolesList {
     /// ```
     /// use aistore_authn::{RoleInfo, RolesList};
     ///
-    /// let roles: RolesList = [RoleInfo::new("ops", ""), RoleInfo::new("dev", "")].into_iter().collect();
+    /// let roles: RolesList = [RoleInfo::new("ops", ""), RoleInfo::new("dev", "")]
+    ///     .into_iter()
+    ///     .collect();
     /// assert_eq!(roles.names().collect::<Vec<_>>(), ["dev", "ops"]);
     /// ```
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -392,7 +400,9 @@ impl RolesList {
     /// ```
     /// use aistore_authn::{RoleInfo, RolesList};
     ///
-    /// let roles: RolesList = [RoleInfo::new("ops", ""), RoleInfo::new("dev", "")].into_iter().collect();
+    /// let roles: RolesList = [RoleInfo::new("ops", ""), RoleInfo::new("dev", "")]
+    ///     .into_iter()
+    ///     .collect();
     /// let roles: Vec<RoleInfo> = roles.into_vec();
     /// assert_eq!(roles[1].name, "ops");
     /// ```

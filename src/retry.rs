@@ -6,14 +6,16 @@ use std::time::Duration;
 /// make worse is sent again. Set it with [`ClientBuilder::retry`](crate::ClientBuilder::retry).
 ///
 /// Retried, in every case only while the client's timeout (which bounds the whole call,
-/// retries included) leaves room for the pause:
+/// retries included) leaves room for the pause and a further attempt:
 /// - any request whose connection could not be made (refused, unresolvable, connect timeout):
 ///   it never reached the server;
 /// - `GET`, `PUT` and `DELETE` (AuthN's are idempotent) after a broken or stale connection, a
-///   read timeout, or a 502, 503 or 504 reply.
+///   read timeout, or a 502, 503 or 504 reply. A repeated `DELETE` that finds nothing (404)
+///   counts as done, since an earlier attempt may have deleted it.
 ///
-/// Never retried: a `POST` (create, login, register, key rotation) that may have reached the
-/// server, since repeating it can turn a success into a spurious "already exists".
+/// Never retried once it may have reached the server: a `POST` (create, login, register, key
+/// rotation), since repeating it can turn a success into a spurious "already exists"; and a
+/// `PUT /v1/daemon` that sets a new secret, whose repeat would carry a token it invalidated.
 ///
 /// Pauses grow exponentially from `base_delay`, are capped at `max_delay`, and are drawn at
 /// random between half and all of that ("equal jitter"), so clients do not retry in step.

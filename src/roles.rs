@@ -16,7 +16,8 @@ use crate::{AccessAttr, Client, ClusterManager, Ensured, Error, RoleInfo, RolesL
 ///
 /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
 /// client.login("admin", "admin-password", None)?;
-/// let readers = RoleInfo::new("readers", "read all clusters").with_all_clusters(AccessAttr::ACCESS_RO);
+/// let readers = RoleInfo::new("readers", "read all clusters")
+///     .with_all_clusters(AccessAttr::ACCESS_RO);
 /// client.role_manager().create_role(&readers)?;
 /// client.role_manager().delete("readers", false)?;
 /// # Ok::<(), aistore_authn::Error>(())
@@ -61,8 +62,8 @@ impl<'a> RoleManager<'a> {
     /// One role. `GET /v1/roles/{name}`. Needs no token.
     ///
     /// # Errors
-    /// [`Error::RoleNotFound`]; [`Error::InvalidArgument`] for an empty name or one with `/`;
-    /// [`Error::Transport`], [`Error::Decode`].
+    /// [`Error::RoleNotFound`]; [`Error::InvalidArgument`] for a name that cannot be a URL path
+    /// segment (empty, `.`, `..`, or with `/`); [`Error::Transport`], [`Error::Decode`].
     ///
     /// # Example
     /// ```no_run
@@ -100,7 +101,7 @@ impl<'a> RoleManager<'a> {
     /// client.login("admin", "admin-password", None)?;
     /// let roles = client.role_manager();
     /// roles.create("ops", "read-write on c1", "c1", AccessAttr::ACCESS_RW, None)?;
-    /// roles.create("raw-readers", "read ais://raw on c1", "c1", AccessAttr::ACCESS_RO, Some("raw"))?;
+    /// roles.create("raw-readers", "read ais://raw", "c1", AccessAttr::ACCESS_RO, Some("raw"))?;
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn create(
@@ -165,7 +166,9 @@ impl<'a> RoleManager<'a> {
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: nothing to change; `perms` without
     ///   `cluster_alias`; `bucket_name` without `cluster_alias`; `cluster_alias` or
-    ///   `bucket_name` without `perms`; an empty description (AuthN keeps the old one).
+    ///   `bucket_name` without `perms`; an empty description as the only change (AuthN keeps
+    ///   the old one); an empty cluster alias or bucket name; a name that cannot be a URL path
+    ///   segment.
     /// - [`Error::RoleNotFound`], [`Error::ClusterNotFound`], [`Error::Forbidden`] (the
     ///   built-in `Admin` role), [`Error::Unauthorized`], [`Error::Transport`],
     ///   [`Error::Decode`].
@@ -219,7 +222,8 @@ impl<'a> RoleManager<'a> {
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: no description and no ACL (nothing to
-    ///   change), a bucket ACL with an empty bucket name or cluster.
+    ///   change), `admin` set, a bucket ACL with an empty bucket name or cluster, a name that
+    ///   cannot be a URL path segment.
     /// - [`Error::RoleNotFound`], [`Error::ClusterNotFound`], [`Error::Forbidden`] (the
     ///   built-in `Admin` role), [`Error::Unauthorized`], [`Error::Transport`],
     ///   [`Error::Decode`].
@@ -274,7 +278,8 @@ impl<'a> RoleManager<'a> {
     ///
     /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
     /// client.login("admin", "admin-password", None)?;
-    /// let readers = RoleInfo::new("readers", "read all clusters").with_all_clusters(AccessAttr::ACCESS_RO);
+    /// let readers = RoleInfo::new("readers", "read all clusters")
+    ///     .with_all_clusters(AccessAttr::ACCESS_RO);
     /// let (what, _) = client.role_manager().ensure_role(&readers)?;
     /// println!("readers: {what:?}");
     /// # Ok::<(), aistore_authn::Error>(())
@@ -313,7 +318,8 @@ impl<'a> RoleManager<'a> {
     ///
     /// # Errors
     /// [`Error::RoleNotFound`] unless `missing_ok`; [`Error::Forbidden`] for the built-in
-    /// `Admin`; [`Error::Unauthorized`]; [`Error::InvalidArgument`]; [`Error::Transport`].
+    /// `Admin`; [`Error::Unauthorized`]; [`Error::InvalidArgument`] for a name that cannot be a
+    /// URL path segment; [`Error::Transport`].
     ///
     /// # Example
     /// ```no_run

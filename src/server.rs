@@ -372,7 +372,8 @@ impl<'a> ServerManager<'a> {
     }
 
     /// Changes the configuration; the server saves it to its config file. `PUT /v1/daemon`.
-    /// Needs an admin token.
+    /// Needs an admin token. A new secret is not sent again once it may have reached the server
+    /// (see [`RetryPolicy`](crate::RetryPolicy)), and it ends this client's token too.
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: nothing set, an empty secret, a lifetime

@@ -19,7 +19,8 @@ use crate::{BucketAcl, ClusterAcl, Error};
 /// use aistore_authn::Token;
 ///
 /// // Header {"alg":"HS256"}, claims {"sub":"alice","exp":4102444800}.
-/// let token = Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+/// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+/// let token = Token::parse(jwt)?;
 /// assert_eq!(token.subject(), "alice");
 /// assert!(!token.is_admin() && !token.is_expired());
 /// # Ok::<(), aistore_authn::Error>(())
@@ -36,7 +37,8 @@ pub struct Token {
 ///
 /// # Example
 /// ```
-/// let claims = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?.claims().clone();
+/// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+/// let claims = aistore_authn::Token::parse(jwt)?.claims().clone();
 /// assert_eq!(claims.subject, "alice");
 /// assert!(!claims.admin && claims.clusters.is_empty() && claims.issued_at.is_none());
 /// # Ok::<(), aistore_authn::Error>(())
@@ -97,17 +99,20 @@ enum Audience {
 }
 
 impl Token {
-    /// Decodes a JWT's header and claims, without verifying its signature.
+    /// Decodes a JWT's header and claims, without verifying its signature. Surrounding
+    /// whitespace is ignored.
     ///
     /// # Errors
-    /// [`Error::InvalidToken`] when the string is not three base64url parts, a part is not
-    /// JSON, or the claims lack `sub` or `exp` (AuthN requires both).
+    /// [`Error::InvalidToken`] when the string is not three parts separated by dots, the header
+    /// or the claims are not base64url-encoded JSON, or the claims lack `sub` or `exp` (AuthN
+    /// requires both).
     ///
     /// # Example
     /// ```
     /// use aistore_authn::{Error, Token};
     ///
-    /// let token = Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    /// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// let token = Token::parse(jwt)?;
     /// assert_eq!((token.subject(), token.algorithm()), ("alice", "HS256"));
     /// assert!(matches!(Token::parse("not-a-jwt"), Err(Error::InvalidToken(_))));
     /// # Ok::<(), aistore_authn::Error>(())
@@ -158,9 +163,9 @@ impl Token {
     ///
     /// # Example
     /// ```
-    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
-    ///
-    /// assert_eq!(token.as_str(), "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln");
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// # let token = aistore_authn::Token::parse(jwt)?;
+    /// assert_eq!(token.as_str(), jwt);
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn as_str(&self) -> &str {
@@ -172,7 +177,8 @@ impl Token {
     /// # Example
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
-    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// # let token = aistore_authn::Token::parse(jwt)?;
     ///
     /// assert_eq!(token.claims().expires_at, UNIX_EPOCH + Duration::from_secs(4_102_444_800));
     /// # Ok::<(), aistore_authn::Error>(())
@@ -185,8 +191,8 @@ impl Token {
     ///
     /// # Example
     /// ```
-    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
-    ///
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// # let token = aistore_authn::Token::parse(jwt)?;
     /// assert_eq!(token.subject(), "alice");
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
@@ -198,8 +204,8 @@ impl Token {
     ///
     /// # Example
     /// ```
-    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
-    ///
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// # let token = aistore_authn::Token::parse(jwt)?;
     /// assert!(!token.is_admin());
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
@@ -211,8 +217,8 @@ impl Token {
     ///
     /// # Example
     /// ```
-    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
-    ///
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// # let token = aistore_authn::Token::parse(jwt)?;
     /// assert_eq!(token.algorithm(), "HS256");
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
@@ -224,8 +230,8 @@ impl Token {
     ///
     /// # Example
     /// ```
-    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
-    ///
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// # let token = aistore_authn::Token::parse(jwt)?;
     /// assert_eq!(token.key_id(), None); // an HMAC token names no key
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
@@ -237,8 +243,8 @@ impl Token {
     ///
     /// # Example
     /// ```
-    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
-    ///
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// # let token = aistore_authn::Token::parse(jwt)?;
     /// assert!(!token.is_expired()); // it expires in 2100
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
@@ -251,7 +257,8 @@ impl Token {
     /// # Example
     /// ```
     /// use std::time::Duration;
-    /// # let token = aistore_authn::Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    /// # let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// # let token = aistore_authn::Token::parse(jwt)?;
     ///
     /// assert!(token.time_left() > Duration::from_secs(365 * 24 * 3600));
     /// # Ok::<(), aistore_authn::Error>(())

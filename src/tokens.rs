@@ -64,12 +64,14 @@ impl<'a> TokenManager<'a> {
         TokenManager { client }
     }
 
-    /// Revokes `token`. `DELETE /v1/tokens` with the token in the body. Needs no admin rights:
-    /// anyone holding a valid token can revoke it. Revoking a token twice is not an error.
+    /// Revokes `token`. `DELETE /v1/tokens` with the token in the body. Needs no token of the
+    /// client's own: anyone holding a valid token can revoke it. Revoking a token twice is not
+    /// an error.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for an empty token (no request sent); [`Error::Unauthorized`]
-    /// when AuthN did not sign it or it has expired; [`Error::Transport`].
+    /// [`Error::InvalidArgument`] for an empty or blank token (no request sent);
+    /// [`Error::Unauthorized`] when AuthN did not sign it or it has expired;
+    /// [`Error::Transport`].
     ///
     /// # Example
     /// ```no_run
@@ -125,7 +127,8 @@ impl Client {
         Ok(())
     }
 
-    /// The decoded claims of this client's token (not verified; see [`Token`]).
+    /// The decoded claims of this client's token (not verified; see [`Token`]). Sends no
+    /// request.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when the client has no token; [`Error::InvalidToken`] when it

@@ -56,8 +56,9 @@ impl<'a> UserManager<'a> {
     /// One user with its roles. `GET /v1/users/{id}`. Needs an admin token, or the user's own.
     ///
     /// # Errors
-    /// [`Error::UserNotFound`]; [`Error::Unauthorized`]; [`Error::InvalidArgument`] for an
-    /// empty ID or one with `/`; [`Error::Transport`], [`Error::Decode`].
+    /// [`Error::UserNotFound`]; [`Error::Unauthorized`]; [`Error::InvalidArgument`] for an ID
+    /// that cannot be a URL path segment (empty, `.`, `..`, or with `/`); [`Error::Transport`],
+    /// [`Error::Decode`].
     ///
     /// # Example
     /// ```no_run
@@ -97,8 +98,8 @@ impl<'a> UserManager<'a> {
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: an ID the server would refuse (at most 32
-    ///   ASCII letters, digits, `-`, `_`; no `-`/`_` first or last), or an empty, blank or
-    ///   over-72-byte password.
+    ///   ASCII letters, digits, `-`, `_`; no `-`/`_` first or last), an empty, blank or
+    ///   over-72-byte password, or a role name that cannot be a URL path segment.
     /// - [`Error::RoleNotFound`], nothing written: a role name that does not exist.
     /// - [`Error::UserAlreadyExists`]; [`Error::Unauthorized`]; [`Error::Transport`],
     ///   [`Error::Decode`].
@@ -133,7 +134,8 @@ impl<'a> UserManager<'a> {
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: neither password nor roles given, an
-    ///   empty role list (AuthN cannot take all roles away), or a bad password.
+    ///   empty role list (AuthN cannot take all roles away), a bad password, or an ID or role
+    ///   name that cannot be a URL path segment.
     /// - [`Error::RoleNotFound`], nothing written; [`Error::UserNotFound`].
     /// - [`Error::Forbidden`]: changing the roles of the built-in `admin`.
     /// - [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
@@ -241,7 +243,8 @@ impl<'a> UserManager<'a> {
     ///
     /// # Errors
     /// [`Error::UserNotFound`] unless `missing_ok`; [`Error::Forbidden`] for the built-in
-    /// `admin`; [`Error::Unauthorized`]; [`Error::InvalidArgument`]; [`Error::Transport`].
+    /// `admin`; [`Error::Unauthorized`]; [`Error::InvalidArgument`] for an ID that cannot be a
+    /// URL path segment; [`Error::Transport`].
     ///
     /// # Example
     /// ```no_run
