@@ -318,7 +318,11 @@ impl ClientBuilder {
             check_token(token.expose())?;
         }
         Ok(Client {
-            agent: config.build().new_agent(),
+            agent: ureq::Agent::with_parts(
+                config.build(),
+                ureq::unversioned::transport::DefaultConnector::new(),
+                crate::resolve::FastResolver::default(),
+            ),
             base_url,
             token: self.token,
             max_token_age: self.max_token_age,
@@ -679,7 +683,10 @@ impl Client {
         // Whether an earlier attempt may have been carried out by the server.
         let mut maybe_applied = false;
         loop {
-            let outcome = self.attempt(method, &url, body.as_deref(), left());
+            // The first attempt has the whole budget, which the agent's own timeout already is;
+            // only a retry needs a per-request limit (and its config copy).
+            let limit = if attempt == 1 { None } else { left() };
+            let outcome = self.attempt(method, &url, body.as_deref(), limit);
             let safe = match &outcome {
                 Ok((status, _)) => matches!(status, 502..=504).then_some(Retry::IfRepeatable),
                 Err(failure) => failure.retry,
@@ -776,12 +783,17 @@ impl Client {
         request: ureq::http::Request<impl ureq::AsSendBody>,
         left: Option<Duration>,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        let request = self
-            .agent
-            .configure_request(request)
-            .timeout_global(left.or(Some(self.timeout)))
-            .build();
-        self.agent.run(request)
+        match left {
+            None => self.agent.run(request),
+            Some(left) => {
+                let request = self
+                    .agent
+                    .configure_request(request)
+                    .timeout_global(Some(left))
+                    .build();
+                self.agent.run(request)
+            }
+        }
     }
 }
 

@@ -92,6 +92,7 @@ mod model;
 mod names;
 #[cfg(test)]
 mod proptests;
+mod resolve;
 mod retry;
 mod roles;
 mod secret;
