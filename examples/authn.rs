@@ -20,7 +20,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aistore_authn::env::{load_token_file, save_token_file, token_file_path};
-use aistore_authn::{AccessAttr, Client, RoleInfo, Token, UserInfo};
+use aistore_authn::{AccessAttr, Client, ClusterInfo, RoleInfo, Token, UserInfo};
 use serde_json::json;
 
 const HELP: &str = "\
@@ -316,6 +316,23 @@ fn print_role(role: &RoleInfo, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+fn print_clusters(clusters: &[ClusterInfo], json: bool) -> Result<(), Failure> {
+    if json {
+        let value = match clusters {
+            [one] => serde_json::to_value(one)?,
+            all => serde_json::to_value(all)?,
+        };
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        let rows: Vec<Vec<String>> = clusters
+            .iter()
+            .map(|c| vec![c.id.clone(), c.alias.clone(), c.urls.join(", ")])
+            .collect();
+        table(&["ID", "ALIAS", "URLS"], &rows);
+    }
+    Ok(())
+}
+
 fn run(args: Args) -> Result<(), Failure> {
     let words: Vec<&str> = args.words.iter().map(String::as_str).collect();
     let help = |text: &str| {
@@ -423,16 +440,7 @@ fn run(args: Args) -> Result<(), Failure> {
                 [name] => vec![clusters.get(name)?],
                 _ => clusters.list()?.into_values().collect(),
             };
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            } else {
-                let rows: Vec<Vec<String>> = list
-                    .iter()
-                    .map(|c| vec![c.id.clone(), c.alias.clone(), c.urls.join(", ")])
-                    .collect();
-                table(&["ID", "ALIAS", "URLS"], &rows);
-            }
-            Ok(())
+            print_clusters(&list, args.json)
         }
 
         ["add", "user", name, roles @ ..] => {
@@ -471,15 +479,7 @@ fn run(args: Args) -> Result<(), Failure> {
                 }
                 None => clusters.register(alias, &urls)?,
             };
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&cluster)?);
-            } else {
-                table(
-                    &["ID", "ALIAS", "URLS"],
-                    &[vec![cluster.id, cluster.alias, cluster.urls.join(", ")]],
-                );
-            }
-            Ok(())
+            print_clusters(&[cluster], args.json)
         }
 
         ["set", "user", name, roles @ ..] => {
@@ -504,15 +504,7 @@ fn run(args: Args) -> Result<(), Failure> {
                 args.client()?
                     .cluster_manager()
                     .update(name, args.alias.as_deref(), urls)?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&cluster)?);
-            } else {
-                table(
-                    &["ID", "ALIAS", "URLS"],
-                    &[vec![cluster.id, cluster.alias, cluster.urls.join(", ")]],
-                );
-            }
-            Ok(())
+            print_clusters(&[cluster], args.json)
         }
 
         ["rm", kind @ ("user" | "role" | "cluster"), name] => {

@@ -7,30 +7,11 @@ use std::time::Duration;
 use aistore_authn::{Client, Error, TransportErrorKind};
 use support::{unique, TestServer};
 
-/// `exp - iat` of a JWT, read from its payload (no signature check).
-fn lifetime_secs(jwt: &str) -> i64 {
-    let payload = jwt.split('.').nth(1).expect("a JWT has three parts");
-    let mut bits = 0u32;
-    let mut nbits = 0;
-    let mut bytes = Vec::new();
-    for c in payload.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => panic!("not base64url: {c}"),
-        };
-        bits = bits << 6 | u32::from(v);
-        nbits += 6;
-        if nbits >= 8 {
-            nbits -= 8;
-            bytes.push((bits >> nbits) as u8);
-        }
-    }
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap()
+/// `exp - iat` of a JWT, in seconds.
+fn lifetime_secs(jwt: &str) -> u64 {
+    let claims = aistore_authn::Token::parse(jwt).unwrap().claims().clone();
+    let issued = claims.issued_at.expect("AuthN tokens carry iat");
+    claims.expires_at.duration_since(issued).unwrap().as_secs()
 }
 
 #[test]
