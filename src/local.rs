@@ -636,27 +636,66 @@ fn go_install(cache: &Path, bin: &Path) -> Result<(), LocalServerError> {
         }
     };
     // `go install pkg@version` reads the module's version list to check for deprecation. Some
-    // module proxies refuse that list while serving the version itself, so a local file proxy
-    // in front answers just that list, with the pinned version; everything else still comes
-    // from the configured proxy.
+    // module proxies refuse that list while serving the version itself. So the pinned version
+    // is downloaded first (an exact version needs no list), and a local file proxy in front of
+    // the configured one serves the list with that version, and the version's .info and .mod:
+    // missing those, the go command would fall through to the next proxy for the whole lookup,
+    // list included. Everything else comes from the configured proxy.
+    let module = format!("github.com/NVIDIA/aistore@{AUTHN_VERSION}");
     let shim = cache.join("goproxy-shim");
-    let list_dir = shim.join("github.com/!n!v!i!d!i!a/aistore/@v");
+    let version_dir = shim.join("github.com/!n!v!i!d!i!a/aistore/@v");
     let gobin = cache.join(format!("authn-{AUTHN_VERSION}.tmp-{}", std::process::id()));
-    let prepared = fs::create_dir_all(&list_dir)
-        .and_then(|()| fs::write(list_dir.join("list"), format!("{AUTHN_VERSION}\n")))
-        .and_then(|()| fs::create_dir_all(&gobin));
-    if let Err(e) = prepared {
-        return Err(LocalServerError(format!(
+    let io_fail = |e: std::io::Error| {
+        LocalServerError(format!(
             "cannot write to {}: {e}; set AISTORE_AUTHN_CACHE_DIR to a writable directory",
             cache.display()
-        )));
-    }
+        ))
+    };
+    fs::create_dir_all(&version_dir)
+        .and_then(|()| fs::write(version_dir.join("list"), format!("{AUTHN_VERSION}\n")))
+        .and_then(|()| fs::create_dir_all(&gobin))
+        .map_err(io_fail)?;
     let proxy = match upstream.as_str() {
         "" => format!("file://{},https://proxy.golang.org,direct", shim.display()),
         up => format!("file://{},{up}", shim.display()),
     };
     log::info!("installing the AuthN server: go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
     let started = Instant::now();
+    let download = Command::new(&go)
+        .args(["mod", "download", "-json", &module])
+        .current_dir(cache)
+        .env("GOPROXY", &proxy)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| LocalServerError(format!("cannot run `go mod download`: {e}\n{fix}")))?;
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Downloaded {
+        info: PathBuf,
+        go_mod: PathBuf,
+    }
+    let downloaded: Downloaded = match serde_json::from_slice(&download.stdout) {
+        Ok(d) if download.status.success() => d,
+        _ => {
+            return Err(LocalServerError(format!(
+                "`go mod download {module}` failed ({}):\n{}{}\n{fix}",
+                download.status,
+                String::from_utf8_lossy(&download.stdout).trim(),
+                String::from_utf8_lossy(&download.stderr).trim()
+            )))
+        }
+    };
+    fs::copy(
+        &downloaded.info,
+        version_dir.join(format!("{AUTHN_VERSION}.info")),
+    )
+    .and_then(|_| {
+        fs::copy(
+            &downloaded.go_mod,
+            version_dir.join(format!("{AUTHN_VERSION}.mod")),
+        )
+    })
+    .map_err(io_fail)?;
     let out = Command::new(&go)
         .args(["install", &format!("{AUTHN_PACKAGE}@{AUTHN_VERSION}")])
         .env("GOBIN", &gobin)
