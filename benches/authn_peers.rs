@@ -1319,7 +1319,7 @@ fn markdown(report: &Value, cells: &[Cell], ratios: &[Value], root: &Path) -> St
          warm-up, on one keep-alive connection, best of {} run(s). ops/s is operations over wall time; \
          p50/p99 are per-operation latencies (nearest rank). Requests per operation are counted by a \
          TCP proxy in the harness that parses the requests it forwards (a separate, untimed pass of 2-3 \
-         operations); \"conns\" is the connections that pass opened. Client CPU is the peer process's \
+         operations); \"conns\" is the connections that pass opened (it runs one thread, also for the multi-threaded row). Client CPU is the peer process's \
          user + system time in the timed loop over the operations done (all its threads; the server's \
          CPU not included). Peak RSS is the peer process's high-water mark (VmHWM / ru_maxrss).",
         s["roles_present"], s["budget_s"], s["slow_budget_s"], s["rounds"]

@@ -14,7 +14,7 @@
 //! Arguments are parsed by hand: a parser crate would cost more build time than this file has
 //! lines of parsing.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -22,6 +22,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aistore_authn::env::{load_token_file, save_token_file, token_file_path};
 use aistore_authn::{AccessAttr, Client, ClusterInfo, RoleInfo, Token, UserInfo};
 use serde_json::json;
+
+/// Output goes through here instead of std's `println!`, which panics when stdout is a closed
+/// pipe (`authn show user | head -1`): then there is no one left to tell, so exit quietly.
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        let mut stdout = std::io::stdout().lock();
+        if writeln!(stdout, $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
 
 const HELP: &str = "\
 authn: manage users, roles and clusters on an AIStore AuthN server
@@ -34,7 +45,7 @@ COMMANDS:
   whoami                                 who the saved token belongs to
   show user|role|cluster [NAME]          list all, or show one
   add user|role|cluster ...              create (see `authn add --help`)
-  set user|role|cluster ...              change (see `authn set --help`)
+  set user|role|cluster ...              change (see `authn set --help`); or `update`
   rm user|role|cluster NAME              delete
   rm token [TOKEN]                       revoke a token (default: the saved one)
 
@@ -54,6 +65,18 @@ Logs in and saves the token to the token file, where `ais` finds it too.
   -p, --password PASSWORD  (prompted for without echo if left out)
   -e, --expire EXPIRE      token lifetime: 90s, 30m, 12h, 7d (default: the server's)";
 
+const HELP_LOGOUT: &str = "\
+USAGE: authn logout
+
+Revokes the saved token and removes the token file. A token AuthN no longer accepts (expired,
+already revoked) is just removed.";
+
+const HELP_WHOAMI: &str = "\
+USAGE: authn whoami [--json]
+
+Shows whose the saved token is, whether that user is an admin, the user's roles now, and when
+the token expires.";
+
 const HELP_SHOW: &str = "\
 USAGE: authn show user [NAME]
        authn show role [NAME]
@@ -63,7 +86,7 @@ Without a name, lists all in a table; with one, shows its details.";
 
 const HELP_ADD: &str = "\
 USAGE: authn add user NAME [ROLE...] [-p PASSWORD]
-       authn add role NAME [PERMISSION...] [--cluster ID|ALIAS [--bucket NAME [--provider P]]] [--desc TEXT]
+       authn add role NAME [PERMISSION...] [--cluster ID|ALIAS [--bucket [PROVIDER://]NAME]] [--desc TEXT]
        authn add cluster [ALIAS] URL [URL...]
        authn add cluster --id ID [ALIAS]
 
@@ -72,11 +95,12 @@ A role without --cluster applies to every cluster. A cluster is registered by as
 first URL that answers for its ID; with --id and no URL, AuthN contacts nothing.";
 
 const HELP_SET: &str = "\
-USAGE: authn set user NAME [ROLE...] [-p PASSWORD]
-       authn set role NAME [PERMISSION...] [--cluster ID|ALIAS [--bucket NAME [--provider P]]] [--desc TEXT]
-       authn set cluster ID|ALIAS [--alias ALIAS] [URL...]
+USAGE: authn set user NAME [ROLE...] [-p PASSWORD]   (`update` works too, as in ais auth)
+       authn set role NAME [PERMISSION...] [--cluster ID|ALIAS [--bucket [PROVIDER://]NAME]] [--desc TEXT]
+       authn set cluster ID|ALIAS [NEW-ALIAS] [URL...]
 
-Roles given replace the user's roles. Role permissions are merged into the role's (AuthN never
+Roles given replace the user's roles; with neither roles nor -p, `set user` asks for a new
+password (without echo). Role permissions are merged into the role's (AuthN never
 removes a permission entry).";
 
 const HELP_RM: &str = "\
@@ -93,8 +117,24 @@ enum Failure {
     Failed(String),
 }
 
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Failure {
+impl From<aistore_authn::Error> for Failure {
+    /// An argument the SDK refuses is a usage error; everything else a failure.
+    fn from(e: aistore_authn::Error) -> Failure {
+        match e {
+            aistore_authn::Error::InvalidArgument(msg) => Failure::Usage(msg),
+            other => Failure::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::Failed(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Failure {
         Failure::Failed(e.to_string())
     }
 }
@@ -150,6 +190,10 @@ impl Args {
                 _ => args.words.push(word),
             }
         }
+        // `ais auth update ...` is this tool's `set ...`.
+        if args.words.first().is_some_and(|w| w == "update") {
+            args.words[0] = "set".into();
+        }
         Ok(args)
     }
 
@@ -162,6 +206,24 @@ impl Args {
             std::env::set_var("AIS_AUTHN_TOKEN_FILE", file);
         }
         Ok(Client::from_env()?)
+    }
+
+    /// The client with URL and TLS settings but no token, whatever the token file holds
+    /// (logging in replaces a bad or expired one; revoking sends the token in the body).
+    fn client_without_token(&self) -> Result<Client, Failure> {
+        if let Some(url) = &self.url {
+            std::env::set_var("AIS_AUTHN_URL", url);
+        }
+        std::env::remove_var("AIS_AUTHN_TOKEN");
+        let keep = self.token_file.clone().or_else(token_file_path);
+        // A token file that does not exist means no token.
+        std::env::set_var("AIS_AUTHN_TOKEN_FILE", "/nonexistent/authn/token");
+        let client = Client::builder_from_env().map(|b| b.build());
+        match keep {
+            Some(file) => std::env::set_var("AIS_AUTHN_TOKEN_FILE", file),
+            None => std::env::remove_var("AIS_AUTHN_TOKEN_FILE"),
+        }
+        Ok(client??)
     }
 
     fn token_file(&self) -> Result<PathBuf, Failure> {
@@ -191,7 +253,11 @@ impl Args {
         let perm = AccessAttr::parse(&perms.join(","))?;
         let provider = self.provider.as_deref().unwrap_or("ais");
         match (&self.cluster, &self.bucket) {
-            (Some(c), Some(b)) => Ok(role.with_bucket(c, provider, b, perm)),
+            // The ais CLI's bucket form, `ais://name` or `s3://name`, names the provider.
+            (Some(c), Some(b)) => Ok(match b.split_once("://") {
+                Some((provider, name)) => role.with_bucket(c, provider, name, perm),
+                None => role.with_bucket(c, provider, b, perm),
+            }),
             (Some(c), None) => Ok(role.with_cluster(c, perm)),
             (None, None) => Ok(role.with_all_clusters(perm)),
             (None, Some(_)) => Err(usage("--bucket needs --cluster")),
@@ -316,10 +382,11 @@ fn print_role(role: &RoleInfo, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn print_clusters(clusters: &[ClusterInfo], json: bool) -> Result<(), Failure> {
+/// A table, or JSON: an object for `one` named cluster, else an array (of any length).
+fn print_clusters(clusters: &[ClusterInfo], one: bool, json: bool) -> Result<(), Failure> {
     if json {
         let value = match clusters {
-            [one] => serde_json::to_value(one)?,
+            [single] if one => serde_json::to_value(single)?,
             all => serde_json::to_value(all)?,
         };
         println!("{}", serde_json::to_string_pretty(&value)?);
@@ -342,19 +409,20 @@ fn run(args: Args) -> Result<(), Failure> {
     match words.as_slice() {
         [] | ["help"] => help(HELP),
         ["login", ..] if args.help => help(HELP_LOGIN),
+        ["logout", ..] if args.help => help(HELP_LOGOUT),
+        ["whoami", ..] if args.help => help(HELP_WHOAMI),
         ["show", ..] if args.help => help(HELP_SHOW),
         ["add", ..] if args.help => help(HELP_ADD),
-        ["set", ..] if args.help => help(HELP_SET),
+        ["set" | "update", ..] if args.help => help(HELP_SET),
         ["rm", ..] if args.help => help(HELP_RM),
         _ if args.help => help(HELP),
 
         ["login", user] => {
-            let password = args.password("Password: ")?;
-            let expire = args.expire.as_deref().map(parse_expire).transpose()?;
-            let mut client = args.client()?;
-            client.set_token(None);
-            let token = client.login(user, &password, expire)?;
             let file = args.token_file()?;
+            let expire = args.expire.as_deref().map(parse_expire).transpose()?;
+            let password = args.password("Password: ")?;
+            let mut client = args.client_without_token()?;
+            let token = client.login(user, &password, expire)?;
             save_token_file(&file, &token)?;
             let expires = unix_secs(Token::parse(&token)?.claims().expires_at);
             if args.json {
@@ -370,19 +438,38 @@ fn run(args: Args) -> Result<(), Failure> {
         ["logout"] => {
             let file = args.token_file()?;
             let token = load_token_file(&file)?;
-            let mut client = args.client()?;
-            client.set_token(Some(token));
-            client.logout()?;
+            let revoked = args.client_without_token()?.token_manager().revoke(&token);
+            // A token AuthN no longer accepts (expired, revoked, another server's) needs no
+            // revoking: the login ends all the same. Anything else keeps the file for a retry.
+            let was_valid = match revoked {
+                Ok(()) => true,
+                Err(aistore_authn::Error::Unauthorized { .. }) => false,
+                Err(e) => return Err(e.into()),
+            };
             std::fs::remove_file(&file)?;
-            if args.json {
-                println!("{}", json!({"logged_out": true, "token_file": file}));
+            let what = if was_valid {
+                "token revoked"
             } else {
-                println!("Logged out (token revoked, {} removed)", file.display());
+                "the token was no longer valid"
+            };
+            if args.json {
+                println!(
+                    "{}",
+                    json!({"logged_out": true, "revoked": was_valid, "token_file": file})
+                );
+            } else {
+                println!("Logged out ({what}, {} removed)", file.display());
             }
             Ok(())
         }
         ["whoami"] => {
-            let who = args.client()?.whoami()?;
+            let client = args.client()?;
+            if client.token().is_none() {
+                return Err(Failure::Failed(
+                    "not logged in (run `authn login USER`)".into(),
+                ));
+            }
+            let who = client.whoami()?;
             let c = &who.claims;
             let roles: Vec<&str> = who.user.roles.names().collect();
             if args.json {
@@ -440,7 +527,7 @@ fn run(args: Args) -> Result<(), Failure> {
                 [name] => vec![clusters.get(name)?],
                 _ => clusters.list()?.into_values().collect(),
             };
-            print_clusters(&list, args.json)
+            print_clusters(&list, rest.len() == 1, args.json)
         }
 
         ["add", "user", name, roles @ ..] => {
@@ -479,15 +566,21 @@ fn run(args: Args) -> Result<(), Failure> {
                 }
                 None => clusters.register(alias, &urls)?,
             };
-            print_clusters(&[cluster], args.json)
+            print_clusters(&[cluster], true, args.json)
         }
 
         ["set", "user", name, roles @ ..] => {
             let roles = (!roles.is_empty()).then_some(roles);
-            let user =
-                args.client()?
-                    .user_manager()
-                    .update(name, args.password.as_deref(), roles)?;
+            // With nothing else to change, the change is the password: ask for it.
+            let password = match (&args.password, roles) {
+                (Some(p), _) => Some(p.clone()),
+                (None, None) => Some(read_password(&format!("New password for {name}: "))?),
+                (None, Some(_)) => None,
+            };
+            let user = args
+                .client()?
+                .user_manager()
+                .update(name, password.as_deref(), roles)?;
             print_user(&user, args.json)
         }
         ["set", "role", name, perms @ ..] => {
@@ -499,12 +592,19 @@ fn run(args: Args) -> Result<(), Failure> {
             )
         }
         ["set", "cluster", name, urls @ ..] => {
-            let urls = (!urls.is_empty()).then_some(urls);
-            let cluster =
-                args.client()?
-                    .cluster_manager()
-                    .update(name, args.alias.as_deref(), urls)?;
-            print_clusters(&[cluster], args.json)
+            // As `ais auth update cluster ID [ALIAS] [URL...]`: a word that is no URL is the
+            // new alias (or give it with --alias).
+            let (urls, names): (Vec<&str>, Vec<&str>) = urls
+                .iter()
+                .partition(|w| w.starts_with("http://") || w.starts_with("https://"));
+            let alias = match (names.as_slice(), args.alias.as_deref()) {
+                ([], alias) => alias,
+                ([alias], None) => Some(*alias),
+                _ => return Err(usage("set cluster takes one new alias and URLs")),
+            };
+            let urls = (!urls.is_empty()).then_some(urls.as_slice());
+            let cluster = args.client()?.cluster_manager().update(name, alias, urls)?;
+            print_clusters(&[cluster], true, args.json)
         }
 
         ["rm", kind @ ("user" | "role" | "cluster"), name] => {
@@ -522,12 +622,23 @@ fn run(args: Args) -> Result<(), Failure> {
             Ok(())
         }
         ["rm", "token", rest @ ..] if rest.len() <= 1 => {
-            let token = match rest {
-                [token] => (*token).to_owned(),
-                _ => load_token_file(&args.token_file()?)?,
+            let saved = match rest {
+                [_] => None,
+                _ => Some(args.token_file()?),
+            };
+            let token = match (rest, &saved) {
+                ([token], _) => (*token).to_owned(),
+                (_, Some(file)) => load_token_file(file)?,
+                _ => unreachable!("a token or a saved one"),
             };
             let who = Token::parse(&token).map(|t| t.subject().to_owned());
-            args.client()?.token_manager().revoke(&token)?;
+            args.client_without_token()?
+                .token_manager()
+                .revoke(&token)?;
+            // The saved token is of no more use: remove it, as logout does.
+            if let Some(file) = &saved {
+                std::fs::remove_file(file)?;
+            }
             let who = who.unwrap_or_else(|_| "?".into());
             if args.json {
                 println!("{}", json!({"revoked": true, "user": who}));

@@ -25,7 +25,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             (None, url, user, pass)
         }
         Err(_) => {
-            println!("AIS_AUTHN_URL is not set: starting a local AuthN server");
+            println!(
+                "AIS_AUTHN_URL is not set: starting a local AuthN server (the first run installs \
+                 it with `go install`: about a minute)"
+            );
             let server = LocalServer::start()?;
             let (url, user, pass) = (
                 server.url().to_owned(),
@@ -42,7 +45,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (cluster_id, alias) = (format!("quickstart-{run}"), format!("qs-{run}"));
     let (role_name, user_name) = (format!("qs-readers-{run}"), format!("qs-alice-{run}"));
 
-    let mut admin = Client::new(&url)?;
+    // The URL, plus TLS settings from AIS_CLIENT_CA / AIS_SKIP_VERIFY_CRT for an https server.
+    std::env::set_var("AIS_AUTHN_URL", &url);
+    let mut admin = Client::builder_from_env()?.build()?;
     admin.login(&admin_user, &admin_pass, None)?;
     println!("logged in as {admin_user}");
 

@@ -616,7 +616,7 @@ fn start_watchdog(_pid: u32, _dir: &Path) -> Option<Child> {
 fn go_install(cache: &Path, bin: &Path) -> Result<(), LocalServerError> {
     let go = std::env::var_os("GO").unwrap_or_else(|| OsString::from("go"));
     let fix = format!(
-        "Fix: install Go >= 1.26 (e.g. `apt-get install golang` or https://go.dev/dl), or set \
+        "Fix: install Go >= 1.26 from https://go.dev/dl (distribution packages are often older), or set \
          AUTHN_BIN to an authn {AUTHN_VERSION} binary, or set AIS_AUTHN_URL and \
          AIS_AUTHN_SU_PASS to test against a running server."
     );

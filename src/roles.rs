@@ -414,7 +414,8 @@ fn one_acl(
     })
 }
 
-/// Bucket ACLs need a bucket name and a cluster; nobody but the server makes admin roles.
+/// Bucket ACLs need a bucket name (a plain name: `ais://b` would be stored as a bucket named
+/// that, which no request ever matches) and a cluster; nobody but the server makes admin roles.
 fn check_acls(role: &RoleInfo) -> Result<(), Error> {
     if role.admin {
         return Err(Error::InvalidArgument(
@@ -425,6 +426,13 @@ fn check_acls(role: &RoleInfo) -> Result<(), Error> {
         if acl.bucket.name.is_empty() || acl.bucket.namespace.uuid.is_empty() {
             return Err(Error::InvalidArgument(format!(
                 "bucket ACL {:?}: needs a bucket name and a cluster",
+                acl.bucket.name
+            )));
+        }
+        if acl.bucket.name.contains('/') {
+            return Err(Error::InvalidArgument(format!(
+                "bucket name {:?} has a '/': give the provider separately, e.g. \
+                 with_bucket(cluster, \"ais\", \"name\", perm)",
                 acl.bucket.name
             )));
         }

@@ -25,6 +25,14 @@ fn authn_bin() -> PathBuf {
          `cargo build --example authn` first",
         bin.display()
     );
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/authn.rs");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).unwrap();
+    assert!(
+        modified(&bin) >= modified(&source),
+        "{} is older than examples/authn.rs: run plain `cargo test`, or `cargo build --example \
+         authn` first",
+        bin.display()
+    );
     bin
 }
 
@@ -233,7 +241,7 @@ fn login_whoami_logout_share_the_token_file() {
         matches!(revoked, Error::Unauthorized { ref message } if message.contains("revoked")),
         "{revoked:?}"
     );
-    cli.fails(&["whoami"], "");
+    cli.fails(&["whoami"], "not logged in");
     cli.fails(&["logout"], "token file");
 }
 
@@ -360,5 +368,127 @@ fn rm_token_revokes_a_given_token() {
         .get(&id)
         .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
-    cli.fails(&["rm", "token", "not-a-token"], "");
+    cli.fails(&["rm", "token", "not-a-token"], "invalid token");
+}
+
+#[test]
+fn ais_style_forms_prompts_and_saved_tokens() {
+    let cli = Cli::new("forms");
+    cli.login_admin();
+    let (id, alias, role, user) = (unique("id"), unique("c"), unique("bk"), unique("u"));
+    cli.ok(&["add", "cluster", "--id", &id, &alias]);
+
+    // `show cluster --json` is an array even with one cluster; a named one is an object.
+    let all = cli.ok(&["show", "cluster", "--json"]).json();
+    assert!(
+        all.as_array()
+            .is_some_and(|a| a.iter().any(|c| c["id"] == id.as_str())),
+        "{all}"
+    );
+    let one = cli.ok(&["show", "cluster", &alias, "--json"]).json();
+    assert_eq!(one["id"].as_str(), Some(id.as_str()));
+    let out = cli.ok(&["show", "cluster", &alias]);
+    assert!(
+        out.stdout.starts_with("ID") && out.stdout.contains(&id),
+        "{}",
+        out.stdout
+    );
+
+    // The ais CLI's bucket URI names the provider; `update` is `set`; a new alias positionally.
+    let r = cli
+        .ok(&[
+            "add",
+            "role",
+            &role,
+            "rw",
+            "--cluster",
+            &alias,
+            "--bucket",
+            "s3://logs",
+            "--json",
+        ])
+        .json();
+    let bck = &r["buckets"][0]["bck"];
+    assert_eq!(
+        (bck["provider"].as_str(), bck["name"].as_str()),
+        (Some("aws"), Some("logs")),
+        "{r}"
+    );
+    let renamed = unique("c");
+    let c = cli
+        .ok(&["update", "cluster", &id, &renamed, "--json"])
+        .json();
+    assert_eq!(c["alias"].as_str(), Some(renamed.as_str()));
+
+    // `set user NAME` alone asks for the new password (read from stdin when piped).
+    cli.ok(&["add", "user", &user, "-p", "first"]);
+    let out = cli.run_with(&["set", "user", &user], Some("second\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    cli.server.login(&user, "second");
+
+    // Bad arguments the SDK refuses are usage errors: exit 2.
+    let out = cli.run(&["add", "role", &unique("r"), "FLY", "--cluster", &id]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown permission \"FLY\""),
+        "{}",
+        out.stderr
+    );
+    for verb in ["logout", "whoami"] {
+        let out = cli.ok(&[verb, "--help"]);
+        assert!(
+            out.stdout.starts_with(&format!("USAGE: authn {verb}")),
+            "{}",
+            out.stdout
+        );
+    }
+
+    // `rm token` with no argument revokes the saved token and removes it, as logout does.
+    let saved = load_token_file(&cli.token_file).unwrap();
+    let out = cli.ok(&["rm", "token"]);
+    assert!(
+        out.stdout.contains("Revoked a token of admin"),
+        "{}",
+        out.stdout
+    );
+    assert!(!cli.token_file.exists());
+    let err = cli
+        .server
+        .with_token(&saved)
+        .user_manager()
+        .list()
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+
+    // A malformed token file does not block a new login.
+    std::fs::write(&cli.token_file, "{broken").unwrap();
+    cli.login_admin();
+    assert_eq!(subject(&cli.token_file), "admin");
+    // Logging out with a token AuthN does not accept (here: one it never signed) still ends
+    // the login. (Revoking an already revoked token is fine with AuthN: it says 200.)
+    let foreign = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiIsImV4cCI6NDEwMjQ0NDgwMCwiYWRtaW4iOnRydWV9.c2lnbmF0dXJl";
+    save_token_file(&cli.token_file, foreign).unwrap();
+    let out = cli.ok(&["logout"]);
+    assert!(
+        out.stdout.contains("no longer valid") && !cli.token_file.exists(),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let cli = Cli::new("pipe");
+    let mut child = Command::new(authn_bin())
+        .args(["--help"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before the first line is written
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    drop(cli);
 }

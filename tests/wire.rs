@@ -398,6 +398,12 @@ fn every_bad_input_is_refused_before_any_request() {
                 .map(drop),
         ),
         (
+            "create role: bucket URI",
+            roles
+                .create("r9", "", "c1", AccessAttr::GET, Some("ais://b"))
+                .map(drop),
+        ),
+        (
             "update cluster: nothing",
             clusters.update("c1", None, None).map(drop),
         ),
