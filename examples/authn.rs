@@ -423,8 +423,8 @@ fn run(args: Args) -> Result<(), Failure> {
             let password = args.password("Password: ")?;
             let mut client = args.client_without_token()?;
             let token = client.login(user, &password, expire)?;
-            save_token_file(&file, &token)?;
-            let expires = unix_secs(Token::parse(&token)?.claims().expires_at);
+            save_token_file(&file, token.as_str())?;
+            let expires = unix_secs(token.claims().expires_at);
             if args.json {
                 println!(
                     "{}",

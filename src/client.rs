@@ -1,16 +1,22 @@
-//! The blocking HTTP client: connection settings, the auth token, and the one place that
-//! talks to the HTTP library.
+//! The client: its configuration, its builder and its token. Requests go through
+//! [`Transport`](crate::transport::Transport); the managers live in their own modules and
+//! reach the server only through [`Client::call`].
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{from_status, Entity, TransportErrorKind};
-use crate::names::{check_password, entity_path};
-use crate::secret::{redact_tokens, Secret};
-use crate::{ClusterManager, Error, RetryPolicy, RoleManager, UserManager};
+use crate::error::{Entity, Error};
+use crate::names::check_password;
+use crate::request::{Method, Request};
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+use crate::token::Token;
+use crate::transport::{check_token, decode, normalize_base_url, Settings, Transport};
 
 /// Default bound on a whole request, from connect to the last byte of the reply.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -46,13 +52,49 @@ pub const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 8;
 /// ```
 #[derive(Debug)]
 pub struct Client {
-    agent: ureq::Agent,
-    base_url: String,
-    token: Option<Secret>,
+    /// The connection pool and request settings, shared with clones.
+    transport: Arc<Transport>,
+    /// This client's token; a lock so that a login with [`ClientBuilder::credentials`] can
+    /// replace it behind `&self`.
+    token: RwLock<Option<HeldToken>>,
+    /// Who to log in as when a token is needed or was refused.
+    credentials: Option<Credentials>,
+    /// Set when a login with the credentials was refused: no further login is tried.
+    credentials_refused: AtomicBool,
+    /// Held while logging in with the credentials, so that threads refused at once log in once.
+    relogin: Mutex<()>,
     max_token_age: Duration,
-    timeout: Duration,
-    retry: RetryPolicy,
-    max_reply_bytes: u64,
+}
+
+/// A token as the client holds it: the JWT, and its expiry when it decodes as one.
+#[derive(Debug, Clone)]
+struct HeldToken {
+    jwt: Secret,
+    expires_at: Option<SystemTime>,
+}
+
+impl HeldToken {
+    fn new(jwt: String) -> HeldToken {
+        let expires_at = Token::parse(&jwt).ok().map(|t| t.claims().expires_at);
+        HeldToken {
+            jwt: Secret::new(jwt),
+            expires_at,
+        }
+    }
+
+    /// True when the token has expired, or will within a few seconds (a request sent now
+    /// could arrive after the expiry).
+    fn expiring(&self) -> bool {
+        let soon = SystemTime::now() + Duration::from_secs(5);
+        self.expires_at.is_some_and(|at| at <= soon)
+    }
+}
+
+/// A user and password to log in with whenever the client needs a token.
+#[derive(Debug, Clone)]
+struct Credentials {
+    user: String,
+    password: Secret,
 }
 
 /// Builds a [`Client`]; start with [`Client::builder`].
@@ -74,16 +116,9 @@ pub struct Client {
 pub struct ClientBuilder {
     base_url: String,
     token: Option<Secret>,
-    timeout: Duration,
-    connect_timeout: Duration,
+    credentials: Option<Credentials>,
     max_token_age: Duration,
-    ca_pem: Option<Vec<u8>>,
-    ca_file: Option<PathBuf>,
-    skip_verify: bool,
-    proxy_from_env: bool,
-    retry: RetryPolicy,
-    max_response_bytes: u64,
-    max_idle_connections: usize,
+    settings: Settings,
 }
 
 impl ClientBuilder {
@@ -95,11 +130,43 @@ impl ClientBuilder {
     /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
     ///     .token(jwt) // from an earlier login
     ///     .build()?;
-    /// assert_eq!(client.token(), Some(jwt));
+    /// assert_eq!(client.token().as_deref(), Some(jwt));
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(Secret::new(token.into()));
+        self
+    }
+
+    /// Logs in as `user` with `password` whenever the client needs a token: before the first
+    /// request that needs one (reading roles and clusters does not), and once more when a
+    /// call is refused because its token expired or was revoked (HTTP 401 `invalid token`),
+    /// after which that call is sent again, once. A token about to expire is replaced before
+    /// it is sent. Each login is `POST /v1/users/{user}` with the server's default lifetime.
+    ///
+    /// Never in a loop: a call logs in at most once, threads refused together log in once,
+    /// and after a login is refused ([`Error::InvalidCredentials`]) the client tries no
+    /// further login and returns that error for every call that needs a token. A 401 for
+    /// missing rights (a non-admin calling an admin endpoint) is returned as it is.
+    ///
+    /// The password is kept in memory for the client's lifetime (`Debug` prints
+    /// `[redacted]`). `build()` checks the user ID and password as
+    /// [`Client::login`] does and sends nothing.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::builder("http://127.0.0.1:52001")
+    ///     .credentials("svc-provisioner", "s3cret")
+    ///     .build()?;
+    /// // Logs in here, and again whenever the token expires or is revoked.
+    /// let users = client.user_manager().list()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn credentials(mut self, user: &str, password: &str) -> Self {
+        self.credentials = Some(Credentials {
+            user: user.to_owned(),
+            password: Secret::new(password.to_owned()),
+        });
         self
     }
 
@@ -116,7 +183,7 @@ impl ClientBuilder {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout = timeout;
         self
     }
 
@@ -132,7 +199,7 @@ impl ClientBuilder {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.settings.connect_timeout = timeout;
         self
     }
 
@@ -168,7 +235,7 @@ impl ClientBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn ca_cert_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.ca_pem = Some(pem.into());
+        self.settings.ca_pem = Some(pem.into());
         self
     }
 
@@ -184,7 +251,7 @@ impl ClientBuilder {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn ca_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_file = Some(path.into());
+        self.settings.ca_file = Some(path.into());
         self
     }
 
@@ -201,7 +268,7 @@ impl ClientBuilder {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+        self.settings.retry = policy;
         self
     }
 
@@ -216,7 +283,7 @@ impl ClientBuilder {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
-        self.max_response_bytes = bytes;
+        self.settings.max_response_bytes = bytes;
         self
     }
 
@@ -231,7 +298,7 @@ impl ClientBuilder {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn max_idle_connections(mut self, connections: usize) -> Self {
-        self.max_idle_connections = connections;
+        self.settings.max_idle_connections = connections;
         self
     }
 
@@ -246,7 +313,7 @@ impl ClientBuilder {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn proxy_from_env(mut self, enabled: bool) -> Self {
-        self.proxy_from_env = enabled;
+        self.settings.proxy_from_env = enabled;
         self
     }
 
@@ -262,7 +329,7 @@ impl ClientBuilder {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn skip_verify(mut self, skip: bool) -> Self {
-        self.skip_verify = skip;
+        self.settings.skip_verify = skip;
         self
     }
 
@@ -273,7 +340,8 @@ impl ClientBuilder {
     ///   has credentials, a query or a fragment, or is `https://` in a build with no TLS
     ///   feature.
     /// - [`Error::InvalidArgument`] for a token that is empty or has characters an HTTP header
-    ///   cannot carry.
+    ///   cannot carry, and for [`credentials`](ClientBuilder::credentials) with a user ID or
+    ///   password [`Client::login`] would refuse.
     /// - [`Error::InvalidArgument`] for a CA certificate or `skip_verify` in a build with no
     ///   TLS feature.
     /// - [`Error::Config`] when the CA data holds no certificate, or the CA file (named in the
@@ -291,121 +359,23 @@ impl ClientBuilder {
     /// ```
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalize_base_url(&self.base_url)?;
-        let timeout = self.timeout.min(MAX_TIMEOUT);
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .timeout_connect(Some(self.connect_timeout.min(MAX_TIMEOUT)))
-            .user_agent(concat!("aistore-authn/", env!("CARGO_PKG_VERSION")))
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .max_idle_connections(self.max_idle_connections)
-            .max_idle_connections_per_host(self.max_idle_connections);
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        let config = config.tls_config(self.tls_config()?);
-        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-        if self.ca_pem.is_some() || self.ca_file.is_some() || self.skip_verify {
-            return Err(Error::InvalidArgument(
-                "TLS options need the rustls or native-tls feature".into(),
-            ));
-        }
-        let config = if self.proxy_from_env {
-            config
-        } else {
-            config.proxy(None)
-        };
         if let Some(token) = &self.token {
             check_token(token.expose())?;
         }
+        if let Some(credentials) = &self.credentials {
+            Request::to(Method::Post, Entity::Login(&credentials.user))?;
+            check_password(credentials.password.expose())?;
+        }
+        let transport = Transport::new(base_url, &self.settings)?;
         Ok(Client {
-            agent: ureq::Agent::with_parts(
-                config.build(),
-                ureq::unversioned::transport::DefaultConnector::new(),
-                crate::resolve::FastResolver::default(),
-            ),
-            base_url,
-            token: self.token,
+            transport: Arc::new(transport),
+            token: RwLock::new(self.token.map(|t| HeldToken::new(t.expose().to_owned()))),
+            credentials: self.credentials,
+            credentials_refused: AtomicBool::new(false),
+            relogin: Mutex::new(()),
             max_token_age: self.max_token_age,
-            timeout,
-            retry: self.retry,
-            max_reply_bytes: self.max_response_bytes,
         })
     }
-
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
-    fn tls_config(&self) -> Result<ureq::tls::TlsConfig, Error> {
-        use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig};
-        let mut tls = TlsConfig::builder();
-        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-        {
-            tls = tls.provider(ureq::tls::TlsProvider::NativeTls);
-        }
-        let pem = match (&self.ca_pem, &self.ca_file) {
-            (Some(pem), _) => Some((pem.clone(), "the CA PEM data".to_owned())),
-            (None, Some(path)) => {
-                let pem = std::fs::read(path).map_err(|e| {
-                    Error::Config(format!("cannot read CA file {}: {e}", path.display()))
-                })?;
-                Some((pem, format!("CA file {}", path.display())))
-            }
-            (None, None) => None,
-        };
-        if let Some((pem, source)) = pem {
-            let certs: Vec<_> = parse_pem(&pem)
-                .filter_map(|item| match item {
-                    Ok(PemItem::Certificate(cert)) => Some(cert),
-                    _ => None,
-                })
-                .collect();
-            if certs.is_empty() {
-                return Err(Error::Config(format!("{source} holds no PEM certificate")));
-            }
-            tls = tls.root_certs(RootCerts::new_with_certs(&certs));
-        }
-        if self.skip_verify {
-            static WARNED: std::sync::Once = std::sync::Once::new();
-            WARNED.call_once(|| {
-                log::warn!(
-                    "TLS certificate verification is off: the AuthN token can be intercepted"
-                )
-            });
-            tls = tls.disable_verification(true);
-        }
-        Ok(tls.build())
-    }
-}
-
-/// Trims trailing slashes and refuses URLs the client cannot use safely.
-pub(crate) fn normalize_base_url(url: &str) -> Result<String, Error> {
-    // A URL with `user:password@` is never repeated in an error.
-    let shown = if url.contains('@') {
-        "(not shown: it has an @)"
-    } else {
-        url
-    };
-    let invalid = |why: &str| Err(Error::InvalidArgument(format!("base URL {shown:?} {why}")));
-    let rest = match url.strip_prefix("https://") {
-        Some(rest) if cfg!(any(feature = "rustls", feature = "native-tls")) => rest,
-        Some(_) => return invalid("is https, but this build has no TLS feature"),
-        None => match url.strip_prefix("http://") {
-            Some(rest) => rest,
-            None => return invalid("must start with http:// or https://"),
-        },
-    };
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() {
-        return invalid("has no host");
-    }
-    if authority.contains('@') {
-        return invalid("must not contain credentials");
-    }
-    if url.contains(['?', '#']) {
-        return invalid("must not have a query or fragment");
-    }
-    if url.parse::<ureq::http::Uri>().is_err() {
-        return invalid("is not a valid URL");
-    }
-    Ok(url.trim_end_matches('/').to_owned())
 }
 
 impl Client {
@@ -439,16 +409,19 @@ impl Client {
         ClientBuilder {
             base_url: base_url.to_owned(),
             token: None,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            credentials: None,
             max_token_age: DEFAULT_MAX_TOKEN_AGE,
-            ca_pem: None,
-            ca_file: None,
-            skip_verify: false,
-            proxy_from_env: true,
-            retry: RetryPolicy::default(),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
+            settings: Settings {
+                timeout: DEFAULT_TIMEOUT,
+                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                ca_pem: None,
+                ca_file: None,
+                skip_verify: false,
+                proxy_from_env: true,
+                retry: RetryPolicy::default(),
+                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+                max_idle_connections: DEFAULT_MAX_IDLE_CONNECTIONS,
+            },
         }
     }
 
@@ -461,10 +434,11 @@ impl Client {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.transport.base_url()
     }
 
-    /// The bearer token sent with each request, if any.
+    /// The bearer token sent with each request, if any: a copy, since a client with
+    /// [`credentials`](ClientBuilder::credentials) replaces it when it logs in again.
     ///
     /// # Example
     /// ```
@@ -472,11 +446,11 @@ impl Client {
     /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
     /// assert_eq!(client.token(), None);
     /// client.set_token(Some(jwt.to_owned()));
-    /// assert_eq!(client.token(), Some(jwt));
+    /// assert_eq!(client.token().as_deref(), Some(jwt));
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_ref().map(Secret::expose)
+    pub fn token(&self) -> Option<String> {
+        self.held_token().map(|t| t.jwt.expose().to_owned())
     }
 
     /// Replaces (or with `None`, removes) the bearer token. Sends no request, and checks
@@ -493,13 +467,43 @@ impl Client {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn set_token(&mut self, token: Option<String>) {
-        self.token = token.map(Secret::new);
+        self.store_token(token.map(HeldToken::new));
+    }
+
+    /// A client with the same connection pool and settings acting as another identity: it
+    /// sends `token` and has no [`credentials`](ClientBuilder::credentials). Sends no request.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a token that is empty or has characters an HTTP header
+    /// cannot carry.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut admin = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// admin.login("admin", "admin-password", None)?;
+    /// # let alices_jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
+    /// let alice = admin.with_token(alices_jwt)?; // same connections, alice's rights
+    /// assert_eq!(alice.whoami()?.user.id, "alice");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn with_token(&self, token: impl Into<String>) -> Result<Client, Error> {
+        let token = token.into();
+        check_token(&token)?;
+        Ok(Client {
+            transport: Arc::clone(&self.transport),
+            token: RwLock::new(Some(HeldToken::new(token))),
+            credentials: None,
+            credentials_refused: AtomicBool::new(false),
+            relogin: Mutex::new(()),
+            max_token_age: self.max_token_age,
+        })
     }
 
     /// Logs in as `user` and makes the new token this client's token.
     ///
     /// `POST /v1/users/{user}`. With `expires_in` of `None` the server's default lifetime
-    /// applies (24 h unless configured otherwise). Returns the token (a JWT).
+    /// applies (24 h unless configured otherwise). Returns the token, with its claims decoded
+    /// ([`Token::as_str`] for the JWT).
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], with no request sent: a user ID that cannot be a URL path
@@ -509,15 +513,16 @@ impl Client {
     /// - [`Error::InvalidCredentials`]: unknown user or wrong password.
     /// - [`Error::Api`] with status 400: `expires_in` above a server maximum set lower than the
     ///   client's.
-    /// - [`Error::Transport`], [`Error::Decode`].
+    /// - [`Error::Transport`]; [`Error::Decode`] when the reply holds no well-formed token.
     ///
     /// # Example
     /// ```no_run
     /// use std::time::Duration;
     ///
     /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
-    /// let jwt = client.login("alice", "s3cret", Some(Duration::from_secs(8 * 3600)))?;
-    /// assert_eq!(client.token(), Some(jwt.as_str()));
+    /// let token = client.login("alice", "s3cret", Some(Duration::from_secs(8 * 3600)))?;
+    /// assert_eq!(token.subject(), "alice");
+    /// assert_eq!(client.token().as_deref(), Some(token.as_str()));
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn login(
@@ -525,7 +530,19 @@ impl Client {
         user: &str,
         password: &str,
         expires_in: Option<Duration>,
-    ) -> Result<String, Error> {
+    ) -> Result<Token, Error> {
+        let token = self.request_token(user, password, expires_in)?;
+        self.store_token(Some(HeldToken::new(token.as_str().to_owned())));
+        Ok(token)
+    }
+
+    /// `POST /v1/users/{user}`: a new token, not yet this client's.
+    fn request_token(
+        &self,
+        user: &str,
+        password: &str,
+        expires_in: Option<Duration>,
+    ) -> Result<Token, Error> {
         #[derive(Serialize)]
         struct LoginMsg<'a> {
             password: &'a str,
@@ -536,7 +553,7 @@ impl Client {
         struct TokenMsg {
             token: String,
         }
-        let path = entity_path("users", "user ID", user)?;
+        let request = Request::to(Method::Post, Entity::Login(user))?;
         check_password(password)?;
         let expires_in = match expires_in {
             None => None,
@@ -560,385 +577,134 @@ impl Client {
             password,
             expires_in,
         };
-        let call = Call::new("POST", &path, Entity::Login(user)).json(&msg)?;
-        let reply = self.run(call.secret(password))?;
-        let reply: TokenMsg = decode(&reply, "POST", &path)?;
-        if reply.token.is_empty() {
-            return Err(Error::Decode {
-                message: "the login reply has an empty token".into(),
-                method: "POST",
-                path,
-            });
+        let request = request.json(&msg)?.secret(password).public();
+        // A login carries no token: it is not needed, and an old one would only be echoed.
+        let reply = self.transport.send(&request, None)?;
+        let reply: TokenMsg = decode(&reply, "POST", &request.path)?;
+        Token::parse(&reply.token).map_err(|e| Error::Decode {
+            message: format!("the login reply holds no usable token: {e}"),
+            method: "POST",
+            path: request.path.clone(),
+            source: None,
+        })
+    }
+
+    fn held_token(&self) -> Option<HeldToken> {
+        self.token
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn store_token(&self, token: Option<HeldToken>) {
+        *self.token.write().unwrap_or_else(PoisonError::into_inner) = token;
+    }
+
+    /// Sends `request` with this client's token and returns the body of the 2xx reply: the
+    /// one path every manager's call takes. With credentials, logs in first when a token is
+    /// needed and missing or expiring, and once more when the token is refused.
+    pub(crate) fn call(&self, request: &Request<'_>) -> Result<Vec<u8>, Error> {
+        let mut token = self.held_token();
+        if let Some(held) = &token {
+            check_token(held.jwt.expose())?;
         }
-        self.token = Some(Secret::new(reply.token.clone()));
-        Ok(reply.token)
+        let stale = token.as_ref().is_none_or(HeldToken::expiring);
+        if self.credentials.is_some() && request.needs_token && stale {
+            token = Some(self.relogin(token.as_ref())?);
+        }
+        let jwt = token.as_ref().map(|t| t.jwt.expose());
+        match self.transport.send(request, jwt) {
+            Err(e) if self.credentials.is_some() && token_refused(&e) => {
+                let fresh = self.relogin(token.as_ref())?;
+                self.transport.send(request, Some(fresh.jwt.expose()))
+            }
+            other => other,
+        }
     }
 
-    /// The user manager over this client: user CRUD.
-    ///
-    /// # Example
-    /// ```no_run
-    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
-    /// client.login("alice", "s3cret", None)?;
-    /// let alice = client.user_manager().get("alice")?; // users may read themselves
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn user_manager(&self) -> UserManager<'_> {
-        UserManager::new(self)
+    /// [`call`](Client::call), then decode the JSON reply.
+    pub(crate) fn fetch<T: DeserializeOwned>(&self, request: &Request<'_>) -> Result<T, Error> {
+        let reply = self.call(request)?;
+        decode(&reply, request.method.as_str(), &request.path)
     }
 
-    /// The role manager over this client: role CRUD.
-    ///
-    /// # Example
-    /// ```no_run
-    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
-    /// let roles = client.role_manager().list()?; // needs no token
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn role_manager(&self) -> RoleManager<'_> {
-        RoleManager::new(self)
-    }
-
-    /// The cluster manager over this client: cluster registration.
-    ///
-    /// # Example
-    /// ```no_run
-    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
-    /// for (id, cluster) in client.cluster_manager().list()? {
-    ///     println!("{id}: {}", cluster.alias);
-    /// }
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn cluster_manager(&self) -> ClusterManager<'_> {
-        ClusterManager::new(self)
-    }
-
-    /// `GET path` and decode the JSON reply.
-    pub(crate) fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        entity: Entity<'_>,
-    ) -> Result<T, Error> {
-        decode(&self.run(Call::new("GET", path, entity))?, "GET", path)
-    }
-
-    /// Sends `body` as JSON; returns the reply body (empty for AuthN's writes).
-    pub(crate) fn send<B: Serialize>(
-        &self,
-        method: &'static str,
-        path: &str,
-        entity: Entity<'_>,
-        body: &B,
-    ) -> Result<Vec<u8>, Error> {
-        self.run(Call::new(method, path, entity).json(body)?)
-    }
-
-    /// `DELETE path`; with `missing_ok`, "not found" counts as done.
-    pub(crate) fn delete(
-        &self,
-        path: &str,
-        entity: Entity<'_>,
-        missing_ok: bool,
-    ) -> Result<(), Error> {
-        match self.run(Call::new("DELETE", path, entity)) {
+    /// `DELETE` of an entity; with `missing_ok`, "not found" counts as done.
+    pub(crate) fn delete(&self, entity: Entity<'_>, missing_ok: bool) -> Result<(), Error> {
+        match self.call(&Request::to(Method::Delete, entity)?) {
             Err(e) if missing_ok && e.is_not_found() => Ok(()),
             other => other.map(drop),
         }
     }
 
-    /// `GET url` (outside AuthN, e.g. an AIS node) with this client's TLS settings and token,
-    /// and decode the JSON reply. Errors name the whole URL.
-    pub(crate) fn get_external<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
-        let call = Call {
-            url: Some(url),
-            ..Call::new("GET", url, Entity::None)
+    /// Logs in with the credentials, unless another thread replaced `stale` meanwhile; returns
+    /// the token to use.
+    fn relogin(&self, stale: Option<&HeldToken>) -> Result<HeldToken, Error> {
+        let Some(credentials) = &self.credentials else {
+            return Err(Error::InvalidArgument(
+                "the client has no credentials to log in with".into(),
+            ));
         };
-        decode(&self.run(call)?, "GET", url)
-    }
-
-    /// Sends a request, retrying as [`RetryPolicy`] allows within the call's timeout; returns
-    /// the body of a 2xx reply, or the typed error.
-    pub(crate) fn run(&self, call: Call<'_>) -> Result<Vec<u8>, Error> {
-        let Call {
-            method,
-            path,
-            url,
-            entity,
-            body,
-            retry,
-            secret,
-        } = call;
-        if let Some(token) = &self.token {
-            check_token(token.expose())?;
+        let _one_at_a_time = self.relogin.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.credentials_refused.load(Ordering::Relaxed) {
+            return Err(Error::InvalidCredentials(credentials.user.clone()));
         }
-        let url = match url {
-            Some(url) => url.to_owned(),
-            None => format!("{}{path}", self.base_url),
+        if let Some(current) = self.held_token() {
+            let replaced = stale.is_none_or(|s| s.jwt != current.jwt);
+            if replaced && !current.expiring() {
+                return Ok(current);
+            }
+        }
+        let log_in = || {
+            self.request_token(&credentials.user, credentials.password.expose(), None)
+                .inspect_err(|e| {
+                    if matches!(e, Error::InvalidCredentials(_)) {
+                        self.credentials_refused.store(true, Ordering::Relaxed);
+                    }
+                })
         };
-        let started = Instant::now();
-        // `None`: a timeout too large to add to the clock, i.e. no deadline.
-        let deadline = started.checked_add(self.timeout);
-        let left = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let mut attempt = 1;
-        // Whether an earlier attempt may have been carried out by the server.
-        let mut maybe_applied = false;
-        loop {
-            // The first attempt has the whole budget, which the agent's own timeout already is;
-            // only a retry needs a per-request limit (and its config copy).
-            let limit = if attempt == 1 { None } else { left() };
-            let outcome = self.attempt(method, &url, body.as_deref(), limit);
-            let safe = match &outcome {
-                Ok((status, _)) => matches!(status, 502..=504).then_some(Retry::IfRepeatable),
-                Err(failure) => failure.retry,
-            };
-            let retry_ok = match safe {
-                Some(Retry::Always) => true,
-                Some(Retry::IfRepeatable) => retry == Retry::IfRepeatable,
-                None => false,
-            };
-            let pause = self.retry.delay(attempt);
-            // Retry only when there is time for the pause and a real attempt after it.
-            let room = left().is_none_or(|l| l > pause.saturating_add(MIN_ATTEMPT_TIME));
-            if retry_ok && attempt < self.retry.max_attempts() && room {
-                maybe_applied |= safe == Some(Retry::IfRepeatable);
-                let why = match &outcome {
-                    Ok((status, _)) => format!("HTTP {status}"),
-                    Err(failure) => failure.kind.to_string(),
-                };
-                log::debug!(
-                    "{method} {path}: attempt {attempt} failed ({why}); retrying in {pause:?}"
-                );
-                std::thread::sleep(pause);
-                attempt += 1;
-                continue;
-            }
-            let (status, bytes) = outcome.map_err(|failure| Error::Transport {
-                kind: failure.kind,
-                message: failure.message,
-                method,
-                path: path.to_owned(),
-            })?;
-            log::debug!(
-                "{method} {path} -> {status} ({} bytes, {} ms, attempt {attempt})",
-                bytes.len(),
-                started.elapsed().as_millis()
-            );
-            // A DELETE whose earlier attempt may have done the deed finds nothing left: done.
-            if method == "DELETE" && maybe_applied && status == 404 {
-                return Ok(Vec::new());
-            }
-            if !(200..300).contains(&status) {
-                let token = self.token.as_ref().map(Secret::expose);
-                let secrets = [token, secret];
-                return Err(from_status(status, &bytes, method, path, entity, &secrets));
-            }
-            return Ok(bytes);
+        let mut token = log_in()?;
+        // AuthN issues the same token for logins in the same second: when that is the refused
+        // one, wait for the next second and log in once more.
+        if stale.is_some_and(|s| s.jwt.expose() == token.as_str()) {
+            std::thread::sleep(until_next_second());
+            token = log_in()?;
+        }
+        let held = HeldToken::new(token.as_str().to_owned());
+        log::debug!("logged in again as {}", credentials.user);
+        self.store_token(Some(held.clone()));
+        Ok(held)
+    }
+}
+
+/// The time to the next whole second of the clock (at most one second).
+fn until_next_second() -> Duration {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    Duration::from_nanos(u64::from(1_000_000_000 - now.subsec_nanos())) + Duration::from_millis(5)
+}
+
+/// True when AuthN refused the token itself (expired, revoked, malformed, missing), as opposed
+/// to a valid token that lacks the rights: only then can a new login help. AuthN answers 401
+/// to both and tells them apart only in its message.
+fn token_refused(e: &Error) -> bool {
+    matches!(e, Error::Unauthorized { message, .. }
+        if message.contains("invalid token") || message.contains("token required"))
+}
+
+impl Clone for Client {
+    /// A client sharing this one's connection pool and settings, with its own copy of the
+    /// token (and the credentials, if any): logging in or out on one does not change the other.
+    fn clone(&self) -> Client {
+        Client {
+            transport: Arc::clone(&self.transport),
+            token: RwLock::new(self.held_token()),
+            credentials: self.credentials.clone(),
+            credentials_refused: AtomicBool::new(self.credentials_refused.load(Ordering::Relaxed)),
+            relogin: Mutex::new(()),
+            max_token_age: self.max_token_age,
         }
     }
-
-    /// One exchange, within `left` of the call's time (`None`: no limit beyond the agent's):
-    /// the status and body, or why not.
-    fn attempt(
-        &self,
-        method: &'static str,
-        url: &str,
-        body: Option<&[u8]>,
-        left: Option<Duration>,
-    ) -> Result<(u16, Vec<u8>), Failure> {
-        let https = url.starts_with("https://");
-        let failure = |e: ureq::Error| Failure::new(e, https);
-        let mut request = ureq::http::Request::builder()
-            .method(method)
-            .uri(url)
-            .header("Accept", "application/json");
-        if let Some(token) = &self.token {
-            request = request.header("Authorization", format!("Bearer {}", token.expose()));
-        }
-        let sent = match body {
-            Some(bytes) => {
-                let request = request
-                    .header("Content-Type", "application/json")
-                    .body(bytes)
-                    .map_err(|e| failure(e.into()))?;
-                self.send_attempt(request, left)
-            }
-            None => {
-                let request = request.body(()).map_err(|e| failure(e.into()))?;
-                self.send_attempt(request, left)
-            }
-        };
-        let mut reply = sent.map_err(failure)?;
-        let status = reply.status().as_u16();
-        let bytes = reply
-            .body_mut()
-            .with_config()
-            .limit(self.max_reply_bytes)
-            .read_to_vec()
-            .map_err(failure)?;
-        Ok((status, bytes))
-    }
-
-    fn send_attempt(
-        &self,
-        request: ureq::http::Request<impl ureq::AsSendBody>,
-        left: Option<Duration>,
-    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        match left {
-            None => self.agent.run(request),
-            Some(left) => {
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(left))
-                    .build();
-                self.agent.run(request)
-            }
-        }
-    }
-}
-
-/// The longest timeout passed on to the HTTP layer, which would overflow the clock on
-/// `Duration::MAX`; a year is as good as none.
-const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
-
-/// The shortest time worth starting another attempt with.
-const MIN_ATTEMPT_TIME: Duration = Duration::from_millis(100);
-
-/// One request: what to send, and how to treat it when it fails.
-pub(crate) struct Call<'a> {
-    method: &'static str,
-    /// The path below the base URL; it names the request in logs and errors.
-    path: &'a str,
-    /// The whole URL, for a request outside AuthN.
-    url: Option<&'a str>,
-    entity: Entity<'a>,
-    body: Option<Vec<u8>>,
-    /// `IfRepeatable` when sending it again cannot change the outcome; `Always` when it must
-    /// not be repeated once it may have reached the server.
-    retry: Retry,
-    /// A secret the request carries (a password, a token), cut out of error messages.
-    secret: Option<&'a str>,
-}
-
-impl<'a> Call<'a> {
-    /// A request; GET, PUT and DELETE count as repeatable (AuthN's are idempotent).
-    pub(crate) fn new(method: &'static str, path: &'a str, entity: Entity<'a>) -> Self {
-        let repeatable = matches!(method, "GET" | "PUT" | "DELETE");
-        Call {
-            method,
-            path,
-            url: None,
-            entity,
-            body: None,
-            retry: if repeatable {
-                Retry::IfRepeatable
-            } else {
-                Retry::Always
-            },
-            secret: None,
-        }
-    }
-
-    /// With `body` as JSON.
-    pub(crate) fn json<B: Serialize>(mut self, body: &B) -> Result<Self, Error> {
-        self.body =
-            Some(serde_json::to_vec(body).map_err(|e| Error::InvalidArgument(e.to_string()))?);
-        Ok(self)
-    }
-
-    /// Carrying `secret`, which must not show in an error.
-    pub(crate) fn secret(mut self, secret: &'a str) -> Self {
-        self.secret = Some(secret);
-        self
-    }
-
-    /// Not to be repeated once it may have reached the server, whatever its method.
-    pub(crate) fn once(mut self) -> Self {
-        self.retry = Retry::Always;
-        self
-    }
-}
-
-/// When a failed attempt may be repeated. For a failure: `Always` when the request never
-/// reached the server, `IfRepeatable` when it may have. For a call: `IfRepeatable` when it is
-/// safe to repeat after it may have arrived, `Always` when only a never-sent one may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Retry {
-    Always,
-    IfRepeatable,
-}
-
-/// Why an exchange produced no reply, and whether sending it again is safe.
-struct Failure {
-    kind: TransportErrorKind,
-    message: String,
-    /// `None`: repeating cannot help (TLS, oversized reply, bad request).
-    retry: Option<Retry>,
-}
-
-impl Failure {
-    fn new(e: ureq::Error, https: bool) -> Failure {
-        use std::io::ErrorKind as Io;
-        use ureq::Error as U;
-        use ureq::Timeout as T;
-        use Retry::{Always, IfRepeatable};
-        use TransportErrorKind as K;
-        let (kind, retry) = match &e {
-            U::Timeout(T::Connect | T::Resolve) => (K::Timeout, Some(Always)),
-            U::Timeout(_) => (K::Timeout, Some(IfRepeatable)),
-            U::HostNotFound | U::ConnectionFailed => (K::Connect, Some(Always)),
-            U::Io(io) => match io.kind() {
-                Io::ConnectionRefused | Io::AddrNotAvailable => (K::Connect, Some(Always)),
-                Io::TimedOut | Io::WouldBlock => (K::Timeout, Some(IfRepeatable)),
-                // The TLS layer reports a failed handshake or certificate check this way
-                // ("invalid peer certificate: UnknownIssuer"); repeating it cannot help.
-                Io::InvalidData if https => (K::Tls, None),
-                _ => (K::Io, Some(IfRepeatable)),
-            },
-            U::Tls(_) | U::TlsRequired => (K::Tls, None),
-            #[cfg(feature = "rustls")]
-            U::Rustls(_) => (K::Tls, None),
-            #[cfg(feature = "native-tls")]
-            U::NativeTls(_) => (K::Tls, None),
-            U::BodyExceedsLimit(_) => (K::TooLarge, None),
-            // A reply cut short or garbled: the connection broke mid-way.
-            U::Protocol(_) | U::BodyStalled => (K::Protocol, Some(IfRepeatable)),
-            U::TooManyRedirects
-            | U::RedirectFailed
-            | U::LargeResponseHeader(..)
-            | U::BadUri(_)
-            | U::Http(_) => (K::Protocol, None),
-            _ => (K::Other, None),
-        };
-        Failure {
-            kind,
-            message: redact_tokens(&e.to_string()),
-            retry,
-        }
-    }
-}
-
-/// A token must fit in an `Authorization` header: visible ASCII only.
-fn check_token(token: &str) -> Result<(), Error> {
-    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::InvalidArgument(
-            "the token is empty or has characters an HTTP header cannot carry".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// Decodes a JSON reply body.
-pub(crate) fn decode<T: DeserializeOwned>(
-    bytes: &[u8],
-    method: &'static str,
-    path: &str,
-) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|e| Error::Decode {
-        message: redact_tokens(&e.to_string()),
-        method,
-        path: path.to_owned(),
-    })
 }
 
 #[cfg(test)]
@@ -946,43 +712,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_urls() {
-        assert_eq!(
-            normalize_base_url("http://h:52001/").unwrap(),
-            "http://h:52001"
-        );
-        assert_eq!(
-            normalize_base_url("https://h/authn/").unwrap(),
-            "https://h/authn"
-        );
-        for bad in [
-            "h:52001",
-            "http://",
-            "http:///x",
-            "http://u:p@h",
-            "ftp://u:p@h",
-            "http://h/?a",
-            "http://h/#x",
-            "ftp://h",
-            "http://h h",
-        ] {
-            assert!(
-                matches!(normalize_base_url(bad), Err(Error::InvalidArgument(_))),
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
     fn documented_defaults() {
         let c = Client::new("http://h").unwrap();
-        assert_eq!(
-            (c.timeout, c.max_reply_bytes),
-            (Duration::from_secs(60), 16 << 20)
-        );
-        assert_eq!(c.retry, RetryPolicy::default());
-        assert_eq!(c.retry.max_attempts(), 4);
-        let config = c.agent.config();
+        let (timeout, max_reply, retry) = c.transport.limits();
+        assert_eq!((timeout, max_reply), (Duration::from_secs(60), 16 << 20));
+        assert_eq!(retry, RetryPolicy::default());
+        assert_eq!(retry.max_attempts(), 4);
+        let config = c.transport.agent_config();
         assert_eq!(config.timeouts().connect, Some(Duration::from_secs(10)));
         assert_eq!(
             config.max_idle_connections_per_host(),
@@ -1000,25 +736,83 @@ mod tests {
     }
 
     #[test]
-    fn credentials_in_a_bad_url_are_not_repeated() {
-        for url in ["http://u:s3cr3t@h", "ftp://u:s3cr3t@h", "h:s3cr3t@x"] {
-            let e = normalize_base_url(url).unwrap_err();
-            assert!(!format!("{e} {e:?}").contains("s3cr3t"), "{e}");
+    fn debug_hides_the_token_and_the_password() {
+        let c = Client::builder("http://h")
+            .token("eyJsecret.x.y")
+            .credentials("bob", "pass-w0rd")
+            .build()
+            .unwrap();
+        assert_eq!(c.token().as_deref(), Some("eyJsecret.x.y"));
+        let printed = format!(
+            "{c:?} {:?} {:?}",
+            c.clone(),
+            Client::builder("http://h")
+                .token("tok-123")
+                .credentials("bob", "pass-w0rd")
+        );
+        for secret in ["secret", "tok-123", "pass-w0rd"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+        assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn clones_share_the_pool_and_keep_their_own_token() {
+        let mut a = Client::builder("http://h")
+            .token("eyJa.b.c")
+            .build()
+            .unwrap();
+        let b = a.clone();
+        let c = a.with_token("eyJx.y.z").unwrap();
+        assert!(Arc::ptr_eq(&a.transport, &b.transport));
+        assert!(Arc::ptr_eq(&a.transport, &c.transport));
+        a.set_token(None);
+        assert_eq!(a.token(), None);
+        assert_eq!(b.token().as_deref(), Some("eyJa.b.c"));
+        assert_eq!(c.token().as_deref(), Some("eyJx.y.z"));
+        assert!(matches!(
+            a.with_token("two words"),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+
+    #[test]
+    fn bad_credentials_are_refused_by_build() {
+        for (user, password) in [
+            ("", "p"),
+            ("a/b", "p"),
+            ("bob", " "),
+            ("bob", &"p".repeat(73)),
+        ] {
+            let built = Client::builder("http://h")
+                .credentials(user, password)
+                .build();
+            assert!(matches!(built, Err(Error::InvalidArgument(_))), "{user:?}");
         }
     }
 
     #[test]
-    fn debug_hides_the_token() {
-        let c = Client::builder("http://h")
-            .token("eyJsecret.x.y")
-            .build()
-            .unwrap();
-        assert_eq!(c.token(), Some("eyJsecret.x.y"));
-        let printed = format!("{c:?} {:?}", Client::builder("http://h").token("tok-123"));
-        assert!(
-            !printed.contains("secret") && !printed.contains("tok-123"),
-            "{printed}"
-        );
-        assert!(printed.contains("[redacted]"));
+    fn only_a_refused_token_calls_for_a_new_login() {
+        let unauthorized = |message: &str| {
+            crate::error::from_status(
+                401,
+                format!(r#"{{"message":{message:?}}}"#).as_bytes(),
+                "GET",
+                "/v1/users",
+                Entity::None,
+                &[],
+            )
+        };
+        assert!(token_refused(&unauthorized(
+            "not authorized (invalid token: token revoked): \"x\""
+        )));
+        assert!(token_refused(&unauthorized(
+            "not authorized (invalid token [err: token expired]): \"x\""
+        )));
+        assert!(token_refused(&unauthorized("token required")));
+        assert!(!token_refused(&unauthorized(
+            "not authorized: requires admin (user bob, token expires in 23h59m)"
+        )));
+        assert!(!token_refused(&Error::InvalidCredentials("bob".into())));
     }
 }

@@ -2,9 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Entity;
-use crate::names::{check_cluster_id, check_new_name, entity_path, segment};
-use crate::{Client, ClusterInfo, ClusterMap, Error};
+use crate::client::Client;
+use crate::error::{Entity, Error};
+use crate::model::{ClusterInfo, ClusterMap};
+use crate::names::{check_cluster_id, check_new_name};
+use crate::request::{Method, Request};
 
 /// Registers AIStore clusters with AuthN, and reads, updates and removes them. Borrows a
 /// [`Client`].
@@ -73,7 +75,8 @@ impl<'a> ClusterManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn list(&self) -> Result<ClusterMap, Error> {
-        let reply: Registered = self.client.get("/v1/clusters", Entity::None)?;
+        let request = Request::new(Method::Get, "/v1/clusters", Entity::None).public();
+        let reply: Registered = self.client.fetch(&request)?;
         Ok(reply.clusters)
     }
 
@@ -91,8 +94,8 @@ impl<'a> ClusterManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn get(&self, id_or_alias: &str) -> Result<ClusterInfo, Error> {
-        let path = entity_path("clusters", "cluster ID or alias", id_or_alias)?;
-        let reply: Registered = self.client.get(&path, Entity::Cluster(id_or_alias))?;
+        let request = Request::to(Method::Get, Entity::Cluster(id_or_alias))?.public();
+        let reply: Registered = self.client.fetch(&request)?;
         reply
             .clusters
             .into_values()
@@ -139,7 +142,7 @@ impl<'a> ClusterManager<'a> {
         let mut last_error = Error::InvalidArgument("no cluster URL".into());
         for url in &urls {
             let smap_url = format!("{url}/v1/daemon?what=smap");
-            match self.client.get_external::<Smap>(&smap_url) {
+            match self.client.fetch::<Smap>(&Request::external(&smap_url)) {
                 Ok(smap) if !smap.uuid.is_empty() => {
                     return self.register_with_id(&smap.uuid, alias, &urls)
                 }
@@ -148,6 +151,7 @@ impl<'a> ClusterManager<'a> {
                         message: "the cluster map has no uuid".into(),
                         method: "GET",
                         path: smap_url,
+                        source: None,
                     }
                 }
                 Err(e) => last_error = e,
@@ -209,8 +213,8 @@ impl<'a> ClusterManager<'a> {
             alias: Some(alias),
             urls: Some(urls),
         };
-        self.client
-            .send("POST", "/v1/clusters", Entity::Cluster(id), &body)?;
+        let request = Request::new(Method::Post, "/v1/clusters", Entity::Cluster(id));
+        self.client.call(&request.json(&body)?)?;
         self.get(id)
     }
 
@@ -245,7 +249,7 @@ impl<'a> ClusterManager<'a> {
         alias: Option<&str>,
         urls: Option<&[&str]>,
     ) -> Result<ClusterInfo, Error> {
-        segment("cluster ID or alias", id_or_alias)?;
+        Request::to(Method::Get, Entity::Cluster(id_or_alias))?;
         match (alias, urls) {
             (None, None) => {
                 return Err(Error::InvalidArgument(
@@ -264,14 +268,13 @@ impl<'a> ClusterManager<'a> {
         }
         let urls = urls.map(cluster_urls).transpose()?;
         let id = self.get(id_or_alias)?.id;
-        let path = entity_path("clusters", "cluster ID", &id)?;
+        let request = Request::to(Method::Put, Entity::Cluster(&id))?;
         let body = ClusterBody {
             id: &id,
             alias,
             urls,
         };
-        self.client
-            .send("PUT", &path, Entity::Cluster(&id), &body)?;
+        self.client.call(&request.json(&body)?)?;
         self.get(&id)
     }
 
@@ -291,9 +294,23 @@ impl<'a> ClusterManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn delete(&self, id_or_alias: &str, missing_ok: bool) -> Result<(), Error> {
-        let path = entity_path("clusters", "cluster ID or alias", id_or_alias)?;
-        self.client
-            .delete(&path, Entity::Cluster(id_or_alias), missing_ok)
+        self.client.delete(Entity::Cluster(id_or_alias), missing_ok)
+    }
+}
+
+impl Client {
+    /// The cluster manager over this client: cluster registration.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// for (id, cluster) in client.cluster_manager().list()? {
+    ///     println!("{id}: {}", cluster.alias);
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn cluster_manager(&self) -> ClusterManager<'_> {
+        ClusterManager::new(self)
     }
 }
 

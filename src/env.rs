@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::normalize_base_url;
+use crate::client::{Client, ClientBuilder};
+use crate::error::Error;
 use crate::retry::random_u64;
-use crate::{Client, ClientBuilder, Error};
+use crate::transport::normalize_base_url;
 
 /// The AuthN base URL.
 pub const ENV_URL: &str = "AIS_AUTHN_URL";

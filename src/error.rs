@@ -69,12 +69,14 @@ pub enum Error {
     InvalidCredentials(String),
     /// The token is missing, invalid, expired, revoked, or lacks admin rights (HTTP 401).
     #[error("unauthorized: {message}")]
+    #[non_exhaustive]
     Unauthorized {
         /// The server's message.
         message: String,
     },
     /// The server protects this built-in entity, e.g. user `admin` or role `Admin` (HTTP 403).
     #[error("forbidden: {message}")]
+    #[non_exhaustive]
     Forbidden {
         /// The server's message.
         message: String,
@@ -82,6 +84,7 @@ pub enum Error {
     /// Any other status outside 2xx, redirects included (they are not followed), and any error
     /// reply that is not AuthN's JSON.
     #[error("{method} {path} failed with HTTP {status}: {message}")]
+    #[non_exhaustive]
     Api {
         /// The HTTP status.
         status: u16,
@@ -95,6 +98,7 @@ pub enum Error {
     },
     /// The request did not complete: connection, TLS, timeout, malformed HTTP, oversized reply.
     #[error("{method} {path}: {kind}: {message}")]
+    #[non_exhaustive]
     Transport {
         /// What kind of failure it was.
         kind: TransportErrorKind,
@@ -105,10 +109,16 @@ pub enum Error {
         /// The request path below the base URL; for a request to a cluster
         /// ([`ClusterManager::register`](crate::ClusterManager::register)), the whole URL.
         path: String,
+        /// The cause: a [`std::io::Error`] for I/O failures, the TLS library's error for TLS
+        /// failures (downcast to inspect them), else the HTTP layer's own error. Also what
+        /// [`std::error::Error::source`] returns.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// A successful (2xx) reply whose body is not what was expected, e.g. a login reply with
     /// no token.
     #[error("{method} {path}: cannot decode the reply: {message}")]
+    #[non_exhaustive]
     Decode {
         /// What the decoder said.
         message: String,
@@ -117,6 +127,11 @@ pub enum Error {
         /// The request path below the base URL; for a request to a cluster
         /// ([`ClusterManager::register`](crate::ClusterManager::register)), the whole URL.
         path: String,
+        /// The JSON decoder's error (a `serde_json::Error`), when the body is not the JSON
+        /// expected; `None` when the JSON decoded but a value in it is unusable. Also what
+        /// [`std::error::Error::source`] returns.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 }
 
@@ -366,7 +381,7 @@ mod tests {
         let body = r#"{"tcode":"X","message":"not authorized (invalid token: token revoked): \"eyJa.eyJb.c\"","status":401}"#;
         let e = err(401, body, Entity::User("bob"));
         match e {
-            Error::Unauthorized { message } => assert_eq!(
+            Error::Unauthorized { message, .. } => assert_eq!(
                 message,
                 r#"not authorized (invalid token: token revoked): "[redacted]""#
             ),
@@ -378,10 +393,10 @@ mod tests {
             Entity::None,
         );
         assert!(
-            matches!(&e, Error::Unauthorized { message } if message == r#"invalid token: "[redacted]""#)
+            matches!(&e, Error::Unauthorized { message, .. } if message == r#"invalid token: "[redacted]""#)
         );
         let e = err(403, r#"{"message":"forbidden"}"#, Entity::User("admin"));
-        assert!(matches!(&e, Error::Forbidden { message } if message == "forbidden"));
+        assert!(matches!(&e, Error::Forbidden { message, .. } if message == "forbidden"));
     }
 
     #[test]

@@ -92,6 +92,7 @@ mod model;
 mod names;
 #[cfg(test)]
 mod proptests;
+mod request;
 mod resolve;
 mod retry;
 mod roles;
@@ -99,6 +100,7 @@ mod secret;
 mod server;
 mod token;
 mod tokens;
+mod transport;
 mod users;
 
 pub use access::AccessAttr;

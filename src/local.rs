@@ -24,7 +24,6 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::error::Entity;
 use crate::retry::random_u64;
 use crate::secret::Secret;
 use crate::{Client, Error};
@@ -570,9 +569,7 @@ impl Launch {
                     StartFailure::Other(msg)
                 });
             }
-            let answered = probe
-                .get::<serde_json::Value>("/.well-known/openid-configuration", Entity::None)
-                .is_ok();
+            let answered = probe.server_manager().oidc_configuration().is_ok();
             if answered {
                 return Ok(child);
             }

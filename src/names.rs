@@ -1,6 +1,15 @@
 //! Client-side argument checks and path-segment encoding, applied before any request.
 
-use crate::Error;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::error::Error;
+
+/// What stays unencoded in a path segment: RFC 3986's unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// The longest user ID, role name or cluster alias the server accepts.
 pub(crate) const MAX_NAME_LEN: usize = 32;
@@ -67,20 +76,7 @@ pub(crate) fn segment(kind: &str, name: &str) -> Result<String, Error> {
             "{kind} {name:?} cannot be addressed in a URL path"
         )));
     }
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    Ok(out)
-}
-
-/// `/v1/{collection}/{name}` with the name as one encoded segment (see [`segment`]).
-pub(crate) fn entity_path(collection: &str, kind: &str, name: &str) -> Result<String, Error> {
-    Ok(format!("/v1/{collection}/{}", segment(kind, name)?))
+    Ok(utf8_percent_encode(name, SEGMENT).to_string())
 }
 
 /// Checks a password before it is sent: not empty or blank, at most 72 bytes.

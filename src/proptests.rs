@@ -66,7 +66,7 @@ proptest! {
             let e = from_status(status, b, method, "/v1/x", entity(choice, &name), &[Some(&token)]);
             let shown = format!("{e} {e:?}");
             prop_assert!(!shown.contains(&token), "{}", shown);
-            if let Error::Api { message, .. } | Error::Unauthorized { message } | Error::Forbidden { message } = &e {
+            if let Error::Api { message, .. } | Error::Unauthorized { message, .. } | Error::Forbidden { message, .. } = &e {
                 prop_assert!(message.len() <= 1024 + 3);
             }
             let _ = (e.status(), e.is_not_found());

@@ -1,8 +1,12 @@
 //! Role management: `/v1/roles`.
 
-use crate::error::Entity;
-use crate::names::{check_new_name, entity_path, segment};
-use crate::{AccessAttr, Client, ClusterManager, Ensured, Error, RoleInfo, RolesList};
+use crate::access::AccessAttr;
+use crate::client::Client;
+use crate::clusters::ClusterManager;
+use crate::error::{Entity, Error};
+use crate::model::{Ensured, RoleInfo, RolesList};
+use crate::names::{check_new_name, segment};
+use crate::request::{Method, Request};
 
 /// Creates, reads, updates and deletes AuthN roles. Borrows a [`Client`].
 ///
@@ -56,7 +60,8 @@ impl<'a> RoleManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn list(&self) -> Result<RolesList, Error> {
-        self.client.get("/v1/roles", Entity::None)
+        self.client
+            .fetch(&Request::new(Method::Get, "/v1/roles", Entity::None).public())
     }
 
     /// One role. `GET /v1/roles/{name}`. Needs no token.
@@ -75,8 +80,8 @@ impl<'a> RoleManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn get(&self, name: &str) -> Result<RoleInfo, Error> {
-        let path = entity_path("roles", "role name", name)?;
-        self.client.get(&path, Entity::Role(name))
+        self.client
+            .fetch(&Request::to(Method::Get, Entity::Role(name))?.public())
     }
 
     /// Creates a role granting `perms` on the cluster `cluster_alias` (an alias or an ID) or,
@@ -150,8 +155,8 @@ impl<'a> RoleManager<'a> {
         check_new_name("role name", &role.name)?;
         check_acls(role)?;
         let role = self.with_cluster_ids(role)?;
-        self.client
-            .send("POST", "/v1/roles", Entity::Role(&role.name), &role)?;
+        let request = Request::new(Method::Post, "/v1/roles", Entity::Role(&role.name));
+        self.client.call(&request.json(&role)?)?;
         self.get(&role.name)
     }
 
@@ -240,7 +245,7 @@ impl<'a> RoleManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn update_role(&self, role: &RoleInfo) -> Result<RoleInfo, Error> {
-        let path = entity_path("roles", "role name", &role.name)?;
+        Request::to(Method::Put, Entity::Role(&role.name))?;
         if role.desc.is_empty() && role.clusters.is_empty() && role.buckets.is_empty() {
             return Err(Error::InvalidArgument(
                 "nothing to change: no description (AuthN keeps the old one when sent none) \
@@ -249,13 +254,13 @@ impl<'a> RoleManager<'a> {
             ));
         }
         check_acls(role)?;
-        self.put_role(&path, &self.with_cluster_ids(role)?)
+        self.put_role(&self.with_cluster_ids(role)?)
     }
 
     /// `PUT` a role whose clusters are named by ID, then read it back.
-    fn put_role(&self, path: &str, role: &RoleInfo) -> Result<RoleInfo, Error> {
-        self.client
-            .send("PUT", path, Entity::Role(&role.name), role)?;
+    fn put_role(&self, role: &RoleInfo) -> Result<RoleInfo, Error> {
+        let request = Request::to(Method::Put, Entity::Role(&role.name))?;
+        self.client.call(&request.json(role)?)?;
         self.get(&role.name)
     }
 
@@ -309,8 +314,7 @@ impl<'a> RoleManager<'a> {
         if desc_ok && clusters_ok && buckets_ok {
             return Ok((Ensured::Unchanged, current));
         }
-        let path = entity_path("roles", "role name", &role.name)?;
-        Ok((Ensured::Updated, self.put_role(&path, &wanted)?))
+        Ok((Ensured::Updated, self.put_role(&wanted)?))
     }
 
     /// Deletes a role and takes it away from every user. `DELETE /v1/roles/{name}`. Needs an
@@ -329,8 +333,7 @@ impl<'a> RoleManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn delete(&self, name: &str, missing_ok: bool) -> Result<(), Error> {
-        let path = entity_path("roles", "role name", name)?;
-        self.client.delete(&path, Entity::Role(name), missing_ok)
+        self.client.delete(Entity::Role(name), missing_ok)
     }
 
     /// The full roles for these names, in at most one request: none for no names,
@@ -391,6 +394,20 @@ impl<'a> RoleManager<'a> {
             to_id(&mut acl.bucket.namespace.uuid)?;
         }
         Ok(role)
+    }
+}
+
+impl Client {
+    /// The role manager over this client: role CRUD.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let roles = client.role_manager().list()?; // needs no token
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn role_manager(&self) -> RoleManager<'_> {
+        RoleManager::new(self)
     }
 }
 

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::Call;
-use crate::error::Entity;
+use crate::client::Client;
+use crate::error::{Entity, Error};
+use crate::request::{Method, Request};
 use crate::secret::Secret;
-use crate::{Client, Error};
 
 /// Reads and changes the AuthN server's configuration and signing keys. Borrows a [`Client`].
 ///
@@ -367,7 +367,9 @@ impl<'a> ServerManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn config(&self) -> Result<ServerConfig, Error> {
-        let json: serde_json::Value = self.client.get("/v1/daemon", Entity::None)?;
+        let json: serde_json::Value =
+            self.client
+                .fetch(&Request::new(Method::Get, "/v1/daemon", Entity::None))?;
         Ok(ServerConfig::from_json(json))
     }
 
@@ -446,14 +448,14 @@ impl<'a> ServerManager<'a> {
                 level: l.to_string(),
             }),
         };
-        let call = Call::new("PUT", "/v1/daemon", Entity::None).json(&body)?;
+        let request = Request::new(Method::Put, "/v1/daemon", Entity::None).json(&body)?;
         // A new secret invalidates the token this request carries: once it may have been
         // applied, a repeat would fail with 401 although the change took effect.
-        let call = match &update.secret {
-            Some(secret) => call.once().secret(secret.expose()),
-            None => call,
+        let request = match &update.secret {
+            Some(secret) => request.once().secret(secret.expose()),
+            None => request,
         };
-        self.client.run(call).map(drop)
+        self.client.call(&request).map(drop)
     }
 
     /// The discovery document. `GET /.well-known/openid-configuration`. Needs no token.
@@ -468,8 +470,14 @@ impl<'a> ServerManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn oidc_configuration(&self) -> Result<OidcConfiguration, Error> {
-        self.client
-            .get("/.well-known/openid-configuration", Entity::None)
+        self.client.fetch(
+            &Request::new(
+                Method::Get,
+                "/.well-known/openid-configuration",
+                Entity::None,
+            )
+            .public(),
+        )
     }
 
     /// The public signing keys. `GET /.well-known/jwks.json`. Needs no token.
@@ -486,7 +494,8 @@ impl<'a> ServerManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn jwks(&self) -> Result<Jwks, Error> {
-        self.client.get("/.well-known/jwks.json", Entity::None)
+        self.client
+            .fetch(&Request::new(Method::Get, "/.well-known/jwks.json", Entity::None).public())
     }
 
     /// The current public signing key, PEM (PKIX). `GET /v1/public-key`. Needs no token.
@@ -506,7 +515,9 @@ impl<'a> ServerManager<'a> {
         struct PubKey {
             public_key: String,
         }
-        let key: PubKey = self.client.get("/v1/public-key", Entity::None)?;
+        let key: PubKey = self
+            .client
+            .fetch(&Request::new(Method::Get, "/v1/public-key", Entity::None).public())?;
         Ok(key.public_key)
     }
 
@@ -526,8 +537,8 @@ impl<'a> ServerManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn rotate_key(&self) -> Result<(), Error> {
-        let call = Call::new("POST", "/v1/rotate-key", Entity::None);
-        self.client.run(call).map(drop)
+        let request = Request::new(Method::Post, "/v1/rotate-key", Entity::None);
+        self.client.call(&request).map(drop)
     }
 }
 

@@ -2,9 +2,12 @@
 
 use serde::Serialize;
 
-use crate::client::Call;
-use crate::error::Entity;
-use crate::{Client, Error, Token, TokenClaims, UserInfo, UserManager};
+use crate::client::Client;
+use crate::error::{Entity, Error};
+use crate::model::UserInfo;
+use crate::request::{Method, Request};
+use crate::token::{Token, TokenClaims};
+use crate::users::UserManager;
 
 /// Revokes tokens. Borrows a [`Client`].
 ///
@@ -86,8 +89,9 @@ impl<'a> TokenManager<'a> {
                 "the token to revoke is empty".into(),
             ));
         }
-        let call = Call::new("DELETE", "/v1/tokens", Entity::None).json(&TokenMsg { token })?;
-        self.client.run(call.secret(token)).map(drop)
+        let request = Request::new(Method::Delete, "/v1/tokens", Entity::None).public();
+        let request = request.json(&TokenMsg { token })?.secret(token);
+        self.client.call(&request).map(drop)
     }
 }
 
@@ -107,7 +111,9 @@ impl Client {
 
     /// Revokes this client's token and forgets it. `DELETE /v1/tokens`.
     ///
-    /// On an error the token is kept, so the call can be retried.
+    /// On an error the token is kept, so the call can be retried. A client with
+    /// [`credentials`](crate::ClientBuilder::credentials) logs in again when it next needs a
+    /// token.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when the client has no token; otherwise as
@@ -122,7 +128,7 @@ impl Client {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn logout(&mut self) -> Result<(), Error> {
-        self.token_manager().revoke(self.logged_in()?)?;
+        self.token_manager().revoke(&self.logged_in()?)?;
         self.set_token(None);
         Ok(())
     }
@@ -143,11 +149,11 @@ impl Client {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn token_claims(&self) -> Result<TokenClaims, Error> {
-        Ok(Token::parse(self.logged_in()?)?.claims().clone())
+        Ok(Token::parse(&self.logged_in()?)?.claims().clone())
     }
 
     /// The token, or the error for a client that has none.
-    fn logged_in(&self) -> Result<&str, Error> {
+    fn logged_in(&self) -> Result<String, Error> {
         self.token()
             .ok_or_else(|| Error::InvalidArgument("not logged in: the client has no token".into()))
     }

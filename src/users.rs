@@ -2,10 +2,12 @@
 
 use serde::Serialize;
 
-use crate::client::Call;
-use crate::error::Entity;
-use crate::names::{check_new_name, check_password, entity_path};
-use crate::{Client, Ensured, Error, RoleInfo, RoleManager, UserInfo, UserMap};
+use crate::client::Client;
+use crate::error::{Entity, Error};
+use crate::model::{Ensured, RoleInfo, UserInfo, UserMap};
+use crate::names::{check_new_name, check_password};
+use crate::request::{Method, Request};
+use crate::roles::RoleManager;
 
 /// Creates, reads, updates and deletes AuthN users. Borrows a [`Client`].
 ///
@@ -69,8 +71,8 @@ impl<'a> UserManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn get(&self, id: &str) -> Result<UserInfo, Error> {
-        let path = entity_path("users", "user ID", id)?;
-        self.client.get(&path, Entity::User(id))
+        self.client
+            .fetch(&Request::to(Method::Get, Entity::User(id))?)
     }
 
     /// All users, `admin` included, by ID. `GET /v1/users`. Needs an admin token.
@@ -88,7 +90,8 @@ impl<'a> UserManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn list(&self) -> Result<UserMap, Error> {
-        self.client.get("/v1/users", Entity::None)
+        self.client
+            .fetch(&Request::new(Method::Get, "/v1/users", Entity::None))
     }
 
     /// Creates a user with these roles and returns it as the server stores it.
@@ -121,8 +124,8 @@ impl<'a> UserManager<'a> {
             pass: Some(password),
             roles: Some(&roles),
         };
-        let call = Call::new("POST", "/v1/users", Entity::User(id)).json(&body)?;
-        self.client.run(call.secret(password))?;
+        let request = Request::new(Method::Post, "/v1/users", Entity::User(id)).json(&body)?;
+        self.client.call(&request.secret(password))?;
         self.get(id)
     }
 
@@ -154,7 +157,7 @@ impl<'a> UserManager<'a> {
         password: Option<&str>,
         roles: Option<&[&str]>,
     ) -> Result<UserInfo, Error> {
-        let path = entity_path("users", "user ID", id)?;
+        let request = Request::to(Method::Put, Entity::User(id))?;
         match (password, roles) {
             (None, None) => {
                 return Err(Error::InvalidArgument(
@@ -180,10 +183,10 @@ impl<'a> UserManager<'a> {
             pass: password,
             roles: roles.as_deref(),
         };
-        let call = Call::new("PUT", &path, Entity::User(id)).json(&body)?;
-        self.client.run(match password {
-            Some(password) => call.secret(password),
-            None => call,
+        let request = request.json(&body)?;
+        self.client.call(&match password {
+            Some(password) => request.secret(password),
+            None => request,
         })?;
         self.get(id)
     }
@@ -254,7 +257,21 @@ impl<'a> UserManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn delete(&self, id: &str, missing_ok: bool) -> Result<(), Error> {
-        let path = entity_path("users", "user ID", id)?;
-        self.client.delete(&path, Entity::User(id), missing_ok)
+        self.client.delete(Entity::User(id), missing_ok)
+    }
+}
+
+impl Client {
+    /// The user manager over this client: user CRUD.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("alice", "s3cret", None)?;
+    /// let alice = client.user_manager().get("alice")?; // users may read themselves
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn user_manager(&self) -> UserManager<'_> {
+        UserManager::new(self)
     }
 }

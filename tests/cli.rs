@@ -216,7 +216,7 @@ fn login_whoami_logout_share_the_token_file() {
         .unwrap();
     let id = unique("shared");
     sdk.user_manager().create(&id, &[], "pw").unwrap();
-    let user_token = cli.server.login(&id, "pw").token().unwrap().to_owned();
+    let user_token = cli.server.login(&id, "pw").token().unwrap();
     save_token_file(&cli.token_file, &user_token).unwrap();
     let who = cli.ok(&["whoami", "--json"]).json();
     assert_eq!(who["user"].as_str(), Some(id.as_str()));
@@ -238,7 +238,7 @@ fn login_whoami_logout_share_the_token_file() {
         .get(&id)
         .unwrap_err();
     assert!(
-        matches!(revoked, Error::Unauthorized { ref message } if message.contains("revoked")),
+        matches!(revoked, Error::Unauthorized { ref message, .. } if message.contains("revoked")),
         "{revoked:?}"
     );
     cli.fails(&["whoami"], "not logged in");
@@ -354,7 +354,7 @@ fn rm_token_revokes_a_given_token() {
     cli.login_admin();
     let id = unique("tok");
     cli.ok(&["add", "user", &id, "-p", "pw"]);
-    let token = cli.server.login(&id, "pw").token().unwrap().to_owned();
+    let token = cli.server.login(&id, "pw").token().unwrap();
     let out = cli.ok(&["rm", "token", &token]);
     assert!(
         out.stdout.contains(&format!("Revoked a token of {id}")),

@@ -50,7 +50,7 @@ fn from_env_follows_the_cli_conventions() {
     let mut tokens = Vec::new();
     for id in [&in_var, &in_file, &in_default] {
         admin.user_manager().create(id, &[], "pw").unwrap();
-        tokens.push(server.login(id, "pw").token().unwrap().to_owned());
+        tokens.push(server.login(id, "pw").token().unwrap());
     }
 
     let saved: Vec<(&str, Option<String>)> =

@@ -58,7 +58,7 @@ fn secrets_never_show() {
             .login(&server.admin_user, &server.admin_password, None)
             .map(drop),
     );
-    let admin_token = admin.token().unwrap().to_owned();
+    let admin_token = admin.token().unwrap();
     out.push(format!("{admin:?}"));
     out.push(format!("{:?}", Token::parse(&admin_token).unwrap()));
 
@@ -106,7 +106,7 @@ fn secrets_never_show() {
             .login(&id, &new_password, Some(Duration::from_secs(600)))
             .map(drop),
     );
-    let user_token = user.token().unwrap().to_owned();
+    let user_token = user.token().unwrap();
     shown(&mut out, &user.whoami());
     shown(&mut out, &user.user_manager().list()); // not an admin: 401
     shown(&mut out, &admin.token_manager().revoke(&user_token));
@@ -193,7 +193,7 @@ fn secrets_never_show() {
         &tls.login(https.admin_user(), https.admin_password(), None)
             .map(drop),
     );
-    let https_token = tls.token().unwrap().to_owned();
+    let https_token = tls.token().unwrap();
     out.push(format!("{tls:?}"));
     drop(https);
     let _ = std::fs::remove_dir_all(&dir);

@@ -235,7 +235,7 @@ fn update_errors() {
         .update(&server.admin_user, None, Some(&[&r]))
         .unwrap_err();
     assert!(
-        matches!(err, Error::Forbidden { ref message } if message.contains("administrator")),
+        matches!(err, Error::Forbidden { ref message, .. } if message.contains("administrator")),
         "{err:?}"
     );
     assert_eq!(err.status(), Some(403));

@@ -28,7 +28,7 @@ fn authn_stub() -> Stub {
                 json!({"id": "alice", "roles": [role_json("r1")]}).to_string(),
             ),
             ("POST", "/v1/users/alice") => {
-                (200, r#"{"token": "eyJhbGciOiJIUzI1NiJ9.e30.sig"}"#.into())
+                (200, r#"{"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln"}"#.into())
             }
             ("POST" | "PUT", _) => (200, String::new()),
             _ => (
@@ -181,7 +181,8 @@ fn login_body_path_and_headers() {
     let token = client
         .login("alice", "pw", Some(Duration::from_secs(120)))
         .unwrap();
-    assert_eq!(client.token(), Some(token.as_str()));
+    assert_eq!(client.token().as_deref(), Some(token.as_str()));
+    assert_eq!(token.subject(), "alice");
     let login = &stub.requests()[0];
     assert_eq!(
         (login.method.as_str(), login.path.as_str()),
@@ -450,5 +451,82 @@ fn every_bad_input_is_refused_before_any_request() {
         stub.lines(),
         Vec::<String>::new(),
         "no request reached the server"
+    );
+}
+
+#[test]
+fn a_reply_that_is_not_json_is_a_decode_error_with_its_cause() {
+    // A proxy's HTML in a 200: what no AuthN server sends.
+    let stub = Stub::start(|_| (200, "<html>gateway</html>".into()));
+    let err = stub.client().role_manager().list().unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { method: "GET", .. }),
+        "{err:?}"
+    );
+    let source = std::error::Error::source(&err).expect("a decode error has a source");
+    assert!(
+        source.downcast_ref::<serde_json::Error>().is_some(),
+        "{source:?}"
+    );
+}
+
+#[test]
+fn credentials_log_in_once_per_call_and_not_again_after_a_refused_login() {
+    // Every token is refused and every login fails: the client must not loop.
+    let stub = Stub::start(|r| {
+        match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/v1/users/bob") => (
+            401,
+            json!({"message": "AuthN: failed to generate token for bob, err: invalid credentials", "status": 401}).to_string(),
+        ),
+        _ => (401, json!({"message": "token required", "status": 401}).to_string()),
+    }
+    });
+    let client = Client::builder(&stub.url)
+        .proxy_from_env(false)
+        .credentials("bob", "pw")
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        assert!(matches!(
+            client.user_manager().list(),
+            Err(Error::InvalidCredentials(_))
+        ));
+    }
+    assert_eq!(stub.lines(), ["POST /v1/users/bob"], "one login, then none");
+}
+
+#[test]
+fn credentials_retry_a_refused_token_once() {
+    // Logins succeed, but the server refuses every token: one login before the call, one after
+    // the refusal, then the error.
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IiLCJleHAiOjQxMDI0NDQ4MDB9.c2ln";
+    let stub = Stub::start(move |r| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", "/v1/users/bob") => (200, format!(r#"{{"token": "{jwt}"}}"#)),
+        _ => (
+            401,
+            json!({"message": "not authorized (invalid token: token revoked)", "status": 401})
+                .to_string(),
+        ),
+    });
+    let client = Client::builder(&stub.url)
+        .proxy_from_env(false)
+        .retry(aistore_authn::RetryPolicy::none())
+        .credentials("bob", "pw")
+        .build()
+        .unwrap();
+    let err = client.user_manager().list().unwrap_err();
+    assert!(matches!(&err, Error::Unauthorized { .. }), "{err:?}");
+    // The same token again from the second login: the client waits a second and tries a third.
+    let lines = stub.lines();
+    assert_eq!(
+        lines,
+        [
+            "POST /v1/users/bob",
+            "GET /v1/users",
+            "POST /v1/users/bob",
+            "POST /v1/users/bob",
+            "GET /v1/users"
+        ]
     );
 }
