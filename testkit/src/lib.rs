@@ -338,7 +338,9 @@ impl LocalServer {
         self.launch.admin_password.expose()
     }
 
-    /// The server's config directory (`authn.json`, the database, `logs/`).
+    /// The server's config directory (`authn.json`, the database, `logs/`), a new directory
+    /// in the system's temporary directory with mode 0700; `authn.json`, which holds the HMAC
+    /// secret, has mode 0600.
     ///
     /// # Example
     /// ```no_run
@@ -548,7 +550,8 @@ impl Launch {
             "net": {"http": http},
             "timeout": {"default_timeout": "30s"},
         });
-        fs::write(dir.join("authn.json"), config.to_string()).map_err(|e| {
+        // The config holds the HMAC secret: readable by this user only (the directory too).
+        write_private(&dir.join("authn.json"), config.to_string().as_bytes()).map_err(|e| {
             other(format!(
                 "cannot write the AuthN config in {}: {e}",
                 dir.display()
@@ -809,9 +812,42 @@ fn make_temp_dir() -> Result<PathBuf, LocalServerError> {
         std::process::id(),
         &random_hex()?[..12]
     ));
-    fs::create_dir(&dir)
+    create_private_dir(&dir)
         .map(|()| dir.clone())
         .map_err(|e| LocalServerError(format!("cannot create {}: {e}", dir.display())))
+}
+
+/// Creates `dir` (it must not exist) with mode 0700: it holds the server's secret, keys and
+/// database, and the server listens on all interfaces.
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new().mode(0o700).create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir(dir)
+}
+
+/// Writes `data` to `path` with mode 0600, set before anything is written (also when the file
+/// exists from an earlier start, whatever mode it has now).
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(data)
 }
 
 /// 32 random hex digits (128 bits from the OS's CSPRNG) for a test server's password, HMAC
