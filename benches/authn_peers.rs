@@ -28,8 +28,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aistore_authn::local::LocalServer;
 use aistore_authn::{AccessAttr, Client};
+use aistore_authn_testkit::LocalServer;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -1177,7 +1177,7 @@ fn machine(setup: &Setup) -> Value {
         "python": cmd_out(&python, &["--version"]),
         "python_sdk": cmd_out(&python, &["-c", "import aistore; print('aistore', aistore.__version__)"]),
         "go_client": "github.com/NVIDIA/aistore/api/authn v1.5.0",
-        "authn_server": aistore_authn::local::AUTHN_VERSION,
+        "authn_server": aistore_authn_testkit::AUTHN_VERSION,
         "crate": format!("aistore-authn {}", env!("CARGO_PKG_VERSION")),
         "git_commit": cmd_out("git", &["-C", root, "rev-parse", "--short", "HEAD"]),
         "git_dirty": git_dirty,

@@ -21,7 +21,7 @@ log() { printf '\n== %s\n' "$*" >&2; }
 
 log "Go peer: github.com/NVIDIA/aistore/api/authn v1.5.0"
 # Some module proxies refuse the aistore version list while serving v1.5.0 itself; a local
-# file proxy in front answers only that list (as src/local.rs does for the server install).
+# file proxy in front answers only that list (as testkit/src/lib.rs does for the server install).
 SHIM=$OUT/goproxy-shim
 mkdir -p "$SHIM/github.com/!n!v!i!d!i!a/aistore/@v"
 echo v1.5.0 >"$SHIM/github.com/!n!v!i!d!i!a/aistore/@v/list"

@@ -9,8 +9,8 @@
 use std::error::Error;
 use std::time::Duration;
 
-use aistore_authn::local::LocalServer;
 use aistore_authn::{AccessAttr, Client};
+use aistore_authn_testkit::LocalServer;
 
 fn main() -> Result<(), Box<dyn Error>> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();

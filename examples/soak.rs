@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aistore_authn::local::LocalServer;
 use aistore_authn::{AccessAttr, Client, Error};
+use aistore_authn_testkit::LocalServer;
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();

@@ -33,7 +33,7 @@
 //! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
 //! | the `ais` CLI's environment and token file | [`env`](mod@env) |
-//! | a real server for your own tests | `local::LocalServer` (feature `local-server`) |
+//! | a real server for your own tests | the [`aistore-authn-testkit`](https://docs.rs/aistore-authn-testkit) crate (a dev-dependency): `LocalServer` |
 //!
 //! Managers borrow the client (`UserManager<'a>` holds `&'a Client`); each method's docs say
 //! which HTTP requests it sends and which errors it returns. The client is `Send + Sync`:
@@ -86,8 +86,6 @@ mod client;
 mod clusters;
 pub mod env;
 mod error;
-#[cfg(feature = "local-server")]
-pub mod local;
 mod model;
 mod names;
 #[cfg(test)]

@@ -4,8 +4,8 @@ mod support;
 
 use std::time::Duration;
 
-use aistore_authn::local::LocalServer;
 use aistore_authn::{ConfigUpdate, Error, Token};
+use aistore_authn_testkit::LocalServer;
 use support::{unique, TestServer};
 
 fn hmac() -> TestServer {

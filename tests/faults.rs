@@ -6,8 +6,8 @@ mod support;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use aistore_authn::local::LocalServer;
 use aistore_authn::{Client, ConfigUpdate, Error, RetryPolicy, TransportErrorKind};
+use aistore_authn_testkit::LocalServer;
 use support::{http_reply, unique, Raw, Stub, TestServer};
 
 fn client(stub: &Stub) -> Client {

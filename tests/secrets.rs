@@ -7,8 +7,8 @@ mod support;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use aistore_authn::local::LocalServer;
 use aistore_authn::{AccessAttr, Client, ConfigUpdate, RoleInfo, Token};
+use aistore_authn_testkit::LocalServer;
 use support::{make_tls_files, unique, TestServer};
 
 static LINES: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());

@@ -2,8 +2,8 @@
 
 mod support;
 
-use aistore_authn::local::LocalServer;
 use aistore_authn::{Client, Error, TransportErrorKind};
+use aistore_authn_testkit::LocalServer;
 use support::{make_tls_files, TlsFiles};
 
 struct HttpsServer {

@@ -4,8 +4,8 @@ mod support;
 
 use std::time::Duration;
 
-use aistore_authn::local::LocalServer;
 use aistore_authn::{AccessAttr, Client, Error, RoleInfo, Token};
+use aistore_authn_testkit::LocalServer;
 use support::{cluster, unique, TestServer};
 
 fn unauthorized_message(client: &Client, id: &str) -> String {

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use aistore_authn::local::LocalServer;
 use aistore_authn::{AccessAttr, Client, ClusterInfo};
+use aistore_authn_testkit::LocalServer;
 
 /// The AuthN server a test runs against: its own fresh local one, or the external server
 /// named by `AIS_AUTHN_URL` (admin password in `AIS_AUTHN_SU_PASS`, admin name in

@@ -1,19 +1,42 @@
-//! A real AuthN server on this machine, for tests (feature `local-server`).
+//! A real AIStore AuthN server on this machine, for tests of code that uses
+//! [`aistore_authn`].
 //!
 //! [`LocalServer::start`] installs the server on first use with
 //! `go install github.com/NVIDIA/aistore/cmd/authn@v1.5.0` (needs Go >= 1.26) into a cache
-//! it reuses, starts it on a free port with its own temporary config directory, HMAC secret
-//! and random admin password, and waits until it answers. Dropping the [`LocalServer`] stops
-//! the server and removes the directory; if the process dies first, a watchdog does it.
+//! it reuses, starts it on a free port with its own temporary config directory (mode 0700),
+//! HMAC secret and random admin password, and waits until it answers. Dropping the
+//! [`LocalServer`] stops the server and removes the directory; if the process dies first, a
+//! watchdog does it.
 //!
-//! The server listens on **all interfaces** (AuthN has no bind-address option); the tests
-//! only ever talk to it over loopback.
+//! The server listens on **all interfaces** (AuthN has no bind-address option); talk to it
+//! over loopback, as [`LocalServer::url`] does.
+//!
+//! Unix only in practice: the secrets come from `/dev/urandom`, and on other systems
+//! [`LocalServer::start`] returns a [`LocalServerError`] saying so.
+//!
+//! This crate depends on `aistore-authn` without its default features, so the TLS stack is
+//! the one your own dependency on `aistore-authn` selects; [`LocalServerBuilder::https`] needs
+//! one of them (`rustls`, the default, or `native-tls`).
 //!
 //! Environment:
 //! - `AUTHN_BIN`: use this `authn` binary instead of installing one.
 //! - `AISTORE_AUTHN_CACHE_DIR`: where the installed binary is kept (default
 //!   `$XDG_CACHE_HOME/aistore-authn`, else `$HOME/.cache/aistore-authn`).
 //! - `GO`: the `go` command to install with (default `go` on `PATH`).
+//!
+//! # Example
+//! ```no_run
+//! use aistore_authn_testkit::LocalServer;
+//!
+//! let server = LocalServer::start()?; // stopped and removed when dropped
+//! let admin = server.admin_client()?;
+//! admin.user_manager().create("alice", &[], "s3cret")?;
+//! assert!(admin.user_manager().get("alice").is_ok());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use std::ffi::OsString;
 use std::fs;
@@ -24,13 +47,27 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::retry::random_u64;
-use crate::secret::Secret;
-use crate::{Client, Error};
+use aistore_authn::{Client, Error, RetryPolicy};
 
-/// The AuthN release this crate is tested against and installs.
+/// The AuthN release this crate installs and `aistore-authn` is tested against.
+///
+/// # Example
+/// ```
+/// use aistore_authn_testkit::{AUTHN_PACKAGE, AUTHN_VERSION};
+///
+/// assert!(AUTHN_VERSION.starts_with('v'));
+/// println!("go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
+/// ```
 pub const AUTHN_VERSION: &str = "v1.5.0";
-/// The Go package of the AuthN server.
+/// The Go package of the AuthN server, as given to `go install`.
+///
+/// # Example
+/// ```
+/// use aistore_authn_testkit::{AUTHN_PACKAGE, AUTHN_VERSION};
+///
+/// assert!(AUTHN_PACKAGE.ends_with("/cmd/authn"));
+/// println!("go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
+/// ```
 pub const AUTHN_PACKAGE: &str = "github.com/NVIDIA/aistore/cmd/authn";
 
 /// The name of the built-in administrator.
@@ -44,8 +81,7 @@ const INSTALL_WAIT: Duration = Duration::from_secs(20 * 60);
 ///
 /// # Example
 /// ```no_run
-/// use aistore_authn::local::LocalServer;
-///
+/// use aistore_authn_testkit::LocalServer;
 ///
 /// match LocalServer::start() {
 ///     Ok(server) => println!("AuthN at {}", server.url()),
@@ -60,11 +96,10 @@ pub struct LocalServerError(String);
 ///
 /// # Example
 /// ```no_run
-/// use aistore_authn::local::LocalServer;
-///
+/// use aistore_authn_testkit::LocalServer;
 ///
 /// let server = LocalServer::builder().rsa_signing().start()?;
-/// # Ok::<(), aistore_authn::local::LocalServerError>(())
+/// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 #[must_use]
@@ -87,8 +122,7 @@ impl LocalServerBuilder {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::builder().rsa_signing().start()?;
     /// let jwks = server.admin_client()?.server_manager().jwks()?;
@@ -106,14 +140,13 @@ impl LocalServerBuilder {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::builder()
     ///     .https("certs/server.crt", "certs/server.key", "certs/ca.crt")
     ///     .start()?;
     /// assert!(server.url().starts_with("https://"));
-    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
     /// ```
     pub fn https(
         mut self,
@@ -133,25 +166,33 @@ impl LocalServerBuilder {
     ///
     /// # Errors
     /// [`LocalServerError`] as [`LocalServer::binary`] (a wrong `AUTHN_BIN`, no Go, a failed
-    /// install), when the temporary directory cannot be made, or when the server exits or does
-    /// not answer within 30 s; the message includes the server's own error output.
+    /// install), when `/dev/urandom` cannot be read (or on a system without it), when the
+    /// temporary directory cannot be made, when the client for the readiness check cannot be
+    /// built (HTTPS without a TLS feature of `aistore-authn`), or when the server exits or
+    /// does not answer within 30 s; the message includes the server's own error output.
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::builder().rsa_signing().start()?;
     /// println!("AuthN at {}, config in {}", server.url(), server.config_dir().display());
-    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
     /// ```
     pub fn start(self) -> Result<LocalServer, LocalServerError> {
+        let secret = if self.rsa {
+            None
+        } else {
+            Some(Secret(random_hex()?))
+        };
+        let admin_password = Secret(random_hex()?);
+        let bin = LocalServer::binary()?;
         let mut launch = Launch {
-            bin: LocalServer::binary()?,
+            bin,
             dir: make_temp_dir()?,
             port: 0,
-            secret: (!self.rsa).then(|| Secret::new(random_hex())),
-            admin_password: Secret::new(random_hex()),
+            secret,
+            admin_password,
             tls: self.tls,
         };
         let mut last_error = String::new();
@@ -183,8 +224,7 @@ impl LocalServerBuilder {
 ///
 /// # Example
 /// ```no_run
-/// use aistore_authn::local::LocalServer;
-///
+/// use aistore_authn_testkit::LocalServer;
 ///
 /// let server = LocalServer::start()?;
 /// let admin = server.admin_client()?;
@@ -217,8 +257,7 @@ impl LocalServer {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::start()?; // stopped and removed when dropped
     /// let admin = server.admin_client()?;
@@ -232,11 +271,10 @@ impl LocalServer {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::builder().rsa_signing().start()?;
-    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
     /// ```
     pub fn builder() -> LocalServerBuilder {
         LocalServerBuilder::default()
@@ -246,8 +284,7 @@ impl LocalServer {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::start()?;
     /// let anonymous = aistore_authn::Client::new(&server.url())?;
@@ -261,12 +298,11 @@ impl LocalServer {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::start()?;
     /// assert_eq!(server.url(), format!("http://127.0.0.1:{}", server.port()));
-    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
     /// ```
     pub fn port(&self) -> u16 {
         self.launch.port
@@ -276,8 +312,7 @@ impl LocalServer {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::start()?;
     /// let mut client = aistore_authn::Client::new(&server.url())?;
@@ -292,8 +327,7 @@ impl LocalServer {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::start()?;
     /// let mut client = aistore_authn::Client::new(&server.url())?;
@@ -304,16 +338,17 @@ impl LocalServer {
         self.launch.admin_password.expose()
     }
 
-    /// The server's config directory (`authn.json`, the database, `logs/`).
+    /// The server's config directory (`authn.json`, the database, `logs/`), a new directory
+    /// in the system's temporary directory with mode 0700; `authn.json`, which holds the HMAC
+    /// secret, has mode 0600.
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::start()?;
     /// assert!(server.config_dir().join("authn.json").is_file());
-    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
     /// ```
     pub fn config_dir(&self) -> &Path {
         &self.launch.dir
@@ -324,12 +359,13 @@ impl LocalServer {
     ///
     /// # Errors
     /// As [`Client::login`]; [`Error::Config`] when the CA file given to
-    /// [`LocalServerBuilder::https`] cannot be read or holds no certificate.
+    /// [`LocalServerBuilder::https`] cannot be read or holds no certificate;
+    /// [`Error::InvalidArgument`] for an HTTPS server when `aistore-authn` is built without a
+    /// TLS feature.
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let server = LocalServer::start()?;
     /// let admin = server.admin_client()?;
@@ -342,7 +378,8 @@ impl LocalServer {
             builder = builder.ca_cert_file(&tls.ca);
         }
         let mut client = builder.build()?;
-        client.login(ADMIN_USER, self.admin_password(), None)?;
+        // The client keeps the token; the copy `login` returns is not needed here.
+        let _ = client.login(ADMIN_USER, self.admin_password(), None)?;
         Ok(client)
     }
 
@@ -351,8 +388,7 @@ impl LocalServer {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let mut server = LocalServer::start()?;
     /// let admin = server.admin_client()?;
@@ -376,8 +412,7 @@ impl LocalServer {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let mut server = LocalServer::start()?;
     /// server.admin_client()?.user_manager().create("alice", &[], "s3cret")?;
@@ -408,12 +443,11 @@ impl LocalServer {
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::local::LocalServer;
-    ///
+    /// use aistore_authn_testkit::LocalServer;
     ///
     /// let authn = LocalServer::binary()?; // installs it on first use
     /// println!("{}", authn.display());
-    /// # Ok::<(), aistore_authn::local::LocalServerError>(())
+    /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
     /// ```
     pub fn binary() -> Result<PathBuf, LocalServerError> {
         if let Some(bin) = std::env::var_os("AUTHN_BIN") {
@@ -516,7 +550,8 @@ impl Launch {
             "net": {"http": http},
             "timeout": {"default_timeout": "30s"},
         });
-        fs::write(dir.join("authn.json"), config.to_string()).map_err(|e| {
+        // The config holds the HMAC secret: readable by this user only (the directory too).
+        write_private(&dir.join("authn.json"), config.to_string().as_bytes()).map_err(|e| {
             other(format!(
                 "cannot write the AuthN config in {}: {e}",
                 dir.display()
@@ -548,7 +583,7 @@ impl Launch {
             .proxy_from_env(false)
             .timeout(Duration::from_secs(2))
             .connect_timeout(Duration::from_millis(500))
-            .retry(crate::RetryPolicy::none());
+            .retry(RetryPolicy::none());
         let probe = match &self.tls {
             Some(tls) => probe.ca_cert_file(&tls.ca),
             None => probe,
@@ -775,14 +810,111 @@ fn make_temp_dir() -> Result<PathBuf, LocalServerError> {
     let dir = std::env::temp_dir().join(format!(
         "aistore-authn-{}-{}",
         std::process::id(),
-        &random_hex()[..12]
+        &random_hex()?[..12]
     ));
-    fs::create_dir(&dir)
+    create_private_dir(&dir)
         .map(|()| dir.clone())
         .map_err(|e| LocalServerError(format!("cannot create {}: {e}", dir.display())))
 }
 
-/// 32 random hex digits: unguessable enough for a throwaway test server's password and secret.
-fn random_hex() -> String {
-    format!("{:016x}{:016x}", random_u64(), random_u64())
+/// Creates `dir` (it must not exist) with mode 0700: it holds the server's secret, keys and
+/// database, and the server listens on all interfaces.
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new().mode(0o700).create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir(dir)
+}
+
+/// Writes `data` to `path` with mode 0600, set before anything is written (also when the file
+/// exists from an earlier start, whatever mode it has now).
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(data)
+}
+
+/// 32 random hex digits (128 bits from the OS's CSPRNG) for a test server's password, HMAC
+/// secret and directory name.
+fn random_hex() -> Result<String, LocalServerError> {
+    let bytes = random_bytes::<16>()?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(unix)]
+fn random_bytes<const N: usize>() -> Result<[u8; N], LocalServerError> {
+    use std::io::Read;
+    let mut bytes = [0; N];
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| {
+            LocalServerError(format!("cannot read random bytes from /dev/urandom: {e}"))
+        })?;
+    Ok(bytes)
+}
+
+#[cfg(not(unix))]
+fn random_bytes<const N: usize>() -> Result<[u8; N], LocalServerError> {
+    Err(LocalServerError(
+        "LocalServer needs a Unix system: its secrets come from /dev/urandom".into(),
+    ))
+}
+
+/// A string that must never be printed (the admin password, the HMAC secret): its `Debug`
+/// prints `[redacted]`, and it has no `Display`.
+struct Secret(String);
+
+impl Secret {
+    /// The secret itself. Never log it.
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_print_redacted() {
+        let s = Secret("hunter2".into());
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn random_hex_is_32_hex_digits_and_differs() {
+        let (a, b) = (random_hex().unwrap(), random_hex().unwrap());
+        for h in [&a, &b] {
+            assert_eq!(h.len(), 32, "{h}");
+            assert!(
+                h.bytes()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+                "{h}"
+            );
+        }
+        assert_ne!(a, b);
+    }
 }
