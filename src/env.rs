@@ -89,9 +89,9 @@ pub fn load_token_file(path: &Path) -> Result<String, Error> {
 /// use aistore_authn::{env, Client};
 ///
 /// let mut client = Client::new("http://127.0.0.1:52001")?;
-/// let jwt = client.login("alice", "s3cret", None)?;
+/// let token = client.login("alice", "s3cret", None)?;
 /// // The ais CLI is now logged in as alice too.
-/// env::save_token_file(&env::token_file_path().expect("HOME is set"), &jwt)?;
+/// env::save_token_file(&env::token_file_path().expect("HOME is set"), token.as_str())?;
 /// # Ok::<(), aistore_authn::Error>(())
 /// ```
 pub fn save_token_file(path: &Path, token: &str) -> Result<(), Error> {
