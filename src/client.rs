@@ -56,7 +56,7 @@ pub struct Client {
     transport: Arc<Transport>,
     /// This client's token; a lock so that a login with [`ClientBuilder::credentials`] can
     /// replace it behind `&self`.
-    token: RwLock<Option<HeldToken>>,
+    token: RwLock<Option<Arc<HeldToken>>>,
     /// Who to log in as when a token is needed or was refused.
     credentials: Option<Credentials>,
     /// Set when a login with the credentials was refused: no further login is tried.
@@ -74,12 +74,12 @@ struct HeldToken {
 }
 
 impl HeldToken {
-    fn new(jwt: String) -> HeldToken {
+    fn new(jwt: String) -> Arc<HeldToken> {
         let expires_at = Token::parse(&jwt).ok().map(|t| t.claims().expires_at);
-        HeldToken {
+        Arc::new(HeldToken {
             jwt: Secret::new(jwt),
             expires_at,
-        }
+        })
     }
 
     /// True when the token has expired, or will within a few seconds (a request sent now
@@ -589,14 +589,14 @@ impl Client {
         })
     }
 
-    fn held_token(&self) -> Option<HeldToken> {
+    fn held_token(&self) -> Option<Arc<HeldToken>> {
         self.token
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    fn store_token(&self, token: Option<HeldToken>) {
+    fn store_token(&self, token: Option<Arc<HeldToken>>) {
         *self.token.write().unwrap_or_else(PoisonError::into_inner) = token;
     }
 
@@ -608,8 +608,8 @@ impl Client {
         if let Some(held) = &token {
             check_token(held.jwt.expose())?;
         }
-        let stale = token.as_ref().is_none_or(HeldToken::expiring);
-        if self.credentials.is_some() && request.needs_token && stale {
+        let needs_login = || token.as_ref().is_none_or(|t| t.expiring());
+        if self.credentials.is_some() && request.needs_token && needs_login() {
             token = Some(self.relogin(token.as_ref())?);
         }
         let jwt = token.as_ref().map(|t| t.jwt.expose());
@@ -638,7 +638,7 @@ impl Client {
 
     /// Logs in with the credentials, unless another thread replaced `stale` meanwhile; returns
     /// the token to use.
-    fn relogin(&self, stale: Option<&HeldToken>) -> Result<HeldToken, Error> {
+    fn relogin(&self, stale: Option<&Arc<HeldToken>>) -> Result<Arc<HeldToken>, Error> {
         let Some(credentials) = &self.credentials else {
             return Err(Error::InvalidArgument(
                 "the client has no credentials to log in with".into(),
