@@ -340,7 +340,7 @@ fn role_acls(role: &RoleInfo) -> String {
             (id, "") => id.to_owned(),
             (id, alias) => format!("{alias} ({id})"),
         };
-        format!("{who}: {}", a.perm.describe())
+        format!("{who}: {}", a.perm)
     });
     let buckets = role.buckets.iter().map(|b| {
         format!(
@@ -348,7 +348,7 @@ fn role_acls(role: &RoleInfo) -> String {
             b.bucket.provider,
             b.bucket.name,
             b.bucket.namespace.uuid,
-            b.perm.describe()
+            b.perm
         )
     });
     clusters.chain(buckets).collect::<Vec<_>>().join("; ")

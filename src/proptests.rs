@@ -104,9 +104,9 @@ proptest! {
     }
 
     #[test]
-    fn any_access_set_describes_and_parses_back(bits in any::<u64>()) {
+    fn any_access_set_displays_and_parses_back(bits in any::<u64>()) {
         let p = AccessAttr::from_bits(bits);
-        prop_assert_eq!(AccessAttr::parse(&p.describe()).unwrap(), p);
+        prop_assert_eq!(AccessAttr::parse(&p.to_string()).unwrap(), p);
         let wire = serde_json::to_string(&p).unwrap();
         prop_assert_eq!(wire.clone(), format!("\"{bits}\""));
         prop_assert_eq!(serde_json::from_str::<AccessAttr>(&wire).unwrap(), p);

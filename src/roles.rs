@@ -70,7 +70,7 @@ impl<'a> RoleManager<'a> {
     /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
     /// let ops = client.role_manager().get("ops")?;
     /// for acl in &ops.clusters {
-    ///     println!("{} ({}): {}", acl.id, acl.alias, acl.perm.describe());
+    ///     println!("{} ({}): {}", acl.id, acl.alias, acl.perm); // e.g. `ro,CREATE-BUCKET`
     /// }
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
