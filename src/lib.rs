@@ -82,6 +82,7 @@
 #![deny(missing_docs)]
 
 mod access;
+mod bucket;
 mod client;
 mod clusters;
 pub mod env;
@@ -102,6 +103,7 @@ mod tokens;
 mod users;
 
 pub use access::AccessAttr;
+pub use bucket::{Bucket, Namespace};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_CONNECTIONS,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TOKEN_AGE, DEFAULT_TIMEOUT, MIN_TOKEN_LIFETIME,
@@ -109,8 +111,8 @@ pub use client::{
 pub use clusters::ClusterManager;
 pub use error::{Error, TransportErrorKind};
 pub use model::{
-    Bucket, BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, Namespace, RoleInfo,
-    RolesList, UserInfo, UserMap,
+    BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, RoleInfo, RolesList, UserInfo,
+    UserMap,
 };
 pub use retry::RetryPolicy;
 pub use roles::RoleManager;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::AccessAttr;
+use crate::{AccessAttr, Bucket};
 
 /// A user as AuthN reports it (the password is never sent back).
 ///
@@ -161,9 +161,9 @@ impl RoleInfo {
     }
 
     /// Adds `perm` on one bucket of a cluster (ID or alias), from any provider as AIS names
-    /// it: `ais`, `aws`, `gcp`, `azure`, `oci`, ... The URI spellings `s3`, `gs` and `az` are
-    /// turned into `aws`, `gcp` and `azure`, as AIS does: a token matches a bucket only when
-    /// the provider names are equal.
+    /// it: `ais`, `aws`, `gcp`, `azure`, `oci`. The URI schemes `s3`, `gs`, `az` and `oc` are
+    /// turned into `aws`, `gcp`, `azure` and `oci` as [`Bucket::parse`] does (a token matches a
+    /// bucket only when the provider names are equal); other providers are kept as given.
     ///
     /// # Example
     /// ```
@@ -181,23 +181,9 @@ impl RoleInfo {
         bucket: &str,
         perm: AccessAttr,
     ) -> RoleInfo {
-        let provider = match provider {
-            "s3" => "aws",
-            "gs" => "gcp",
-            "az" => "azure",
-            other => other,
-        };
-        self.buckets.push(BucketAcl {
-            bucket: Bucket {
-                name: bucket.to_owned(),
-                provider: provider.to_owned(),
-                namespace: Namespace {
-                    uuid: cluster.to_owned(),
-                    name: String::new(),
-                },
-            },
-            perm,
-        });
+        let mut bucket = Bucket::new(provider, bucket);
+        cluster.clone_into(&mut bucket.namespace.uuid);
+        self.buckets.push(BucketAcl { bucket, perm });
         self
     }
 }
@@ -274,52 +260,6 @@ pub struct BucketAcl {
     /// The permissions.
     #[serde(default)]
     pub perm: AccessAttr,
-}
-
-/// A bucket as AIStore names it.
-///
-/// # Example
-/// ```
-/// use aistore_authn::{AccessAttr, RoleInfo};
-///
-///
-/// let role = RoleInfo::new("logs", "").with_bucket("c1", "s3", "logs", AccessAttr::ACCESS_RO);
-/// let bucket = &role.buckets[0].bucket;
-/// assert_eq!((bucket.name.as_str(), bucket.provider.as_str()), ("logs", "aws"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Bucket {
-    /// The bucket name.
-    pub name: String,
-    /// The backend provider: `ais`, `aws`, `gcp`, `azure` or `oci`.
-    #[serde(default)]
-    pub provider: String,
-    /// The namespace; its `uuid` is the ID of the cluster that holds the bucket.
-    #[serde(default)]
-    pub namespace: Namespace,
-}
-
-/// A bucket namespace.
-///
-/// # Example
-/// ```
-/// use aistore_authn::{AccessAttr, RoleInfo};
-///
-///
-/// let role = RoleInfo::new("raw", "").with_bucket("c1", "ais", "raw", AccessAttr::ACCESS_RO);
-/// let namespace = &role.buckets[0].bucket.namespace;
-/// assert_eq!((namespace.uuid.as_str(), namespace.name.as_str()), ("c1", ""));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Namespace {
-    /// The ID of the cluster.
-    #[serde(default)]
-    pub uuid: String,
-    /// The namespace name within the cluster; usually empty.
-    #[serde(default)]
-    pub name: String,
 }
 
 /// A cluster registered with AuthN.
