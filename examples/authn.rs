@@ -345,10 +345,7 @@ fn role_acls(role: &RoleInfo) -> String {
     let buckets = role.buckets.iter().map(|b| {
         format!(
             "{}://{} on {}: {}",
-            b.bucket.provider,
-            b.bucket.name,
-            b.bucket.namespace.uuid,
-            b.perm
+            b.bucket.provider, b.bucket.name, b.bucket.namespace.uuid, b.perm
         )
     });
     clusters.chain(buckets).collect::<Vec<_>>().join("; ")

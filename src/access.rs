@@ -194,7 +194,6 @@ impl AccessAttr {
         }
         Ok(perms)
     }
-
 }
 
 impl FromStr for AccessAttr {

@@ -149,7 +149,9 @@ impl Bucket {
     pub fn parse(uri: &str) -> Result<Bucket, Error> {
         let bad = |why: &str| Error::InvalidArgument(format!("bucket {uri:?}: {why}"));
         let Some((scheme, rest)) = uri.split_once("://") else {
-            return Err(bad("not a bucket URI: use ais://name (or s3://, gs://, az://, oc://)"));
+            return Err(bad(
+                "not a bucket URI: use ais://name (or s3://, gs://, az://, oc://)",
+            ));
         };
         let provider = provider_name(scheme).ok_or_else(|| {
             bad(&format!(
@@ -296,7 +298,10 @@ mod tests {
             parts(&Bucket::parse("ais://@u1#ns/raw").unwrap()),
             ("ais", "raw", "u1", "ns")
         );
-        assert_eq!(format!("[{:<12}]", Bucket::new("s3", "logs")), "[s3://logs   ]");
+        assert_eq!(
+            format!("[{:<12}]", Bucket::new("s3", "logs")),
+            "[s3://logs   ]"
+        );
     }
 
     #[test]

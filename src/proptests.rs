@@ -9,8 +9,8 @@ use crate::secret::redact_tokens;
 use crate::server::parse_go_duration;
 use crate::token::tests::jwt;
 use crate::{
-    AccessAttr, Bucket, ClusterMap, Error, Jwks, OidcConfiguration, RoleInfo, RolesList, Token, UserInfo,
-    UserMap,
+    AccessAttr, Bucket, ClusterMap, Error, Jwks, OidcConfiguration, RoleInfo, RolesList, Token,
+    UserInfo, UserMap,
 };
 
 /// Bytes shaped like JSON often enough to reach past the first character.
