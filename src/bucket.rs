@@ -162,7 +162,7 @@ impl Bucket {
             let (namespace, name) = rest.split_once('/').ok_or_else(|| {
                 bad("a namespace is followed by the bucket name: ais://@uuid#namespace/name")
             })?;
-            (parse_namespace(namespace).map_err(|why| bad(why))?, name)
+            (parse_namespace(namespace).map_err(bad)?, name)
         } else {
             (Namespace::default(), rest)
         };

@@ -28,7 +28,7 @@
 //! |---|---|
 //! | connect, log in and out, see who you are | [`Client`] ([`Client::builder`], [`Client::from_env`], [`Client::login`], [`Client::logout`], [`Client::whoami`]) |
 //! | users | [`UserManager`] from [`Client::user_manager`]: `get`, `list`, `create`, `update`, `ensure_user`, `delete` |
-//! | roles and permissions | [`RoleManager`]: `list`, `get`, `create`, `create_role` ([`RoleInfo::new`] + `with_*`), `update`, `update_role`, `ensure_role`, `delete`; [`AccessAttr`] |
+//! | roles and permissions | [`RoleManager`]: `list`, `get`, `create`, `create_role` ([`RoleInfo::new`] + `with_*`), `update` ([`RoleUpdate`]), `ensure_role`, `delete`; [`AccessAttr`], [`Bucket`] |
 //! | clusters | [`ClusterManager`]: `register` (by URL), `register_with_id`, `list`, `get`, `update`, `delete` |
 //! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
@@ -95,6 +95,7 @@ mod names;
 mod proptests;
 mod resolve;
 mod retry;
+mod role_update;
 mod roles;
 mod secret;
 mod server;
@@ -111,10 +112,10 @@ pub use client::{
 pub use clusters::ClusterManager;
 pub use error::{Error, TransportErrorKind};
 pub use model::{
-    BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, RoleInfo, RolesList, UserInfo,
-    UserMap,
+    BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, RoleInfo, RolesList, UserInfo, UserMap,
 };
 pub use retry::RetryPolicy;
+pub use role_update::RoleUpdate;
 pub use roles::RoleManager;
 pub use server::{ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig, ServerManager};
 pub use token::{Token, TokenClaims};

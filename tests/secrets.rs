@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use aistore_authn::local::LocalServer;
-use aistore_authn::{AccessAttr, Client, ConfigUpdate, RoleInfo, Token};
+use aistore_authn::{AccessAttr, Client, ConfigUpdate, RoleInfo, RoleUpdate, Token};
 use support::{make_tls_files, unique, TestServer};
 
 static LINES: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
@@ -123,7 +123,10 @@ fn secrets_never_show() {
     let roles = admin.role_manager();
     shown(&mut out, &roles.list());
     shown(&mut out, &roles.get(&role));
-    shown(&mut out, &roles.update(&role, Some("d2"), None, None, None));
+    shown(
+        &mut out,
+        &roles.update(&role, &RoleUpdate::new().description("d2")),
+    );
     shown(&mut out, &roles.ensure_role(&RoleInfo::new(&role, "d3")));
     shown(&mut out, &roles.get("ghost-role"));
     let clusters = admin.cluster_manager();
