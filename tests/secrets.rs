@@ -164,6 +164,13 @@ fn secrets_never_show() {
     let config = admin.server_manager().config().unwrap();
     let old_secret = config.secret().unwrap().to_owned();
     out.push(format!("{config:?} {}", config.as_json()));
+    // Serialized, the secret field is left out altogether.
+    let written = serde_json::to_value(&config).unwrap();
+    assert!(
+        written["auth"].is_object() && written["auth"].get("secret").is_none(),
+        "{written}"
+    );
+    out.push(written.to_string());
     let update = ConfigUpdate::new().secret(&new_secret);
     out.push(format!("{update:?}"));
     shown(&mut out, &admin.server_manager().set_config(&update));
