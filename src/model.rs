@@ -29,6 +29,28 @@ pub struct UserInfo {
 }
 
 impl UserInfo {
+    /// A user value with these roles (sorted by name), e.g. for tests or tools that work on
+    /// users offline. Nothing is sent: to create a user on the server, use
+    /// [`UserManager::create`](crate::UserManager::create).
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{RoleInfo, RolesList, UserInfo};
+    ///
+    /// let roles = vec![RoleInfo::new("ops", ""), RoleInfo::new("Admin", "")];
+    /// let alice = UserInfo::new("alice", roles);
+    /// assert!(alice.is_admin());
+    /// assert_eq!(alice.roles.names().collect::<Vec<_>>(), ["Admin", "ops"]);
+    /// let bob = UserInfo::new("bob", RolesList::default());
+    /// assert!(bob.roles.is_empty());
+    /// ```
+    pub fn new(id: &str, roles: impl Into<RolesList>) -> UserInfo {
+        UserInfo {
+            id: id.to_owned(),
+            roles: roles.into(),
+        }
+    }
+
     /// True when the user has the built-in `Admin` role, which is what makes a user an
     /// administrator to AuthN.
     ///
@@ -284,6 +306,28 @@ pub struct ClusterInfo {
     pub urls: Vec<String>,
 }
 
+impl ClusterInfo {
+    /// A cluster value, e.g. for tests or tools that work on clusters offline. Nothing is sent:
+    /// to register a cluster, use
+    /// [`ClusterManager::register_with_id`](crate::ClusterManager::register_with_id).
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::ClusterInfo;
+    ///
+    /// let c1 = ClusterInfo::new("c1-uuid", "c1", &["http://10.0.0.1:8080"]);
+    /// assert_eq!((c1.id.as_str(), c1.alias.as_str()), ("c1-uuid", "c1"));
+    /// assert_eq!(c1.urls, ["http://10.0.0.1:8080"]);
+    /// ```
+    pub fn new(id: &str, alias: &str, urls: &[&str]) -> ClusterInfo {
+        ClusterInfo {
+            id: id.to_owned(),
+            alias: alias.to_owned(),
+            urls: urls.iter().map(|u| (*u).to_owned()).collect(),
+        }
+    }
+}
+
 /// Roles sorted by name (the server sends them in random order).
 ///
 /// Dereferences to a slice, so `len()`, `iter()` and indexing work as usual.
@@ -357,6 +401,21 @@ impl From<Option<Vec<RoleInfo>>> for RolesList {
     }
 }
 
+/// The roles, sorted by name as [`FromIterator`] sorts them.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{RoleInfo, RolesList};
+///
+/// let roles = RolesList::from(vec![RoleInfo::new("ops", ""), RoleInfo::new("dev", "")]);
+/// assert_eq!(roles.names().collect::<Vec<_>>(), ["dev", "ops"]);
+/// ```
+impl From<Vec<RoleInfo>> for RolesList {
+    fn from(roles: Vec<RoleInfo>) -> Self {
+        roles.into_iter().collect()
+    }
+}
+
 impl FromIterator<RoleInfo> for RolesList {
     fn from_iter<I: IntoIterator<Item = RoleInfo>>(iter: I) -> Self {
         let mut roles: Vec<RoleInfo> = iter.into_iter().collect();
@@ -414,6 +473,29 @@ mod tests {
         assert!(ops.buckets.is_empty());
         let u: UserInfo = serde_json::from_str(r#"{"id":"bob","roles":null}"#).unwrap();
         assert!(u.roles.is_empty() && !u.is_admin());
+    }
+
+    #[test]
+    fn constructors_build_what_the_server_would_send() {
+        let user = UserInfo::new(
+            "alice",
+            vec![RoleInfo::new("ops", "d"), RoleInfo::new("Admin", "")],
+        );
+        assert_eq!(user.roles.names().collect::<Vec<_>>(), ["Admin", "ops"]);
+        assert!(user.is_admin() && user.roles.get("ops").is_some());
+        let json = r#"{"id":"alice","roles":[
+            {"name":"ops","desc":"d","clusters":null,"buckets":null,"admin":false},
+            {"name":"Admin","desc":"","clusters":null,"buckets":null,"admin":false}]}"#;
+        assert_eq!(user, serde_json::from_str::<UserInfo>(json).unwrap());
+
+        let c = ClusterInfo::new("u1", "c1", &["http://a:8080", "http://b:8080"]);
+        let json = r#"{"id":"u1","alias":"c1","urls":["http://a:8080","http://b:8080"]}"#;
+        assert_eq!(c, serde_json::from_str::<ClusterInfo>(json).unwrap());
+        assert!(ClusterInfo::new("u2", "", &[]).urls.is_empty());
+
+        let roles = RolesList::from(vec![RoleInfo::new("b", ""), RoleInfo::new("a", "")]);
+        assert_eq!(roles.names().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(RolesList::from(Vec::new()).is_empty());
     }
 
     #[test]
