@@ -20,7 +20,9 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aistore_authn::env::{load_token_file, save_token_file, token_file_path};
-use aistore_authn::{AccessAttr, Client, ClusterInfo, RoleInfo, Token, UserInfo};
+use aistore_authn::{
+    AccessAttr, Bucket, Client, ClusterInfo, Namespace, RoleInfo, RoleUpdate, Token, UserInfo,
+};
 use serde_json::json;
 
 /// Output goes through here instead of std's `println!`, which panics when stdout is a closed
@@ -241,28 +243,68 @@ impl Args {
         }
     }
 
-    /// The permissions from the words after the name, with `--cluster`/`--bucket`.
-    fn role(&self, name: &str, perms: &[String]) -> Result<RoleInfo, Failure> {
-        let role = RoleInfo::new(name, self.desc.as_deref().unwrap_or_default());
+    /// The permission entry from the words after the name, with `--cluster`/`--bucket`.
+    fn acl(&self, perms: &[String]) -> Result<Acl, Failure> {
         if perms.is_empty() {
             return match (&self.cluster, &self.bucket) {
-                (None, None) => Ok(role),
+                (None, None) => Ok(Acl::None),
                 _ => Err(usage("--cluster and --bucket need permissions")),
             };
         }
         let perm = AccessAttr::parse(&perms.join(","))?;
-        let provider = self.provider.as_deref().unwrap_or("ais");
         match (&self.cluster, &self.bucket) {
-            // The ais CLI's bucket form, `ais://name` or `s3://name`, names the provider.
-            (Some(c), Some(b)) => Ok(match b.split_once("://") {
-                Some((provider, name)) => role.with_bucket(c, provider, name, perm),
-                None => role.with_bucket(c, provider, b, perm),
-            }),
-            (Some(c), None) => Ok(role.with_cluster(c, perm)),
-            (None, None) => Ok(role.with_all_clusters(perm)),
+            // The ais CLI's bucket form, `ais://name` or `s3://name`, names the provider; a
+            // plain name is a bucket of --provider (default ais).
+            (Some(c), Some(b)) if b.contains("://") => Ok(Acl::Bucket(c.clone(), b.clone(), perm)),
+            (Some(c), Some(b)) => {
+                let provider = self.provider.as_deref().unwrap_or("ais");
+                Ok(Acl::Bucket(c.clone(), format!("{provider}://{b}"), perm))
+            }
+            (Some(c), None) => Ok(Acl::Cluster(c.clone(), perm)),
+            (None, None) => Ok(Acl::AllClusters(perm)),
             (None, Some(_)) => Err(usage("--bucket needs --cluster")),
         }
     }
+
+    /// The role to create: the description and the permission entry.
+    fn role(&self, name: &str, perms: &[String]) -> Result<RoleInfo, Failure> {
+        let role = RoleInfo::new(name, self.desc.as_deref().unwrap_or_default());
+        Ok(match self.acl(perms)? {
+            Acl::None => role,
+            Acl::AllClusters(perm) => role.with_all_clusters(perm),
+            Acl::Cluster(c, perm) => role.with_cluster(&c, perm),
+            Acl::Bucket(c, uri, perm) => {
+                let bucket = Bucket::parse(&uri)?;
+                if bucket.namespace != Namespace::default() {
+                    return Err(usage(format!(
+                        "--bucket {uri}: give the cluster with --cluster and the bucket as \
+                         provider://name"
+                    )));
+                }
+                role.with_bucket(&c, &bucket.provider, &bucket.name, perm)
+            }
+        })
+    }
+
+    /// The change to a role: the description and the permission entry.
+    fn role_update(&self, perms: &[String]) -> Result<RoleUpdate, Failure> {
+        let update = RoleUpdate::new().description(self.desc.as_deref().unwrap_or_default());
+        Ok(match self.acl(perms)? {
+            Acl::None => update,
+            Acl::AllClusters(perm) => update.all_clusters(perm),
+            Acl::Cluster(c, perm) => update.cluster(&c, perm),
+            Acl::Bucket(c, uri, perm) => update.bucket(&c, &uri, perm),
+        })
+    }
+}
+
+/// The one permission entry `add role` and `set role` take.
+enum Acl {
+    None,
+    AllClusters(AccessAttr),
+    Cluster(String, AccessAttr),
+    /// Cluster, bucket URI, permissions.
+    Bucket(String, String, AccessAttr),
 }
 
 /// Reads a password: without echo from a terminal, else a line from stdin (for scripts).
@@ -340,16 +382,12 @@ fn role_acls(role: &RoleInfo) -> String {
             (id, "") => id.to_owned(),
             (id, alias) => format!("{alias} ({id})"),
         };
-        format!("{who}: {}", a.perm.describe())
+        format!("{who}: {}", a.perm)
     });
     let buckets = role.buckets.iter().map(|b| {
-        format!(
-            "{}://{} on {}: {}",
-            b.bucket.provider,
-            b.bucket.name,
-            b.bucket.namespace.uuid,
-            b.perm.describe()
-        )
+        // `s3://logs on <cluster ID>`, the bucket as the ais CLI writes it.
+        let bucket = Bucket::new(&b.bucket.provider, &b.bucket.name);
+        format!("{bucket} on {}: {}", b.bucket.namespace.uuid, b.perm)
     });
     clusters.chain(buckets).collect::<Vec<_>>().join("; ")
 }
@@ -585,9 +623,9 @@ fn run(args: Args) -> Result<(), Failure> {
         }
         ["set", "role", name, perms @ ..] => {
             let perms: Vec<String> = perms.iter().map(|p| (*p).to_owned()).collect();
-            let role = args.role(name, &perms)?;
+            let update = args.role_update(&perms)?;
             print_role(
-                &args.client()?.role_manager().update_role(&role)?,
+                &args.client()?.role_manager().update(name, &update)?,
                 args.json,
             )
         }

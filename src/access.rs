@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::{BitAnd, BitOr, BitOrAssign};
 use std::str::FromStr;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Each single bit with the operation name the server, the CLI and the Go client use, and the
 /// name of this crate's constant.
@@ -164,7 +164,7 @@ impl AccessAttr {
     /// use aistore_authn::AccessAttr;
     /// let p = AccessAttr::parse("ro, PUT create-bucket").unwrap();
     /// assert_eq!(p, AccessAttr::ACCESS_RO | AccessAttr::PUT | AccessAttr::CREATE_BUCKET);
-    /// assert_eq!(AccessAttr::parse(&p.describe()).unwrap(), p);
+    /// assert_eq!(AccessAttr::parse(&p.to_string()).unwrap(), p);
     /// ```
     pub fn parse(text: &str) -> Result<AccessAttr, Error> {
         let mut perms = AccessAttr::NONE;
@@ -193,45 +193,6 @@ impl AccessAttr {
             };
         }
         Ok(perms)
-    }
-
-    /// The set in words, shortest first: `none`, `su`, or `ro`/`rw` followed by the other
-    /// operations' names, and any bits without a name as a number. [`AccessAttr::parse`]
-    /// reads it back to the same set.
-    ///
-    /// # Example
-    /// ```
-    /// use aistore_authn::AccessAttr;
-    /// let perms = AccessAttr::ACCESS_RW | AccessAttr::LIST_BUCKETS;
-    /// assert_eq!(perms.describe(), "rw,LIST-BUCKETS");
-    /// assert_eq!(AccessAttr::ACCESS_SU.describe(), "su");
-    /// ```
-    pub fn describe(self) -> String {
-        if self.is_empty() {
-            return "none".into();
-        }
-        if self == AccessAttr::ACCESS_SU {
-            return "su".into();
-        }
-        let mut words = Vec::new();
-        let mut rest = self;
-        for (set, word) in [(AccessAttr::ACCESS_RW, "rw"), (AccessAttr::ACCESS_RO, "ro")] {
-            if rest.contains(set) {
-                words.push(word.to_owned());
-                rest = AccessAttr(rest.0 & !set.0);
-                break;
-            }
-        }
-        for (bit, op, _) in OPS {
-            if rest.contains(bit) {
-                words.push(op.to_owned());
-                rest = AccessAttr(rest.0 & !bit.0);
-            }
-        }
-        if !rest.is_empty() {
-            words.push(rest.0.to_string());
-        }
-        words.join(",")
     }
 }
 
@@ -269,10 +230,48 @@ impl fmt::Debug for AccessAttr {
     }
 }
 
-/// The decimal number, as on the wire.
+/// The set in the `ais` CLI's words, shortest first: `none`, `su`, or `ro`/`rw` followed by
+/// the other operations' names, and any bits without a name as a number, separated by commas.
+/// [`AccessAttr::parse`] reads it back to the same set. For the number, use
+/// [`bits`](AccessAttr::bits); on the wire (serde) a set is that number in a JSON string.
+///
+/// # Example
+/// ```
+/// use aistore_authn::AccessAttr;
+///
+/// let perms = AccessAttr::ACCESS_RO | AccessAttr::CREATE_BUCKET;
+/// assert_eq!(perms.to_string(), "ro,CREATE-BUCKET");
+/// assert_eq!(AccessAttr::ACCESS_SU.to_string(), "su");
+/// assert_eq!(format!("{} = {}", AccessAttr::ACCESS_RW, AccessAttr::ACCESS_RW.bits()), "rw = 831");
+/// ```
 impl fmt::Display for AccessAttr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        if self.is_empty() {
+            return f.pad("none");
+        }
+        if *self == AccessAttr::ACCESS_SU {
+            return f.pad("su");
+        }
+        let mut words: Vec<String> = Vec::new();
+        let mut rest = *self;
+        for (set, word) in [(AccessAttr::ACCESS_RW, "rw"), (AccessAttr::ACCESS_RO, "ro")] {
+            if rest.contains(set) {
+                words.push(word.to_owned());
+                rest = AccessAttr(rest.0 & !set.0);
+                break;
+            }
+        }
+        for (bit, op, _) in OPS {
+            if rest.contains(bit) {
+                words.push(op.to_owned());
+                rest = AccessAttr(rest.0 & !bit.0);
+            }
+        }
+        if !rest.is_empty() {
+            words.push(rest.0.to_string());
+        }
+        // `pad`, so that width and alignment work in tables: `{:<24}`.
+        f.pad(&words.join(","))
     }
 }
 
@@ -335,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn parse_and_describe() {
+    fn parse_and_display() {
         assert_eq!(AccessAttr::parse("").unwrap(), AccessAttr::NONE);
         assert_eq!(AccessAttr::parse("su").unwrap().bits(), u64::MAX);
         assert_eq!(AccessAttr::parse("RW").unwrap(), AccessAttr::ACCESS_RW);
@@ -355,15 +354,31 @@ mod tests {
             "{e}"
         );
 
-        assert_eq!(AccessAttr::NONE.describe(), "none");
-        assert_eq!(AccessAttr::ACCESS_RO.describe(), "ro");
+        assert_eq!(AccessAttr::NONE.to_string(), "none");
+        assert_eq!(AccessAttr::ACCESS_RO.to_string(), "ro");
         assert_eq!(
-            AccessAttr::CLUSTER_ACCESS_RW.describe(),
+            AccessAttr::CLUSTER_ACCESS_RW.to_string(),
             "LIST-BUCKETS,SHOW-CLUSTER,CREATE-BUCKET,DESTROY-BUCKET,MOVE-BUCKET"
         );
         assert_eq!(
-            AccessAttr::from_bits(1 << 40 | 1).describe(),
+            AccessAttr::from_bits(1 << 40 | 1).to_string(),
             "GET,1099511627776"
+        );
+        assert_eq!(AccessAttr::from_bits(1 << 40).to_string(), "1099511627776");
+        assert_eq!(
+            (AccessAttr::ACCESS_RW | AccessAttr::LIST_BUCKETS).to_string(),
+            "rw,LIST-BUCKETS"
+        );
+        assert_eq!(
+            (AccessAttr::ACCESS_RO | AccessAttr::CREATE_BUCKET).to_string(),
+            "ro,CREATE-BUCKET"
+        );
+        assert_eq!(format!("[{:<6}]", AccessAttr::ACCESS_RO), "[ro    ]");
+        assert_eq!(format!("[{:>5}]", AccessAttr::NONE), "[ none]");
+        // Display is for people; the wire keeps the decimal string.
+        assert_eq!(
+            serde_json::to_string(&AccessAttr::ACCESS_RO).unwrap(),
+            r#""771""#
         );
         for bits in [
             0,
@@ -379,7 +394,7 @@ mod tests {
             u64::MAX - 1,
         ] {
             let p = AccessAttr::from_bits(bits);
-            assert_eq!(AccessAttr::parse(&p.describe()).unwrap(), p, "{bits}");
+            assert_eq!(AccessAttr::parse(&p.to_string()).unwrap(), p, "{bits}");
         }
     }
 

@@ -28,7 +28,7 @@
 //! |---|---|
 //! | connect, log in and out, see who you are | [`Client`] ([`Client::builder`], [`Client::from_env`], [`Client::login`], [`Client::logout`], [`Client::whoami`]) |
 //! | users | [`UserManager`] from [`Client::user_manager`]: `get`, `list`, `create`, `update`, `ensure_user`, `delete` |
-//! | roles and permissions | [`RoleManager`]: `list`, `get`, `create`, `create_role` ([`RoleInfo::new`] + `with_*`), `update`, `update_role`, `ensure_role`, `delete`; [`AccessAttr`] |
+//! | roles and permissions | [`RoleManager`]: `list`, `get`, `create`, `create_role` ([`RoleInfo::new`] + `with_*`), `update` ([`RoleUpdate`]), `ensure_role`, `delete`; [`AccessAttr`], [`Bucket`] |
 //! | clusters | [`ClusterManager`]: `register` (by URL), `register_with_id`, `list`, `get`, `update`, `delete` |
 //! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
@@ -82,6 +82,7 @@
 #![deny(missing_docs)]
 
 mod access;
+mod bucket;
 mod client;
 mod clusters;
 pub mod env;
@@ -93,6 +94,7 @@ mod proptests;
 mod request;
 mod resolve;
 mod retry;
+mod role_update;
 mod roles;
 mod secret;
 mod server;
@@ -102,6 +104,7 @@ mod transport;
 mod users;
 
 pub use access::AccessAttr;
+pub use bucket::{Bucket, Namespace};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_CONNECTIONS,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TOKEN_AGE, DEFAULT_TIMEOUT, MIN_TOKEN_LIFETIME,
@@ -109,10 +112,10 @@ pub use client::{
 pub use clusters::ClusterManager;
 pub use error::{Error, TransportErrorKind};
 pub use model::{
-    Bucket, BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, Namespace, RoleInfo,
-    RolesList, UserInfo, UserMap,
+    BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, RoleInfo, RolesList, UserInfo, UserMap,
 };
 pub use retry::RetryPolicy;
+pub use role_update::RoleUpdate;
 pub use roles::RoleManager;
 pub use server::{ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig, ServerManager};
 pub use token::{Token, TokenClaims};

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::AccessAttr;
+use crate::access::AccessAttr;
+use crate::bucket::Bucket;
 
 /// A user as AuthN reports it (the password is never sent back).
 ///
@@ -29,6 +30,28 @@ pub struct UserInfo {
 }
 
 impl UserInfo {
+    /// A user value with these roles (sorted by name), e.g. for tests or tools that work on
+    /// users offline. Nothing is sent: to create a user on the server, use
+    /// [`UserManager::create`](crate::UserManager::create).
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{RoleInfo, RolesList, UserInfo};
+    ///
+    /// let roles = vec![RoleInfo::new("ops", ""), RoleInfo::new("Admin", "")];
+    /// let alice = UserInfo::new("alice", roles);
+    /// assert!(alice.is_admin());
+    /// assert_eq!(alice.roles.names().collect::<Vec<_>>(), ["Admin", "ops"]);
+    /// let bob = UserInfo::new("bob", RolesList::default());
+    /// assert!(bob.roles.is_empty());
+    /// ```
+    pub fn new(id: &str, roles: impl Into<RolesList>) -> UserInfo {
+        UserInfo {
+            id: id.to_owned(),
+            roles: roles.into(),
+        }
+    }
+
     /// True when the user has the built-in `Admin` role, which is what makes a user an
     /// administrator to AuthN.
     ///
@@ -161,9 +184,9 @@ impl RoleInfo {
     }
 
     /// Adds `perm` on one bucket of a cluster (ID or alias), from any provider as AIS names
-    /// it: `ais`, `aws`, `gcp`, `azure`, `oci`, ... The URI spellings `s3`, `gs` and `az` are
-    /// turned into `aws`, `gcp` and `azure`, as AIS does: a token matches a bucket only when
-    /// the provider names are equal.
+    /// it: `ais`, `aws`, `gcp`, `azure`, `oci`. The URI schemes `s3`, `gs`, `az` and `oc` are
+    /// turned into `aws`, `gcp`, `azure` and `oci` as [`Bucket::parse`] does (a token matches a
+    /// bucket only when the provider names are equal); other providers are kept as given.
     ///
     /// # Example
     /// ```
@@ -181,23 +204,9 @@ impl RoleInfo {
         bucket: &str,
         perm: AccessAttr,
     ) -> RoleInfo {
-        let provider = match provider {
-            "s3" => "aws",
-            "gs" => "gcp",
-            "az" => "azure",
-            other => other,
-        };
-        self.buckets.push(BucketAcl {
-            bucket: Bucket {
-                name: bucket.to_owned(),
-                provider: provider.to_owned(),
-                namespace: Namespace {
-                    uuid: cluster.to_owned(),
-                    name: String::new(),
-                },
-            },
-            perm,
-        });
+        let mut bucket = Bucket::new(provider, bucket);
+        cluster.clone_into(&mut bucket.namespace.uuid);
+        self.buckets.push(BucketAcl { bucket, perm });
         self
     }
 }
@@ -276,52 +285,6 @@ pub struct BucketAcl {
     pub perm: AccessAttr,
 }
 
-/// A bucket as AIStore names it.
-///
-/// # Example
-/// ```
-/// use aistore_authn::{AccessAttr, RoleInfo};
-///
-///
-/// let role = RoleInfo::new("logs", "").with_bucket("c1", "s3", "logs", AccessAttr::ACCESS_RO);
-/// let bucket = &role.buckets[0].bucket;
-/// assert_eq!((bucket.name.as_str(), bucket.provider.as_str()), ("logs", "aws"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Bucket {
-    /// The bucket name.
-    pub name: String,
-    /// The backend provider: `ais`, `aws`, `gcp`, `azure` or `oci`.
-    #[serde(default)]
-    pub provider: String,
-    /// The namespace; its `uuid` is the ID of the cluster that holds the bucket.
-    #[serde(default)]
-    pub namespace: Namespace,
-}
-
-/// A bucket namespace.
-///
-/// # Example
-/// ```
-/// use aistore_authn::{AccessAttr, RoleInfo};
-///
-///
-/// let role = RoleInfo::new("raw", "").with_bucket("c1", "ais", "raw", AccessAttr::ACCESS_RO);
-/// let namespace = &role.buckets[0].bucket.namespace;
-/// assert_eq!((namespace.uuid.as_str(), namespace.name.as_str()), ("c1", ""));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Namespace {
-    /// The ID of the cluster.
-    #[serde(default)]
-    pub uuid: String,
-    /// The namespace name within the cluster; usually empty.
-    #[serde(default)]
-    pub name: String,
-}
-
 /// A cluster registered with AuthN.
 ///
 /// # Example
@@ -342,6 +305,28 @@ pub struct ClusterInfo {
     /// The cluster's endpoint URLs.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub urls: Vec<String>,
+}
+
+impl ClusterInfo {
+    /// A cluster value, e.g. for tests or tools that work on clusters offline. Nothing is sent:
+    /// to register a cluster, use
+    /// [`ClusterManager::register_with_id`](crate::ClusterManager::register_with_id).
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::ClusterInfo;
+    ///
+    /// let c1 = ClusterInfo::new("c1-uuid", "c1", &["http://10.0.0.1:8080"]);
+    /// assert_eq!((c1.id.as_str(), c1.alias.as_str()), ("c1-uuid", "c1"));
+    /// assert_eq!(c1.urls, ["http://10.0.0.1:8080"]);
+    /// ```
+    pub fn new(id: &str, alias: &str, urls: &[&str]) -> ClusterInfo {
+        ClusterInfo {
+            id: id.to_owned(),
+            alias: alias.to_owned(),
+            urls: urls.iter().map(|u| (*u).to_owned()).collect(),
+        }
+    }
 }
 
 /// Roles sorted by name (the server sends them in random order).
@@ -417,6 +402,21 @@ impl From<Option<Vec<RoleInfo>>> for RolesList {
     }
 }
 
+/// The roles, sorted by name as [`FromIterator`] sorts them.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{RoleInfo, RolesList};
+///
+/// let roles = RolesList::from(vec![RoleInfo::new("ops", ""), RoleInfo::new("dev", "")]);
+/// assert_eq!(roles.names().collect::<Vec<_>>(), ["dev", "ops"]);
+/// ```
+impl From<Vec<RoleInfo>> for RolesList {
+    fn from(roles: Vec<RoleInfo>) -> Self {
+        roles.into_iter().collect()
+    }
+}
+
 impl FromIterator<RoleInfo> for RolesList {
     fn from_iter<I: IntoIterator<Item = RoleInfo>>(iter: I) -> Self {
         let mut roles: Vec<RoleInfo> = iter.into_iter().collect();
@@ -474,6 +474,29 @@ mod tests {
         assert!(ops.buckets.is_empty());
         let u: UserInfo = serde_json::from_str(r#"{"id":"bob","roles":null}"#).unwrap();
         assert!(u.roles.is_empty() && !u.is_admin());
+    }
+
+    #[test]
+    fn constructors_build_what_the_server_would_send() {
+        let user = UserInfo::new(
+            "alice",
+            vec![RoleInfo::new("ops", "d"), RoleInfo::new("Admin", "")],
+        );
+        assert_eq!(user.roles.names().collect::<Vec<_>>(), ["Admin", "ops"]);
+        assert!(user.is_admin() && user.roles.get("ops").is_some());
+        let json = r#"{"id":"alice","roles":[
+            {"name":"ops","desc":"d","clusters":null,"buckets":null,"admin":false},
+            {"name":"Admin","desc":"","clusters":null,"buckets":null,"admin":false}]}"#;
+        assert_eq!(user, serde_json::from_str::<UserInfo>(json).unwrap());
+
+        let c = ClusterInfo::new("u1", "c1", &["http://a:8080", "http://b:8080"]);
+        let json = r#"{"id":"u1","alias":"c1","urls":["http://a:8080","http://b:8080"]}"#;
+        assert_eq!(c, serde_json::from_str::<ClusterInfo>(json).unwrap());
+        assert!(ClusterInfo::new("u2", "", &[]).urls.is_empty());
+
+        let roles = RolesList::from(vec![RoleInfo::new("b", ""), RoleInfo::new("a", "")]);
+        assert_eq!(roles.names().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(RolesList::from(Vec::new()).is_empty());
     }
 
     #[test]

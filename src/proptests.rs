@@ -9,8 +9,8 @@ use crate::secret::redact_tokens;
 use crate::server::parse_go_duration;
 use crate::token::tests::jwt;
 use crate::{
-    AccessAttr, ClusterMap, Error, Jwks, OidcConfiguration, RoleInfo, RolesList, Token, UserInfo,
-    UserMap,
+    AccessAttr, Bucket, ClusterMap, Error, Jwks, OidcConfiguration, RoleInfo, RolesList, Token,
+    UserInfo, UserMap,
 };
 
 /// Bytes shaped like JSON often enough to reach past the first character.
@@ -104,12 +104,32 @@ proptest! {
     }
 
     #[test]
-    fn any_access_set_describes_and_parses_back(bits in any::<u64>()) {
+    fn any_access_set_displays_and_parses_back(bits in any::<u64>()) {
         let p = AccessAttr::from_bits(bits);
-        prop_assert_eq!(AccessAttr::parse(&p.describe()).unwrap(), p);
+        prop_assert_eq!(AccessAttr::parse(&p.to_string()).unwrap(), p);
         let wire = serde_json::to_string(&p).unwrap();
         prop_assert_eq!(wire.clone(), format!("\"{bits}\""));
         prop_assert_eq!(serde_json::from_str::<AccessAttr>(&wire).unwrap(), p);
+    }
+
+    #[test]
+    fn bucket_uris_parse_or_fail_and_round_trip(
+        text in ".{0,40}",
+        scheme in "(ais|s3|aws|gs|gcp|az|azure|oc|oci)",
+        uuid in "[A-Za-z0-9_.-]{0,8}",
+        ns in "[A-Za-z0-9_.-]{0,8}",
+        name in "[A-Za-z0-9_.-]{1,12}",
+    ) {
+        if let Ok(b) = Bucket::parse(&text) {
+            prop_assert_eq!(Bucket::parse(&b.to_string()).unwrap(), b);
+        }
+        let at = if uuid.is_empty() { String::new() } else { format!("@{uuid}") };
+        let hash = if ns.is_empty() { String::new() } else { format!("#{ns}") };
+        let slash = if at.is_empty() && hash.is_empty() { "" } else { "/" };
+        let uri = format!("{scheme}://{at}{hash}{slash}{name}");
+        let b = Bucket::parse(&uri).unwrap();
+        prop_assert_eq!((&b.namespace.uuid, &b.namespace.name, &b.name), (&uuid, &ns, &name));
+        prop_assert_eq!(Bucket::parse(&b.to_string()).unwrap(), b);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::error::{Entity, Error};
 use crate::model::{Ensured, RoleInfo, RolesList};
 use crate::names::{check_new_name, segment};
 use crate::request::{Method, Request};
+use crate::role_update::RoleUpdate;
 
 /// Creates, reads, updates and deletes AuthN roles. Borrows a [`Client`].
 ///
@@ -75,7 +76,7 @@ impl<'a> RoleManager<'a> {
     /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
     /// let ops = client.role_manager().get("ops")?;
     /// for acl in &ops.clusters {
-    ///     println!("{} ({}): {}", acl.id, acl.alias, acl.perm.describe());
+    ///     println!("{} ({}): {}", acl.id, acl.alias, acl.perm); // e.g. `ro,CREATE-BUCKET`
     /// }
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
@@ -160,101 +161,47 @@ impl<'a> RoleManager<'a> {
         self.get(&role.name)
     }
 
-    /// Changes a role's description and adds or changes one permission entry, then returns
-    /// the role as stored. For several entries, use [`update_role`](RoleManager::update_role).
+    /// Changes the role `name` as `update` says (a [`RoleUpdate`]: a
+    /// description and any number of permission entries on clusters, on every cluster, and on
+    /// buckets), then returns the role as stored.
     ///
-    /// AuthN merges ACLs: an entry for the same cluster (or bucket) gets the new `perms`,
-    /// others are added, and none is ever removed (delete and re-create the role for that).
-    /// Requests: `GET /v1/clusters` when an alias is given, `PUT /v1/roles/{name}`,
-    /// `GET /v1/roles/{name}`. Needs an admin token.
+    /// AuthN merges: a non-empty description replaces the old one; an entry for a cluster (or
+    /// bucket) the role already has replaces that entry's permissions; other entries are
+    /// added. **No entry is ever removed** (AuthN cannot: delete and re-create the role, which
+    /// also takes it from every user, or set an entry to [`AccessAttr::NONE`]).
+    ///
+    /// Requests: `GET /v1/clusters` when an entry names a cluster (aliases are stored as
+    /// cluster IDs), `PUT /v1/roles/{name}`, `GET /v1/roles/{name}`. Needs an admin token.
     ///
     /// # Errors
-    /// - [`Error::InvalidArgument`], no request sent: nothing to change; `perms` without
-    ///   `cluster_alias`; `bucket_name` without `cluster_alias`; `cluster_alias` or
-    ///   `bucket_name` without `perms`; an empty description as the only change (AuthN keeps
-    ///   the old one); an empty cluster alias or bucket name; a name that cannot be a URL path
-    ///   segment.
-    /// - [`Error::RoleNotFound`], [`Error::ClusterNotFound`], [`Error::Forbidden`] (the
-    ///   built-in `Admin` role), [`Error::Unauthorized`], [`Error::Transport`],
-    ///   [`Error::Decode`].
+    /// - [`Error::InvalidArgument`], no request sent: an update that changes nothing (an
+    ///   empty description alone included: AuthN would keep the old one), a bucket URI that
+    ///   does not parse or carries a namespace, an empty cluster, a name that cannot be a URL
+    ///   path segment.
+    /// - [`Error::RoleNotFound`], [`Error::ClusterNotFound`] (an entry names a cluster that is
+    ///   not registered; nothing is written), [`Error::Forbidden`] (the built-in `Admin`
+    ///   role), [`Error::Unauthorized`], [`Error::Transport`], [`Error::Decode`].
     ///
     /// # Example
     /// ```no_run
-    /// use aistore_authn::AccessAttr;
+    /// use aistore_authn::{AccessAttr, RoleUpdate};
     ///
     /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
     /// client.login("admin", "admin-password", None)?;
-    /// // Add read-write on cluster c2; the role's other entries stay.
-    /// client.role_manager().update("ops", None, Some("c2"), Some(AccessAttr::ACCESS_RW), None)?;
+    /// // Add read-write on cluster c2 and read on s3://logs there; other entries stay.
+    /// let update = RoleUpdate::new()
+    ///     .description("operators of c1 and c2")
+    ///     .cluster("c2", AccessAttr::ACCESS_RW)
+    ///     .bucket("c2", "s3://logs", AccessAttr::ACCESS_RO);
+    /// let ops = client.role_manager().update("ops", &update)?;
+    /// assert_eq!(ops.buckets.last().map(|b| b.bucket.provider.as_str()), Some("aws"));
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
-    pub fn update(
-        &self,
-        name: &str,
-        desc: Option<&str>,
-        cluster_alias: Option<&str>,
-        perms: Option<AccessAttr>,
-        bucket_name: Option<&str>,
-    ) -> Result<RoleInfo, Error> {
-        let invalid = |msg: &str| Err(Error::InvalidArgument(msg.into()));
-        if desc.is_none() && cluster_alias.is_none() && perms.is_none() && bucket_name.is_none() {
-            return invalid("update needs a description, or a cluster alias with perms");
-        }
-        if perms.is_some() && cluster_alias.is_none() {
-            return invalid("perms need a cluster_alias");
-        }
-        if bucket_name.is_some() && cluster_alias.is_none() {
-            return invalid("bucket_name needs a cluster_alias");
-        }
-        if (cluster_alias.is_some() || bucket_name.is_some()) && perms.is_none() {
-            return invalid("cluster_alias and bucket_name need perms");
-        }
-        let role = RoleInfo::new(name, desc.unwrap_or_default());
-        let role = match (cluster_alias, perms) {
-            (Some(alias), Some(perms)) => one_acl(role, alias, perms, bucket_name)?,
-            _ => role,
-        };
-        self.update_role(&role)
-    }
-
-    /// Merges `role` into the stored role of the same name: a non-empty description replaces
-    /// the old one; each ACL entry replaces the permissions of the entry for the same cluster
-    /// (or bucket) or is added. No entry is ever removed (AuthN cannot). Returns the role as
-    /// stored.
-    ///
-    /// Requests: `GET /v1/clusters` when an ACL names a cluster, `PUT /v1/roles/{name}`,
-    /// `GET /v1/roles/{name}`. Needs an admin token.
-    ///
-    /// # Errors
-    /// - [`Error::InvalidArgument`], no request sent: no description and no ACL (nothing to
-    ///   change), `admin` set, a bucket ACL with an empty bucket name or cluster, a name that
-    ///   cannot be a URL path segment.
-    /// - [`Error::RoleNotFound`], [`Error::ClusterNotFound`], [`Error::Forbidden`] (the
-    ///   built-in `Admin` role), [`Error::Unauthorized`], [`Error::Transport`],
-    ///   [`Error::Decode`].
-    ///
-    /// # Example
-    /// ```no_run
-    /// use aistore_authn::{AccessAttr, RoleInfo};
-    ///
-    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
-    /// client.login("admin", "admin-password", None)?;
-    /// let change = RoleInfo::new("ops", "operators of c1 and c2")
-    ///     .with_cluster("c2", AccessAttr::ACCESS_RW | AccessAttr::CLUSTER_ACCESS_RO);
-    /// let ops = client.role_manager().update_role(&change)?;
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn update_role(&self, role: &RoleInfo) -> Result<RoleInfo, Error> {
-        Request::to(Method::Put, Entity::Role(&role.name))?;
-        if role.desc.is_empty() && role.clusters.is_empty() && role.buckets.is_empty() {
-            return Err(Error::InvalidArgument(
-                "nothing to change: no description (AuthN keeps the old one when sent none) \
-                 and no ACL"
-                    .into(),
-            ));
-        }
-        check_acls(role)?;
-        self.put_role(&self.with_cluster_ids(role)?)
+    pub fn update(&self, name: &str, update: &RoleUpdate) -> Result<RoleInfo, Error> {
+        Request::to(Method::Put, Entity::Role(name))?;
+        let role = update.to_role(name)?;
+        check_acls(&role)?;
+        self.put_role(&self.with_cluster_ids(&role)?)
     }
 
     /// `PUT` a role whose clusters are named by ID, then read it back.
@@ -274,8 +221,7 @@ impl<'a> RoleManager<'a> {
     /// the create or update if one is needed.
     ///
     /// # Errors
-    /// As [`create_role`](RoleManager::create_role) and
-    /// [`update_role`](RoleManager::update_role).
+    /// As [`create_role`](RoleManager::create_role) and [`update`](RoleManager::update).
     ///
     /// # Example
     /// ```no_run
@@ -411,7 +357,7 @@ impl Client {
     }
 }
 
-/// The one ACL entry of [`RoleManager::create`] and [`RoleManager::update`].
+/// The one ACL entry of [`RoleManager::create`].
 fn one_acl(
     role: RoleInfo,
     cluster_alias: &str,

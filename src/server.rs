@@ -31,7 +31,8 @@ pub struct ServerManager<'a> {
 /// The server's configuration (`GET /v1/daemon`).
 ///
 /// The HMAC secret it contains is held apart: [`secret`](ServerConfig::secret) returns it,
-/// while `Debug` and [`as_json`](ServerConfig::as_json) show `[redacted]`.
+/// while `Debug` and [`as_json`](ServerConfig::as_json) show `[redacted]`, and `Serialize`
+/// (serde) writes the configuration with no `auth.secret` field at all.
 ///
 /// # Example
 /// ```no_run
@@ -184,6 +185,31 @@ impl ServerConfig {
     }
 }
 
+/// The configuration as the server sent it, without `auth.secret`: not even `[redacted]`, so
+/// the output can be stored or shown, and never carries or overwrites a secret.
+///
+/// # Example
+/// ```no_run
+/// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+/// client.login("admin", "admin-password", None)?;
+/// let config = client.server_manager().config()?;
+/// let json = serde_json::to_value(&config).unwrap();
+/// assert!(json["auth"].get("secret").is_none());
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
+impl Serialize for ServerConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut json = self.json.clone();
+        if let Some(auth) = json
+            .get_mut("auth")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            auth.remove("secret");
+        }
+        json.serialize(s)
+    }
+}
+
 impl fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ServerConfig").field(&self.json).finish()
@@ -271,7 +297,7 @@ impl ConfigUpdate {
 /// println!("issuer {}, keys at {}", oidc.issuer, oidc.jwks_uri);
 /// # Ok::<(), aistore_authn::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OidcConfiguration {
     /// The issuer, as in the tokens' `iss`.
@@ -300,7 +326,7 @@ pub struct OidcConfiguration {
 /// }
 /// # Ok::<(), aistore_authn::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Jwks {
     /// The keys.
@@ -313,12 +339,12 @@ pub struct Jwks {
 /// ```no_run
 /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
 /// client.login("alice", "s3cret", None)?;
-/// let token = aistore_authn::Token::parse(client.token().unwrap_or_default())?;
+/// let token = aistore_authn::Token::parse(&client.token().unwrap_or_default())?;
 /// let jwks = client.server_manager().jwks()?;
 /// let key = jwks.keys.iter().find(|k| Some(k.kid.as_str()) == token.key_id());
 /// # Ok::<(), aistore_authn::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Jwk {
     /// The key ID, as in a token's header ([`Token::key_id`](crate::Token::key_id)).
@@ -327,8 +353,9 @@ pub struct Jwk {
     /// The key type, `RSA`.
     #[serde(default)]
     pub kty: String,
-    /// The algorithm, e.g. `RS256`, if given.
-    #[serde(default)]
+    /// The algorithm, e.g. `RS256`, if given (left out when serialized without one, as JWK
+    /// requires).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
     /// The RSA modulus, base64url.
     #[serde(default)]
@@ -606,6 +633,29 @@ mod tests {
     }
 
     #[test]
+    fn discovery_and_keys_serialize_as_served() {
+        let oidc = r#"{"issuer":"http://localhost:52001","token_endpoint":"http://localhost:52001/v1/tokens",
+            "userinfo_endpoint":"http://localhost:52001/v1/users","jwks_uri":"http://localhost:52001/.well-known/jwks.json",
+            "id_token_signing_alg_values_supported":["HS256","RS256"]}"#;
+        let jwks = r#"{"keys":[{"kid":"k1","kty":"RSA","alg":"RS256","n":"0vx7","e":"AQAB"},
+            {"kid":"k0","kty":"RSA","n":"xjlC","e":"AQAB"}]}"#;
+        let value = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap();
+        let parsed: OidcConfiguration = serde_json::from_str(oidc).unwrap();
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), value(oidc));
+        let parsed: Jwks = serde_json::from_str(jwks).unwrap();
+        assert_eq!(parsed.keys[1].alg, None);
+        assert_eq!(
+            serde_json::to_value(&parsed).unwrap(),
+            value(jwks),
+            "a key without alg is written without it"
+        );
+        assert_eq!(
+            serde_json::to_value(&parsed.keys[0]).unwrap(),
+            serde_json::json!({"kid": "k1", "kty": "RSA", "alg": "RS256", "n": "0vx7", "e": "AQAB"})
+        );
+    }
+
+    #[test]
     fn the_secret_is_held_apart() {
         let c = ServerConfig::from_json(serde_json::json!({
             "auth": {"secret": "hmac-secret-1", "expiration_time": "1h0m", "max_token_age": "2160h0m"},
@@ -622,6 +672,32 @@ mod tests {
             !shown.contains("hmac-secret-1") && shown.contains("[redacted]"),
             "{shown}"
         );
+        let written = serde_json::to_string(&c).unwrap();
+        assert!(
+            !written.contains("hmac-secret-1") && !written.contains("secret"),
+            "{written}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&written).unwrap(),
+            serde_json::json!({
+                "auth": {"expiration_time": "1h0m", "max_token_age": "2160h0m"},
+                "log": {"level": "3"}, "net": {"http": {"port": 52001, "use_https": false}}
+            }),
+            "everything else is written as the server sent it"
+        );
+        assert_eq!(c.secret(), Some("hmac-secret-1"), "serializing keeps it");
+        for odd in [
+            serde_json::json!({"auth": {"secret": ""}}),
+            serde_json::json!({"auth": "text"}),
+            serde_json::json!([1, 2]),
+        ] {
+            let written = serde_json::to_value(ServerConfig::from_json(odd.clone())).unwrap();
+            let mut expected = odd;
+            if let Some(auth) = expected.get_mut("auth").and_then(|a| a.as_object_mut()) {
+                auth.remove("secret");
+            }
+            assert_eq!(written, expected);
+        }
         let rsa = ServerConfig::from_json(serde_json::json!({"auth": {"secret": ""}}));
         assert_eq!(rsa.secret(), None);
         let u = ConfigUpdate::new().secret("s3cr3t");

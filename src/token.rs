@@ -3,10 +3,11 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
+use crate::model::{BucketAcl, ClusterAcl};
 use crate::secret::Secret;
-use crate::{BucketAcl, ClusterAcl, Error};
 
 /// An AuthN login token (a JWT) with its claims decoded.
 ///
@@ -35,12 +36,19 @@ pub struct Token {
 
 /// What an AuthN token says about its holder.
 ///
+/// Serializes (serde) as the JWT claims it came from: `sub`, `iss`, `admin`, `exp` and `iat`
+/// as integer seconds since 1970, `aud`, `clusters`, `buckets`, with `perm` as a decimal
+/// string; like AuthN, it leaves out `aud` and `buckets` when empty, and `iat` when unknown.
+///
 /// # Example
 /// ```
 /// let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln";
 /// let claims = aistore_authn::Token::parse(jwt)?.claims().clone();
 /// assert_eq!(claims.subject, "alice");
 /// assert!(!claims.admin && claims.clusters.is_empty() && claims.issued_at.is_none());
+///
+/// let json = serde_json::to_value(&claims).unwrap();
+/// assert_eq!((json["sub"].as_str(), json["exp"].as_i64()), (Some("alice"), Some(4102444800)));
 /// # Ok::<(), aistore_authn::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +70,36 @@ pub struct TokenClaims {
     pub clusters: Vec<ClusterAcl>,
     /// Permissions on buckets: the union of the user's roles at login time.
     pub buckets: Vec<BucketAcl>,
+}
+
+impl Serialize for TokenClaims {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Claims<'a> {
+            sub: &'a str,
+            iss: &'a str,
+            admin: bool,
+            exp: i64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            iat: Option<i64>,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            aud: &'a [String],
+            clusters: &'a [ClusterAcl],
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            buckets: &'a [BucketAcl],
+        }
+        Claims {
+            sub: &self.subject,
+            iss: &self.issuer,
+            admin: self.admin,
+            exp: unix_secs(self.expires_at),
+            iat: self.issued_at.map(unix_secs),
+            aud: &self.audience,
+            clusters: &self.clusters,
+            buckets: &self.buckets,
+        }
+        .serialize(s)
+    }
 }
 
 #[derive(Deserialize)]
@@ -290,32 +328,21 @@ fn unix_time(secs: i64) -> SystemTime {
         .unwrap_or(UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX)))
 }
 
-/// Decodes unpadded (or padded) base64url, as JWT parts are written.
-fn base64url(part: &str) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(part.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in part.trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => {
-                return Err(Error::InvalidToken(
-                    "a JWT part is not base64url".to_owned(),
-                ))
-            }
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
+/// A time as whole seconds since 1970, negative before it; saturating, never panicking.
+fn unix_secs(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
     }
-    Ok(out)
+}
+
+/// Decodes base64url, unpadded as JWT parts are written (padding is tolerated).
+fn base64url(part: &str) -> Result<Vec<u8>, Error> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT;
+    use base64::Engine as _;
+    URL_SAFE_NO_PAD_INDIFFERENT
+        .decode(part)
+        .map_err(|_| Error::InvalidToken("a JWT part is not base64url".to_owned()))
 }
 
 #[cfg(test)]
@@ -324,16 +351,8 @@ pub(crate) mod tests {
     use crate::AccessAttr;
 
     fn b64(data: &[u8]) -> String {
-        const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in data.chunks(3) {
-            let n =
-                chunk.iter().fold(0u32, |a, &b| a << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
-            for i in 0..=chunk.len() {
-                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
     }
 
     pub(crate) fn jwt(claims: &str) -> String {
@@ -415,10 +434,77 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn base64url_round_trip() {
-        for len in 0..40 {
-            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-            assert_eq!(base64url(&b64(&data)).unwrap(), data);
+    fn claims_serialize_as_the_jwt_claims() {
+        let claims = r#"{"sub":"alice","iss":"http://localhost:52001","admin":false,"exp":4102444800,"iat":1700000000,"aud":["u1"],
+            "clusters":[{"id":"u1","perm":"771"}],
+            "buckets":[{"bck":{"name":"b","provider":"aws","namespace":{"uuid":"u1","name":""}},"perm":"831"}]}"#;
+        let t = Token::parse(&jwt(claims)).unwrap();
+        let json = serde_json::to_value(t.claims()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::from_str::<serde_json::Value>(claims).unwrap()
+        );
+        // What it writes, Token::parse reads back to the same claims.
+        let again = Token::parse(&jwt(&json.to_string())).unwrap();
+        assert_eq!(again.claims(), t.claims());
+
+        // An admin token: no ACLs, no audience, no iat (left out as AuthN leaves them out).
+        let t = Token::parse(&jwt(
+            r#"{"sub":"admin","exp":1000,"admin":true,"clusters":null}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(t.claims()).unwrap(),
+            serde_json::json!({"sub": "admin", "iss": "", "admin": true, "exp": 1000, "clusters": []})
+        );
+    }
+
+    #[test]
+    fn identity_serializes_claims_and_user() {
+        let t = Token::parse(&jwt(r#"{"sub":"alice","exp":4102444800,"aud":["u1"]}"#)).unwrap();
+        let user: crate::UserInfo = serde_json::from_str(
+            r#"{"id":"alice","roles":[{"name":"ops","desc":"","clusters":[{"id":"u1","perm":"771"}],"buckets":null,"admin":false}]}"#,
+        )
+        .unwrap();
+        let me = crate::Identity {
+            claims: t.claims().clone(),
+            user,
+        };
+        assert_eq!(
+            serde_json::to_value(&me).unwrap(),
+            serde_json::json!({
+                "claims": {"sub": "alice", "iss": "", "admin": false, "exp": 4102444800_i64,
+                           "aud": ["u1"], "clusters": []},
+                "user": {"id": "alice", "roles": [{"name": "ops", "desc": "",
+                         "clusters": [{"id": "u1", "perm": "771"}], "buckets": [], "admin": false}]}
+            })
+        );
+    }
+
+    #[test]
+    fn unix_secs_saturates() {
+        assert_eq!(unix_secs(UNIX_EPOCH), 0);
+        assert_eq!(unix_secs(UNIX_EPOCH + Duration::from_millis(1999)), 1);
+        if let Some(before) = UNIX_EPOCH.checked_sub(Duration::from_secs(5)) {
+            assert_eq!(unix_secs(before), -5);
+        }
+        // Whatever this platform's clock holds: no overflow either way.
+        assert!(unix_secs(unix_time(i64::MAX)) >= i64::from(u32::MAX));
+    }
+
+    #[test]
+    fn base64url_as_jwt_parts_are_written() {
+        // The URL-safe alphabet: `-` and `_` where standard base64 has `+` and `/`.
+        assert_eq!(base64url("-_-_").unwrap(), [0xfb, 0xff, 0xbf]);
+        assert_eq!(base64url("Pz4_").unwrap(), b"?>?");
+        assert_eq!(base64url("e30").unwrap(), b"{}");
+        assert_eq!(base64url("e30=").unwrap(), b"{}", "padding is tolerated");
+        assert_eq!(base64url("").unwrap(), b"");
+        for bad in ["+/+/", "Pz4/", "e30!", "a", "e30.e30"] {
+            assert!(
+                matches!(base64url(bad), Err(Error::InvalidToken(_))),
+                "{bad}"
+            );
         }
     }
 }

@@ -28,6 +28,7 @@ pub struct TokenManager<'a> {
 }
 
 /// Who the client's token belongs to: the token's claims plus the user as AuthN stores it now.
+/// Serializes (serde) as `{"claims": {...}, "user": {...}}`, the claims as in the JWT.
 ///
 /// # Example
 /// ```no_run
@@ -38,7 +39,7 @@ pub struct TokenManager<'a> {
 ///     me.user.roles.names().collect::<Vec<_>>());
 /// # Ok::<(), aistore_authn::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Identity {
     /// What the token says (decoded locally, not verified).

@@ -414,6 +414,54 @@ fn ais_style_forms_prompts_and_saved_tokens() {
         (Some("aws"), Some("logs")),
         "{r}"
     );
+    let out = cli.ok(&["show", "role", &role]);
+    assert!(
+        out.stdout.contains(&format!("s3://logs on {id}: rw")),
+        "{}",
+        out.stdout
+    );
+    // `set role` takes the same URIs and merges; a URI the SDK refuses is a usage error.
+    let r = cli
+        .ok(&[
+            "set",
+            "role",
+            &role,
+            "ro",
+            "--cluster",
+            &alias,
+            "--bucket",
+            "gs://models",
+            "--json",
+        ])
+        .json();
+    let buckets: Vec<(&str, &str)> = r["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["bck"]["provider"].as_str().unwrap_or(""),
+                b["bck"]["name"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(buckets, [("aws", "logs"), ("gcp", "models")], "{r}");
+    let out = cli.run(&[
+        "set",
+        "role",
+        &role,
+        "ro",
+        "--cluster",
+        &alias,
+        "--bucket",
+        "ftp://x",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown provider \"ftp\""),
+        "{}",
+        out.stderr
+    );
     let renamed = unique("c");
     let c = cli
         .ok(&["update", "cluster", &id, &renamed, "--json"])

@@ -2,7 +2,7 @@
 
 mod support;
 
-use aistore_authn::{AccessAttr, Error};
+use aistore_authn::{AccessAttr, Error, RoleInfo, RoleUpdate};
 use support::{cluster, unique, TestServer};
 
 #[test]
@@ -154,7 +154,27 @@ fn list_and_get_need_no_token_and_list_is_sorted() {
 }
 
 #[test]
-fn update_description_and_merge_acls() {
+fn update_description_only() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let roles = admin.role_manager();
+    let c = cluster(&admin);
+    let name = unique("upd");
+    let before = roles
+        .create(&name, "v1", &c.alias, AccessAttr::ACCESS_RO, None)
+        .unwrap();
+
+    let after = roles
+        .update(&name, &RoleUpdate::new().description("v2"))
+        .unwrap();
+    assert_eq!(after.desc, "v2");
+    assert_eq!(after.clusters, before.clusters, "the ACLs are left alone");
+    assert!(after.buckets.is_empty());
+    assert_eq!(roles.get(&name).unwrap(), after);
+}
+
+#[test]
+fn update_cluster_by_alias_is_stored_by_id() {
     let server = TestServer::start();
     let admin = server.admin();
     let roles = admin.role_manager();
@@ -164,34 +184,41 @@ fn update_description_and_merge_acls() {
         .create(&name, "v1", &c1.alias, AccessAttr::ACCESS_RO, None)
         .unwrap();
 
-    let r = roles.update(&name, Some("v2"), None, None, None).unwrap();
-    assert_eq!(r.desc, "v2");
-    assert_eq!(r.clusters.len(), 1);
-
-    // Same cluster: the perm is replaced; the description is kept.
+    // A new cluster, by alias: added, stored by ID; the description is kept.
     let r = roles
         .update(
             &name,
-            None,
-            Some(&c1.alias),
-            Some(AccessAttr::ACCESS_RW),
-            None,
+            &RoleUpdate::new().cluster(&c2.alias, AccessAttr::CLUSTER_ACCESS_RO),
         )
         .unwrap();
-    assert_eq!(r.desc, "v2");
+    assert_eq!(r.desc, "v1");
+    let acls: Vec<(&str, &str, AccessAttr)> = r
+        .clusters
+        .iter()
+        .map(|a| (a.id.as_str(), a.alias.as_str(), a.perm))
+        .collect();
     assert_eq!(
-        (r.clusters.len(), r.clusters[0].perm),
-        (1, AccessAttr::ACCESS_RW)
+        acls,
+        [
+            (c1.id.as_str(), c1.alias.as_str(), AccessAttr::ACCESS_RO),
+            (
+                c2.id.as_str(),
+                c2.alias.as_str(),
+                AccessAttr::CLUSTER_ACCESS_RO
+            )
+        ]
+    );
+    let raw = server.raw_get(&admin, &format!("/v1/roles/{name}"));
+    assert!(
+        raw.contains(&format!(r#""id":"{}""#, c2.id)) && !raw.contains(r#""id":"c-"#),
+        "{raw}"
     );
 
-    // Another cluster and a bucket: added alongside.
+    // The same cluster by alias: its permissions are replaced, nothing is added.
     let r = roles
         .update(
             &name,
-            None,
-            Some(&c2.id),
-            Some(AccessAttr::CLUSTER_ACCESS_RO),
-            None,
+            &RoleUpdate::new().cluster(&c1.alias, AccessAttr::ACCESS_RW),
         )
         .unwrap();
     let perms: Vec<(&str, AccessAttr)> =
@@ -203,27 +230,96 @@ fn update_description_and_merge_acls() {
             (c2.id.as_str(), AccessAttr::CLUSTER_ACCESS_RO)
         ]
     );
-    let r = roles
-        .update(
-            &name,
-            Some("v3"),
-            Some(&c1.alias),
-            Some(AccessAttr::GET),
-            Some("logs"),
-        )
-        .unwrap();
-    assert_eq!(r.desc, "v3");
-    assert_eq!(r.buckets.len(), 1);
-    assert_eq!(
-        (r.buckets[0].bucket.name.as_str(), r.buckets[0].perm),
-        ("logs", AccessAttr::GET)
-    );
-    assert_eq!(r.clusters.len(), 2);
-    assert_eq!(roles.get(&name).unwrap(), r);
 }
 
 #[test]
-fn update_argument_rules_send_nothing_and_server_errors() {
+fn update_several_acls_at_once_merges_and_keeps_old_entries() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let roles = admin.role_manager();
+    let (c1, c2) = (cluster(&admin), cluster(&admin));
+    let name = unique("multi");
+    let spec = RoleInfo::new(&name, "v1")
+        .with_cluster(&c1.alias, AccessAttr::ACCESS_RO)
+        .with_bucket(&c1.alias, "ais", "b1", AccessAttr::GET);
+    roles.create_role(&spec).unwrap();
+
+    let update = RoleUpdate::new()
+        .description("v2")
+        .cluster(&c2.alias, AccessAttr::ACCESS_RW)
+        .all_clusters(AccessAttr::LIST_BUCKETS)
+        .bucket(&c1.alias, "s3://logs", AccessAttr::ACCESS_RO)
+        .bucket(&c1.id, "ais://b1", AccessAttr::PUT);
+    let r = roles.update(&name, &update).unwrap();
+
+    assert_eq!(r.desc, "v2");
+    let clusters: Vec<(&str, AccessAttr)> =
+        r.clusters.iter().map(|a| (a.id.as_str(), a.perm)).collect();
+    assert_eq!(
+        clusters,
+        [
+            (c1.id.as_str(), AccessAttr::ACCESS_RO),
+            (c2.id.as_str(), AccessAttr::ACCESS_RW),
+            ("", AccessAttr::LIST_BUCKETS)
+        ],
+        "the old entry stays; new ones are appended; aliases stored as IDs"
+    );
+    let buckets: Vec<(&str, &str, &str, &str, AccessAttr)> = r
+        .buckets
+        .iter()
+        .map(|b| {
+            (
+                b.bucket.provider.as_str(),
+                b.bucket.name.as_str(),
+                b.bucket.namespace.uuid.as_str(),
+                b.bucket.namespace.name.as_str(),
+                b.perm,
+            )
+        })
+        .collect();
+    assert_eq!(
+        buckets,
+        [
+            ("ais", "b1", c1.id.as_str(), "", AccessAttr::PUT),
+            ("aws", "logs", c1.id.as_str(), "", AccessAttr::ACCESS_RO)
+        ],
+        "b1's permissions are replaced; s3://logs is stored as provider aws on the cluster ID"
+    );
+    assert_eq!(
+        r.buckets[1].bucket.to_string(),
+        format!("s3://@{}/logs", c1.id)
+    );
+    assert_eq!(roles.get(&name).unwrap(), r);
+
+    // A token of a user with the role carries the bucket as AIS clusters match it.
+    let id = unique("u");
+    admin.user_manager().create(&id, &[&name], "pw").unwrap();
+    let claims = server.login(&id, "pw").token_claims().unwrap();
+    let logs = claims
+        .buckets
+        .iter()
+        .find(|b| b.bucket.name == "logs")
+        .unwrap_or_else(|| panic!("{:?}", claims.buckets));
+    assert_eq!(
+        (
+            logs.bucket.provider.as_str(),
+            logs.bucket.namespace.uuid.as_str(),
+            logs.perm
+        ),
+        ("aws", c1.id.as_str(), AccessAttr::ACCESS_RO)
+    );
+
+    // No entry can be removed: NONE empties one, and it stays.
+    let r = roles
+        .update(&name, &RoleUpdate::new().cluster(&c2.id, AccessAttr::NONE))
+        .unwrap();
+    let c2_acl = r.clusters.iter().find(|a| a.id == c2.id).unwrap();
+    assert_eq!(c2_acl.perm, AccessAttr::NONE);
+    assert_eq!((r.clusters.len(), r.buckets.len()), (3, 2));
+}
+
+#[test]
+fn update_refusals_send_nothing_and_leave_the_role_unchanged() {
     let server = TestServer::start();
     let admin = server.admin();
     let roles = admin.role_manager();
@@ -232,43 +328,75 @@ fn update_argument_rules_send_nothing_and_server_errors() {
     let before = roles
         .create(&name, "keep", &c.alias, AccessAttr::GET, None)
         .unwrap();
-    let p = Some(AccessAttr::PUT);
-    let a = Some(c.alias.as_str());
-    for (desc, alias, perms, bucket) in [
-        (None, None, None, None),     // nothing to change
-        (None, None, p, None),        // perms need a cluster
-        (None, None, p, Some("b")),   // bucket needs a cluster
-        (None, a, None, None),        // cluster needs perms
-        (None, a, None, Some("b")),   // bucket needs perms
-        (Some(""), None, None, None), // an empty description changes nothing
+    let p = AccessAttr::PUT;
+    for (update, why) in [
+        (RoleUpdate::new(), "changes nothing"),
+        (RoleUpdate::new().description(""), "changes nothing"),
+        (
+            RoleUpdate::new().bucket(&c.alias, "logs", p),
+            "use ais://name",
+        ),
+        (
+            RoleUpdate::new().bucket(&c.alias, "ftp://logs", p),
+            "unknown provider",
+        ),
+        (RoleUpdate::new().bucket(&c.alias, "s3://a/b", p), "no '/'"),
+        (
+            RoleUpdate::new().bucket(&c.alias, &format!("ais://@{}/b", c.id), p),
+            "cluster as its own argument",
+        ),
+        (RoleUpdate::new().cluster("", p), "all_clusters"),
+        (
+            // A bad bucket among good changes: none of them is sent.
+            RoleUpdate::new()
+                .description("changed")
+                .cluster(&c.alias, AccessAttr::ACCESS_SU)
+                .bucket(&c.alias, "logs", p),
+            "\"logs\"",
+        ),
     ] {
-        let err = roles.update(&name, desc, alias, perms, bucket).unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidArgument(_)),
-            "{desc:?} {alias:?} {perms:?} {bucket:?}: {err:?}"
-        );
+        match roles.update(&name, &update) {
+            Err(Error::InvalidArgument(m)) => assert!(m.contains(why), "{update:?}: {m}"),
+            other => panic!("{update:?}: {other:?}"),
+        }
     }
-    assert_eq!(roles.get(&name).unwrap(), before);
+    let err = roles
+        .update("a/b", &RoleUpdate::new().description("d"))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    assert_eq!(roles.get(&name).unwrap(), before, "the role is unchanged");
 
     let ghost = unique("ghost");
     let err = roles
-        .update(&ghost, Some("d"), None, None, None)
+        .update(&ghost, &RoleUpdate::new().description("d"))
         .unwrap_err();
     assert!(
         matches!(&err, Error::RoleNotFound(n) if *n == ghost),
         "{err:?}"
     );
     let err = roles
-        .update(&name, None, Some(&ghost), Some(AccessAttr::GET), None)
+        .update(
+            &name,
+            &RoleUpdate::new()
+                .description("changed")
+                .cluster(&ghost, AccessAttr::GET),
+        )
         .unwrap_err();
     assert!(
         matches!(&err, Error::ClusterNotFound(n) if *n == ghost),
         "{err:?}"
     );
     let err = roles
-        .update("Admin", Some("mine now"), None, None, None)
+        .update("Admin", &RoleUpdate::new().description("mine now"))
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+    let err = server
+        .anonymous()
+        .role_manager()
+        .update(&name, &RoleUpdate::new().description("changed"))
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+    assert_eq!(roles.get(&name).unwrap(), before, "the role is unchanged");
 }
 
 #[test]
@@ -307,7 +435,7 @@ fn roles_with_many_acls_any_provider_and_all_clusters() {
     let admin = server.admin();
     let (c1, c2) = (cluster(&admin), cluster(&admin));
     let name = unique("multi");
-    let spec = aistore_authn::RoleInfo::new(&name, "several ACLs")
+    let spec = RoleInfo::new(&name, "several ACLs")
         .with_all_clusters(AccessAttr::parse("LIST-BUCKETS").unwrap())
         .with_cluster(&c1.alias, AccessAttr::parse("ro,CREATE-BUCKET").unwrap())
         .with_cluster(&c2.id, AccessAttr::ACCESS_RW)
@@ -386,11 +514,11 @@ fn roles_with_many_acls_any_provider_and_all_clusters() {
     );
     assert!(claims.audience.contains(&c1.id) && claims.audience.contains(&c2.id));
 
-    // update_role merges several entries at once.
-    let more = aistore_authn::RoleInfo::new(&name, "")
-        .with_cluster(&c1.alias, AccessAttr::ACCESS_SU)
-        .with_bucket(&c1.id, "ais", "scratch", AccessAttr::ACCESS_RW);
-    let role = admin.role_manager().update_role(&more).unwrap();
+    // An update merges several entries at once.
+    let more = RoleUpdate::new()
+        .cluster(&c1.alias, AccessAttr::ACCESS_SU)
+        .bucket(&c1.id, "ais://scratch", AccessAttr::ACCESS_RW);
+    let role = admin.role_manager().update(&name, &more).unwrap();
     assert_eq!(role.desc, "several ACLs");
     assert_eq!(role.clusters.len(), 3);
     assert_eq!(role.clusters[1].perm, AccessAttr::ACCESS_SU);
@@ -406,10 +534,10 @@ fn create_role_refusals_write_nothing() {
     let name = unique("bad");
     let ghost = unique("nowhere");
     let specs = [
-        aistore_authn::RoleInfo::new(&name, "").with_cluster(&ghost, AccessAttr::GET),
-        aistore_authn::RoleInfo::new(&name, "").with_bucket(&ghost, "ais", "b", AccessAttr::GET),
-        aistore_authn::RoleInfo::new(&name, "").with_bucket(&c.alias, "ais", "", AccessAttr::GET),
-        aistore_authn::RoleInfo::new(&name, "").with_bucket("", "ais", "b", AccessAttr::GET),
+        RoleInfo::new(&name, "").with_cluster(&ghost, AccessAttr::GET),
+        RoleInfo::new(&name, "").with_bucket(&ghost, "ais", "b", AccessAttr::GET),
+        RoleInfo::new(&name, "").with_bucket(&c.alias, "ais", "", AccessAttr::GET),
+        RoleInfo::new(&name, "").with_bucket("", "ais", "b", AccessAttr::GET),
     ];
     let err = roles.create_role(&specs[0]).unwrap_err();
     assert!(
@@ -427,16 +555,15 @@ fn create_role_refusals_write_nothing() {
             "{spec:?}"
         );
     }
-    let mut admin_role = aistore_authn::RoleInfo::new(&name, "");
+    let mut admin_role = RoleInfo::new(&name, "");
     admin_role.admin = true;
     assert!(matches!(
         roles.create_role(&admin_role),
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(roles.get(&name), Err(Error::RoleNotFound(_))));
-    let empty = aistore_authn::RoleInfo::new("Admin", "");
     assert!(matches!(
-        roles.update_role(&empty),
+        roles.update("Admin", &RoleUpdate::new()),
         Err(Error::InvalidArgument(_))
     ));
 }
@@ -449,8 +576,7 @@ fn ensure_role_creates_updates_and_leaves_alone() {
     let roles = admin.role_manager();
     let (c1, c2) = (cluster(&admin), cluster(&admin));
     let name = unique("ens");
-    let spec =
-        aistore_authn::RoleInfo::new(&name, "v1").with_cluster(&c1.alias, AccessAttr::ACCESS_RO);
+    let spec = RoleInfo::new(&name, "v1").with_cluster(&c1.alias, AccessAttr::ACCESS_RO);
 
     let (what, created) = roles.ensure_role(&spec).unwrap();
     assert_eq!(what, Ensured::Created);
@@ -462,7 +588,7 @@ fn ensure_role_creates_updates_and_leaves_alone() {
         "an alias matches the stored ID"
     );
 
-    let spec = aistore_authn::RoleInfo::new(&name, "v2")
+    let spec = RoleInfo::new(&name, "v2")
         .with_cluster(&c1.id, AccessAttr::ACCESS_RW)
         .with_bucket(&c2.alias, "ais", "b", AccessAttr::GET);
     let (what, updated) = roles.ensure_role(&spec).unwrap();
@@ -478,8 +604,7 @@ fn ensure_role_creates_updates_and_leaves_alone() {
     assert_eq!(roles.ensure_role(&spec).unwrap().0, Ensured::Unchanged);
 
     // A spec with fewer entries than stored: the extra entry stays, nothing is written.
-    let smaller =
-        aistore_authn::RoleInfo::new(&name, "").with_cluster(&c1.alias, AccessAttr::ACCESS_RW);
+    let smaller = RoleInfo::new(&name, "").with_cluster(&c1.alias, AccessAttr::ACCESS_RW);
     let (what, role) = roles.ensure_role(&smaller).unwrap();
     assert_eq!(
         (what, role.buckets.len(), role.desc.as_str()),

@@ -7,7 +7,7 @@ mod support;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use aistore_authn::{AccessAttr, Client, ConfigUpdate, RoleInfo, Token};
+use aistore_authn::{AccessAttr, Client, ConfigUpdate, RoleInfo, RoleUpdate, Token};
 use aistore_authn_testkit::LocalServer;
 use support::{make_tls_files, unique, TestServer};
 
@@ -123,7 +123,10 @@ fn secrets_never_show() {
     let roles = admin.role_manager();
     shown(&mut out, &roles.list());
     shown(&mut out, &roles.get(&role));
-    shown(&mut out, &roles.update(&role, Some("d2"), None, None, None));
+    shown(
+        &mut out,
+        &roles.update(&role, &RoleUpdate::new().description("d2")),
+    );
     shown(&mut out, &roles.ensure_role(&RoleInfo::new(&role, "d3")));
     shown(&mut out, &roles.get("ghost-role"));
     let clusters = admin.cluster_manager();
@@ -161,6 +164,13 @@ fn secrets_never_show() {
     let config = admin.server_manager().config().unwrap();
     let old_secret = config.secret().unwrap().to_owned();
     out.push(format!("{config:?} {}", config.as_json()));
+    // Serialized, the secret field is left out altogether.
+    let written = serde_json::to_value(&config).unwrap();
+    assert!(
+        written["auth"].is_object() && written["auth"].get("secret").is_none(),
+        "{written}"
+    );
+    out.push(written.to_string());
     let update = ConfigUpdate::new().secret(&new_secret);
     out.push(format!("{update:?}"));
     shown(&mut out, &admin.server_manager().set_config(&update));

@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use aistore_authn::{AccessAttr, Client, Error};
+use aistore_authn::{AccessAttr, Client, Error, RoleUpdate};
 use serde_json::{json, Value};
 use support::Stub;
 
@@ -226,10 +226,12 @@ fn role_writes_carry_the_cluster_id_and_string_perms() {
         AccessAttr::ACCESS_RO | AccessAttr::GET,
         Some("b1"),
     );
-    let _ =
-        client
-            .role_manager()
-            .update("ops", None, Some("c1"), Some(AccessAttr::ACCESS_RW), None);
+    let _ = client.role_manager().update(
+        "ops",
+        &RoleUpdate::new()
+            .cluster("c1", AccessAttr::ACCESS_RW)
+            .bucket("c1", "s3://logs", AccessAttr::ACCESS_RO),
+    );
     assert_eq!(
         stub.lines(),
         [
@@ -249,6 +251,10 @@ fn role_writes_carry_the_cluster_id_and_string_perms() {
     assert_eq!(
         reqs[4].json()["clusters"],
         json!([{"id": "uuid-1", "perm": "831"}])
+    );
+    assert_eq!(
+        reqs[4].json()["buckets"],
+        json!([{"bck": {"name": "logs", "provider": "aws", "namespace": {"uuid": "uuid-1", "name": ""}}, "perm": "771"}])
     );
 }
 
@@ -356,7 +362,7 @@ fn every_bad_input_is_refused_before_any_request() {
         ));
     }
     // Updates that would change nothing (AuthN reads "empty" as "keep") or break the rules.
-    let p = Some(AccessAttr::PUT);
+    let p = AccessAttr::PUT;
     for (what, result) in [
         (
             "update user: nothing",
@@ -368,28 +374,42 @@ fn every_bad_input_is_refused_before_any_request() {
         ),
         (
             "update role: nothing",
-            roles.update("r1", None, None, None, None).map(drop),
+            roles.update("r1", &RoleUpdate::new()).map(drop),
         ),
         (
             "update role: empty desc",
-            roles.update("r1", Some(""), None, None, None).map(drop),
+            roles
+                .update("r1", &RoleUpdate::new().description(""))
+                .map(drop),
         ),
         (
-            "update role: perms, no cluster",
-            roles.update("r1", None, None, p, None).map(drop),
+            "update role: empty cluster",
+            roles
+                .update("r1", &RoleUpdate::new().cluster("", p))
+                .map(drop),
         ),
         (
             "update role: bucket, no cluster",
-            roles.update("r1", None, None, None, Some("b")).map(drop),
-        ),
-        (
-            "update role: cluster, no perms",
-            roles.update("r1", None, Some("c1"), None, None).map(drop),
-        ),
-        (
-            "update role: bucket, no perms",
             roles
-                .update("r1", None, Some("c1"), None, Some("b"))
+                .update("r1", &RoleUpdate::new().bucket("", "ais://b", p))
+                .map(drop),
+        ),
+        (
+            "update role: plain bucket name",
+            roles
+                .update("r1", &RoleUpdate::new().bucket("c1", "b", p))
+                .map(drop),
+        ),
+        (
+            "update role: unknown provider",
+            roles
+                .update("r1", &RoleUpdate::new().bucket("c1", "ftp://b", p))
+                .map(drop),
+        ),
+        (
+            "update role: bucket with a namespace",
+            roles
+                .update("r1", &RoleUpdate::new().bucket("c1", "ais://@u/b", p))
                 .map(drop),
         ),
         (
