@@ -16,7 +16,9 @@ use crate::request::{Method, Request};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::token::Token;
-use crate::transport::{check_token, decode, normalize_base_url, Settings, Transport};
+use crate::transport::{
+    check_token, decode, normalize_base_url, ClientCertSource, Settings, Transport,
+};
 
 /// Default bound on a whole request, from connect to the last byte of the reply.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -255,6 +257,55 @@ impl ClientBuilder {
         self
     }
 
+    /// Presents this client certificate (mutual TLS) to `https://` servers that ask for one:
+    /// `cert` is PEM data with the certificate (and any intermediates), `key` PEM data with
+    /// its private key (PKCS#8 `PRIVATE KEY`, or for rustls also `RSA`/`EC PRIVATE KEY`).
+    /// The key is kept in memory and never printed. Takes precedence over
+    /// [`client_cert_file`](ClientBuilder::client_cert_file). `build()` returns
+    /// [`Error::Config`] when the data holds no certificate or no key.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let cert = std::fs::read("/etc/ais/client.crt")?;
+    /// let key = std::fs::read("/etc/ais/client.key")?;
+    /// let client = aistore_authn::Client::builder("https://authn.example.com:52001")
+    ///     .client_cert_pem(cert, key)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn client_cert_pem(mut self, cert: impl Into<Vec<u8>>, key: impl Into<Vec<u8>>) -> Self {
+        let key = String::from_utf8_lossy(&key.into()).into_owned();
+        self.settings.client_cert = Some(ClientCertSource::Pem {
+            cert: cert.into(),
+            key: Secret::new(key),
+        });
+        self
+    }
+
+    /// Like [`client_cert_pem`](ClientBuilder::client_cert_pem), read from these PEM files by
+    /// `build()`, which returns [`Error::Config`] naming the file that cannot be read or holds
+    /// no certificate or key. What the `ais` CLI's `AIS_CRT` / `AIS_CRT_KEY` name.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::builder("https://authn.example.com:52001")
+    ///     .client_cert_file("/etc/ais/client.crt", "/etc/ais/client.key")
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn client_cert_file(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        if !matches!(
+            self.settings.client_cert,
+            Some(ClientCertSource::Pem { .. })
+        ) {
+            self.settings.client_cert = Some(ClientCertSource::Files {
+                cert: cert.into(),
+                key: key.into(),
+            });
+        }
+        self
+    }
+
     /// When to send a failed request again; see [`RetryPolicy`]. Default:
     /// [`RetryPolicy::default`] (4 attempts); [`RetryPolicy::none`] turns retries off.
     ///
@@ -342,10 +393,10 @@ impl ClientBuilder {
     /// - [`Error::InvalidArgument`] for a token that is empty or has characters an HTTP header
     ///   cannot carry, and for [`credentials`](ClientBuilder::credentials) with a user ID or
     ///   password [`Client::login`] would refuse.
-    /// - [`Error::InvalidArgument`] for a CA certificate or `skip_verify` in a build with no
-    ///   TLS feature.
+    /// - [`Error::InvalidArgument`] for a CA certificate, a client certificate or
+    ///   `skip_verify` in a build with no TLS feature.
     /// - [`Error::Config`] when the CA data holds no certificate, or the CA file (named in the
-    ///   message) cannot be read or holds none.
+    ///   message) cannot be read or holds none; likewise for the client certificate and key.
     ///
     /// # Example
     /// ```
@@ -416,6 +467,7 @@ impl Client {
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
                 ca_pem: None,
                 ca_file: None,
+                client_cert: None,
                 skip_verify: false,
                 proxy_from_env: true,
                 retry: RetryPolicy::default(),

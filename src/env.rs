@@ -1,14 +1,20 @@
-//! Settings from the environment and the token file, shared with the `ais` CLI and the Go
-//! client.
+//! Settings from the environment, the `ais` CLI's configuration file and its token file, read
+//! the way the `ais` CLI v1.5.0 reads them.
+//!
+//! The CLI keeps its files in `<home>/.config/ais/cli/` ([`cli_config_dir`]): `cli.json`
+//! (the AuthN URL under `auth.url`, TLS settings under `cluster`) and `auth.token` (the login).
+//! Environment variables win over the file where the CLI lets them: `AIS_AUTHN_URL`,
+//! `AIS_CLIENT_CA`, `AIS_SKIP_VERIFY_CRT`, `AIS_CRT`, `AIS_CRT_KEY`.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, ClientBuilder};
 use crate::error::Error;
-use crate::retry::random_u64;
+use crate::secret::random_id;
 use crate::transport::normalize_base_url;
 
 /// The AuthN base URL.
@@ -21,9 +27,64 @@ pub const ENV_TOKEN_FILE: &str = "AIS_AUTHN_TOKEN_FILE";
 pub const ENV_CLIENT_CA: &str = "AIS_CLIENT_CA";
 /// `true` (or `1`, `yes`, `on`, ...) to skip TLS certificate verification.
 pub const ENV_SKIP_VERIFY: &str = "AIS_SKIP_VERIFY_CRT";
+/// A PEM file with the client certificate (chain) for mutual TLS.
+pub const ENV_CLIENT_CERT: &str = "AIS_CRT";
+/// A PEM file with the client certificate's private key.
+pub const ENV_CLIENT_CERT_KEY: &str = "AIS_CRT_KEY";
+
+/// The name of the CLI's configuration file in [`cli_config_dir`].
+pub const CLI_CONFIG_FILE: &str = "cli.json";
+/// The name of the CLI's token file in [`cli_config_dir`].
+pub const CLI_TOKEN_FILE: &str = "auth.token";
+
+/// The largest token file read: a token is a few hundred bytes, so anything near this is not
+/// one.
+pub const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;
+
+/// The `ais` CLI's configuration directory, `<home>/.config/ais/cli`, with the home directory
+/// found as the CLI finds it: the user database's entry for this process's user
+/// (`/etc/passwd` on Unix), else `$HOME`. `None` when neither gives one.
+///
+/// # Example
+/// ```
+/// if let Some(dir) = aistore_authn::env::cli_config_dir() {
+///     println!("the ais CLI keeps its config in {}", dir.join("cli.json").display());
+/// }
+/// ```
+pub fn cli_config_dir() -> Option<PathBuf> {
+    home_dir().map(|home| home.join(".config").join("ais").join("cli"))
+}
+
+/// The home directory of the user this process runs as, from the user database, else `$HOME`.
+fn home_dir() -> Option<PathBuf> {
+    user_database_home().or_else(|| var("HOME").map(PathBuf::from))
+}
+
+/// The home directory `/etc/passwd` gives this process's user, found by the owner of
+/// `/proc/self` (no libc call needed), as Go's `user.Current()` reads it without cgo.
+#[cfg(unix)]
+fn user_database_home() -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        match fields.as_slice() {
+            [_, _, id, _, _, home, ..] if *id == uid && !home.is_empty() => {
+                Some(PathBuf::from(home))
+            }
+            _ => None,
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn user_database_home() -> Option<PathBuf> {
+    None
+}
 
 /// The token file the `ais` CLI writes on `ais auth login`: `$AIS_AUTHN_TOKEN_FILE`, else
-/// `$HOME/.config/ais/cli/auth.token`. `None` when neither variable is set.
+/// `auth.token` in [`cli_config_dir`]. `None` when there is neither.
 ///
 /// # Example
 /// ```
@@ -34,7 +95,107 @@ pub const ENV_SKIP_VERIFY: &str = "AIS_SKIP_VERIFY_CRT";
 pub fn token_file_path() -> Option<PathBuf> {
     var(ENV_TOKEN_FILE)
         .map(PathBuf::from)
-        .or_else(|| var("HOME").map(|home| Path::new(&home).join(".config/ais/cli/auth.token")))
+        .or_else(|| cli_config_dir().map(|dir| dir.join(CLI_TOKEN_FILE)))
+}
+
+/// The parts of the `ais` CLI's `cli.json` this crate uses (the CLI's `auth` and `cluster`
+/// sections; the rest of the file is ignored).
+///
+/// # Example
+/// ```
+/// let dir = std::env::temp_dir().join(format!("ais-cli-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("cli.json"), r#"{"auth": {"url": "https://authn:52001"},
+///     "cluster": {"client_ca_tls": "/etc/ais/ca.pem", "skip_verify_crt": false}}"#)?;
+/// let config = aistore_authn::env::CliConfig::load(&dir)?.expect("the file exists");
+/// assert_eq!(config.auth_url.as_deref(), Some("https://authn:52001"));
+/// assert_eq!(config.client_ca.as_deref(), Some(std::path::Path::new("/etc/ais/ca.pem")));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CliConfig {
+    /// `auth.url`: the AuthN server.
+    pub auth_url: Option<String>,
+    /// `cluster.client_ca_tls`: a PEM file with the CA certificate(s) to trust.
+    pub client_ca: Option<PathBuf>,
+    /// `cluster.client_crt`: a PEM file with the client certificate for mutual TLS.
+    pub client_cert: Option<PathBuf>,
+    /// `cluster.client_crt_key`: a PEM file with that certificate's private key.
+    pub client_cert_key: Option<PathBuf>,
+    /// `cluster.skip_verify_crt`: accept any server certificate.
+    pub skip_verify: bool,
+}
+
+/// `cli.json` as the CLI writes it; every field may be missing.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CliFile {
+    auth: CliAuth,
+    cluster: CliCluster,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CliAuth {
+    url: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CliCluster {
+    client_crt: String,
+    client_crt_key: String,
+    client_ca_tls: String,
+    skip_verify_crt: bool,
+}
+
+impl CliConfig {
+    /// Reads `cli.json` from `dir` (an `ais` CLI configuration directory, e.g.
+    /// [`cli_config_dir`]). `Ok(None)` when the file does not exist, as for a CLI that has
+    /// never run. Empty strings in the file count as unset.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the file when it cannot be read or is not the CLI's JSON.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::env::{cli_config_dir, CliConfig};
+    ///
+    /// let dir = cli_config_dir().expect("a home directory");
+    /// if let Some(config) = CliConfig::load(&dir)? {
+    ///     println!("AuthN at {:?}", config.auth_url);
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn load(dir: &Path) -> Result<Option<CliConfig>, Error> {
+        let path = dir.join(CLI_CONFIG_FILE);
+        let text = match fs::read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot read the ais CLI config {}: {e}",
+                    path.display()
+                )))
+            }
+        };
+        let file: CliFile = serde_json::from_slice(&text).map_err(|e| {
+            Error::Config(format!(
+                "the ais CLI config {} is not valid: {e}",
+                path.display()
+            ))
+        })?;
+        let set = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(Some(CliConfig {
+            auth_url: set(file.auth.url),
+            client_ca: set(file.cluster.client_ca_tls).map(PathBuf::from),
+            client_cert: set(file.cluster.client_crt).map(PathBuf::from),
+            client_cert_key: set(file.cluster.client_crt_key).map(PathBuf::from),
+            skip_verify: file.cluster.skip_verify_crt,
+        }))
+    }
 }
 
 /// The token file's format, shared with the `ais` CLI: `{"token": "..."}`.
@@ -46,8 +207,9 @@ struct TokenFile {
 /// Reads the token from a token file (`{"token": "..."}`).
 ///
 /// # Errors
-/// [`Error::Config`] naming the file when it cannot be read, is not that JSON, or holds an
-/// empty token or one an HTTP header cannot carry.
+/// [`Error::Config`] naming the file when it cannot be read, is larger than
+/// [`MAX_TOKEN_FILE_BYTES`] (64 KiB), is not that JSON, or holds an empty token or one an HTTP
+/// header cannot carry.
 ///
 /// # Example
 /// ```
@@ -60,8 +222,16 @@ struct TokenFile {
 /// ```
 pub fn load_token_file(path: &Path) -> Result<String, Error> {
     let shown = path.display();
-    let text = fs::read(path)
+    let mut text = Vec::new();
+    fs::File::open(path)
+        .and_then(|file| file.take(MAX_TOKEN_FILE_BYTES + 1).read_to_end(&mut text))
         .map_err(|e| Error::Config(format!("cannot read token file {shown}: {e}")))?;
+    if text.len() as u64 > MAX_TOKEN_FILE_BYTES {
+        return Err(Error::Config(format!(
+            "token file {shown} is larger than {} KiB: not a token file",
+            MAX_TOKEN_FILE_BYTES / 1024
+        )));
+    }
     let file: TokenFile = serde_json::from_slice(&text).map_err(|_| {
         Error::Config(format!(
             "token file {shown} is not JSON like {{\"token\": \"...\"}}"
@@ -111,7 +281,7 @@ pub fn save_token_file(path: &Path, token: &str) -> Result<(), Error> {
     })
     .map_err(|e| Error::InvalidArgument(e.to_string()))?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.{:016x}.tmp", random_u64()));
+    let tmp = dir.join(format!(".{name}.{}.tmp", random_id()));
     let written = write_new_private(&tmp, &body).and_then(|()| fs::rename(&tmp, path));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -138,14 +308,9 @@ fn write_new_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
 }
 
 impl Client {
-    /// A client configured the way the `ais` CLI and the Go client are:
-    ///
-    /// - URL from `AIS_AUTHN_URL` (required);
-    /// - token from `AIS_AUTHN_TOKEN`, else from the file `AIS_AUTHN_TOKEN_FILE`, else from
-    ///   `$HOME/.config/ais/cli/auth.token`; none when the file does not exist (not logged in,
-    ///   as the `ais` CLI sees it), an error when it exists but holds no valid token;
-    /// - TLS, for an `https://` URL: CA certificates from the PEM file `AIS_CLIENT_CA`, and no
-    ///   verification when `AIS_SKIP_VERIFY_CRT` is true.
+    /// A client configured the way the `ais` CLI v1.5.0 configures itself, from the
+    /// environment and the CLI's files in [`cli_config_dir`]; see
+    /// [`Client::builder_from_cli_dir`] for what is read and which source wins.
     ///
     /// Sends no request. Use [`Client::builder_from_env`] to change other settings first.
     ///
@@ -154,7 +319,7 @@ impl Client {
     ///
     /// # Example
     /// ```no_run
-    /// // With AIS_AUTHN_URL set, after `ais auth login alice`:
+    /// // After `ais auth login alice` (AIS_AUTHN_URL set, or auth.url in cli.json):
     /// let client = aistore_authn::Client::from_env()?;
     /// println!("logged in as {}", client.whoami()?.user.id);
     /// # Ok::<(), aistore_authn::Error>(())
@@ -166,8 +331,7 @@ impl Client {
     /// The builder [`Client::from_env`] uses, to adjust before `build()`.
     ///
     /// # Errors
-    /// As [`Client::from_env`], except that the file `AIS_CLIENT_CA` names is read, and its
-    /// errors returned, by [`build`](ClientBuilder::build).
+    /// As [`Client::builder_from_cli_dir`].
     ///
     /// # Example
     /// ```no_run
@@ -177,10 +341,68 @@ impl Client {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn builder_from_env() -> Result<ClientBuilder, Error> {
-        let url = var(ENV_URL).ok_or_else(|| Error::Config(format!("{ENV_URL} is not set")))?;
-        normalize_base_url(&url).map_err(|e| Error::Config(format!("{ENV_URL}: {e}")))?;
+        Client::builder_from_cli_dir(cli_config_dir().as_deref())
+    }
+
+    /// A builder configured from the environment and the `ais` CLI's files in `dir` (its
+    /// configuration directory; `None`: no files), with the CLI's precedence:
+    ///
+    /// - URL: `AIS_AUTHN_URL`, else `auth.url` in `cli.json`; one is required.
+    /// - Token: `AIS_AUTHN_TOKEN`, else the file `AIS_AUTHN_TOKEN_FILE`, else `auth.token` in
+    ///   `dir`. A token file that does not exist means "not logged in", as the CLI sees it; one
+    ///   that exists must hold a valid token.
+    /// - TLS, for an `https://` URL only: CA certificates from `AIS_CLIENT_CA`, else
+    ///   `cluster.client_ca_tls`; no verification when `AIS_SKIP_VERIFY_CRT` (when set) or
+    ///   `cluster.skip_verify_crt` says so; a client certificate and key (mutual TLS) from
+    ///   `AIS_CRT` / `AIS_CRT_KEY`, else `cluster.client_crt` / `cluster.client_crt_key`.
+    ///   Files are read by [`build`](ClientBuilder::build).
+    ///
+    /// Sends no request.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the variable or file that is missing or malformed: no URL, a
+    /// bad URL, a `cli.json` that is not the CLI's JSON, a bad token, a token file over 64 KiB,
+    /// a client certificate without its key (or the reverse), a boolean that is not one.
+    ///
+    /// # Example
+    /// ```no_run
+    /// // A second ais CLI profile kept in its own directory.
+    /// let client = aistore_authn::Client::builder_from_cli_dir(Some("/etc/ais/cli".as_ref()))?
+    ///     .build()?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn builder_from_cli_dir(dir: Option<&Path>) -> Result<ClientBuilder, Error> {
+        let file = match dir {
+            Some(dir) => CliConfig::load(dir)?,
+            None => None,
+        }
+        .unwrap_or_default();
+        let config_file = || match dir {
+            Some(dir) => dir.join(CLI_CONFIG_FILE).display().to_string(),
+            None => CLI_CONFIG_FILE.to_owned(),
+        };
+        let url = match (var(ENV_URL), &file.auth_url) {
+            (Some(url), _) => {
+                normalize_base_url(&url).map_err(|e| Error::Config(format!("{ENV_URL}: {e}")))?;
+                url
+            }
+            (None, Some(url)) => {
+                normalize_base_url(url)
+                    .map_err(|e| Error::Config(format!("auth.url in {}: {e}", config_file())))?;
+                url.clone()
+            }
+            (None, None) => {
+                return Err(Error::Config(format!(
+                    "{ENV_URL} is not set, and no auth.url in the ais CLI config {}",
+                    config_file()
+                )))
+            }
+        };
         let mut builder = Client::builder(&url);
-        let token = match (var(ENV_TOKEN), token_file_path()) {
+        let token_file = var(ENV_TOKEN_FILE)
+            .map(PathBuf::from)
+            .or_else(|| dir.map(|d| d.join(CLI_TOKEN_FILE)));
+        let token = match (var(ENV_TOKEN), token_file) {
             (Some(token), _) => {
                 if !token.trim().bytes().all(|b| b.is_ascii_graphic()) {
                     return Err(Error::Config(format!(
@@ -198,12 +420,33 @@ impl Client {
             builder = builder.token(token);
         }
         // TLS settings matter only for https; a plain-http set-up may carry them unused.
-        if url.starts_with("https://") {
-            if let Some(ca) = var(ENV_CLIENT_CA) {
-                builder = builder.ca_cert_file(ca);
-            }
-            if let Some(skip) = var(ENV_SKIP_VERIFY) {
-                builder = builder.skip_verify(parse_bool(ENV_SKIP_VERIFY, &skip)?);
+        if !url.starts_with("https://") {
+            return Ok(builder);
+        }
+        if let Some(ca) = var(ENV_CLIENT_CA).map(PathBuf::from).or(file.client_ca) {
+            builder = builder.ca_cert_file(ca);
+        }
+        let skip = match var(ENV_SKIP_VERIFY) {
+            Some(skip) => parse_bool(ENV_SKIP_VERIFY, &skip)?,
+            None => file.skip_verify,
+        };
+        if skip {
+            builder = builder.skip_verify(true);
+        }
+        let cert = var(ENV_CLIENT_CERT).map(PathBuf::from).or(file.client_cert);
+        let key = var(ENV_CLIENT_CERT_KEY)
+            .map(PathBuf::from)
+            .or(file.client_cert_key);
+        match (cert, key) {
+            (Some(cert), Some(key)) => builder = builder.client_cert_file(cert, key),
+            (None, None) => {}
+            _ => {
+                return Err(Error::Config(format!(
+                    "a client certificate needs both a certificate and a key: set both \
+                     {ENV_CLIENT_CERT} and {ENV_CLIENT_CERT_KEY}, or cluster.client_crt and \
+                     cluster.client_crt_key in {}",
+                    config_file()
+                )))
             }
         }
         Ok(builder)

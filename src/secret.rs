@@ -23,6 +23,20 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// 32 hex digits from the operating system's CSPRNG (`/dev/urandom`): for names that must not
+/// be guessed, such as a temporary file's. Where that device is missing (not Unix), from std's
+/// randomly keyed hasher, which the OS seeds.
+pub(crate) fn random_id() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    let from_os = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if from_os.is_err() {
+        bytes[..8].copy_from_slice(&crate::retry::random_u64().to_le_bytes());
+        bytes[8..].copy_from_slice(&crate::retry::random_u64().to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Replaces every JWT-shaped word (three base64url parts joined by dots, starting `eyJ`)
 /// in `text` with `[redacted]`. AuthN echoes the whole token in its 401 messages.
 pub(crate) fn redact_tokens(text: &str) -> String {
@@ -49,6 +63,14 @@ pub(crate) fn redact_tokens(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_ids_are_long_and_differ() {
+        let (a, b) = (random_id(), random_id());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
 
     #[test]
     fn debug_is_redacted() {

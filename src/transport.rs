@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{from_status, Entity, Error, TransportErrorKind};
 use crate::request::{Method, Request};
 use crate::retry::RetryPolicy;
-use crate::secret::redact_tokens;
+use crate::secret::{redact_tokens, Secret};
 
 /// The longest timeout passed on to the HTTP layer, which would overflow the clock on
 /// `Duration::MAX`; a year is as good as none.
@@ -26,11 +26,25 @@ pub(crate) struct Settings {
     pub(crate) connect_timeout: Duration,
     pub(crate) ca_pem: Option<Vec<u8>>,
     pub(crate) ca_file: Option<PathBuf>,
+    pub(crate) client_cert: Option<ClientCertSource>,
     pub(crate) skip_verify: bool,
     pub(crate) proxy_from_env: bool,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: u64,
     pub(crate) max_idle_connections: usize,
+}
+
+/// Where the client certificate for mutual TLS comes from.
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    allow(dead_code) // read only by the TLS configuration
+)]
+pub(crate) enum ClientCertSource {
+    /// PEM data: the certificate chain, and the private key (kept redacted).
+    Pem { cert: Vec<u8>, key: Secret },
+    /// PEM files, read when the client is built.
+    Files { cert: PathBuf, key: PathBuf },
 }
 
 /// A connection pool to one server, with the settings every request is sent with. Shared by a
@@ -42,6 +56,8 @@ pub(crate) struct Transport {
     timeout: Duration,
     retry: RetryPolicy,
     max_reply_bytes: u64,
+    /// Whether requests outside AuthN choose a proxy from the environment too.
+    proxy_from_env: bool,
 }
 
 impl Transport {
@@ -64,16 +80,19 @@ impl Transport {
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         let config = config.tls_config(tls_config(settings)?);
         #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-        if settings.ca_pem.is_some() || settings.ca_file.is_some() || settings.skip_verify {
+        if settings.ca_pem.is_some()
+            || settings.ca_file.is_some()
+            || settings.client_cert.is_some()
+            || settings.skip_verify
+        {
             return Err(Error::InvalidArgument(
                 "TLS options need the rustls or native-tls feature".into(),
             ));
         }
-        let config = if settings.proxy_from_env {
-            config
-        } else {
-            config.proxy(None)
-        };
+        let config = config.proxy(match settings.proxy_from_env {
+            true => proxy_for(&base_url, env_var)?,
+            false => None,
+        });
         Ok(Transport {
             agent: ureq::Agent::with_parts(
                 config.build(),
@@ -84,6 +103,7 @@ impl Transport {
             timeout,
             retry: settings.retry,
             max_reply_bytes: settings.max_response_bytes,
+            proxy_from_env: settings.proxy_from_env,
         })
     }
 
@@ -105,6 +125,11 @@ impl Transport {
         } else {
             format!("{}{path}", self.base_url)
         };
+        // The agent's proxy is the base URL's; a request elsewhere chooses its own.
+        let proxy = match request.external && self.proxy_from_env {
+            true => Some(proxy_for(&url, env_var)?),
+            false => None,
+        };
         let started = Instant::now();
         // `None`: a timeout too large to add to the clock, i.e. no deadline.
         let deadline = started.checked_add(self.timeout);
@@ -116,7 +141,7 @@ impl Transport {
             // The first attempt has the whole budget, which the agent's own timeout already is;
             // only a retry needs a per-request limit (and its config copy).
             let limit = if attempt == 1 { None } else { left() };
-            let outcome = self.attempt(request, &url, token, limit);
+            let outcome = self.attempt(request, &url, token, limit, &proxy);
             let (helps, reached) = match &outcome {
                 Ok((status, _)) => (matches!(status, 502..=504), true),
                 Err(failure) => (failure.repeating_helps, failure.may_have_arrived),
@@ -181,6 +206,7 @@ impl Transport {
         url: &str,
         token: Option<&str>,
         left: Option<Duration>,
+        proxy: &Option<Option<ureq::Proxy>>,
     ) -> Result<(u16, Vec<u8>), Failure> {
         let https = url.starts_with("https://");
         let failure = |e: ureq::Error| Failure::new(e, https);
@@ -197,11 +223,11 @@ impl Transport {
                     .header("Content-Type", "application/json")
                     .body(bytes.as_slice())
                     .map_err(|e| failure(e.into()))?;
-                self.run(http, left)
+                self.run(http, left, proxy)
             }
             None => {
                 let http = builder.body(()).map_err(|e| failure(e.into()))?;
-                self.run(http, left)
+                self.run(http, left, proxy)
             }
         };
         let mut reply = sent.map_err(failure)?;
@@ -215,22 +241,25 @@ impl Transport {
         Ok((status, bytes))
     }
 
+    /// Runs one exchange; `left` limits its time and `proxy` replaces the agent's proxy where
+    /// given (each needs a per-request copy of the configuration, so only then is one made).
     fn run(
         &self,
         request: ureq::http::Request<impl ureq::AsSendBody>,
         left: Option<Duration>,
+        proxy: &Option<Option<ureq::Proxy>>,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-        match left {
-            None => self.agent.run(request),
-            Some(left) => {
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(left))
-                    .build();
-                self.agent.run(request)
-            }
+        if left.is_none() && proxy.is_none() {
+            return self.agent.run(request);
         }
+        let mut config = self.agent.configure_request(request);
+        if let Some(left) = left {
+            config = config.timeout_global(Some(left));
+        }
+        if let Some(proxy) = proxy {
+            config = config.proxy(proxy.clone());
+        }
+        self.agent.run(config.build())
     }
 
     #[cfg(test)]
@@ -274,6 +303,9 @@ fn tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig, Error> {
         }
         tls = tls.root_certs(RootCerts::new_with_certs(&certs));
     }
+    if let Some(source) = &settings.client_cert {
+        tls = tls.client_cert(Some(client_cert(source)?));
+    }
     if settings.skip_verify {
         static WARNED: std::sync::Once = std::sync::Once::new();
         WARNED.call_once(|| {
@@ -282,6 +314,116 @@ fn tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig, Error> {
         tls = tls.disable_verification(true);
     }
     Ok(tls.build())
+}
+
+/// The client certificate chain and key for mutual TLS, read and checked. Errors name the
+/// file (or "the PEM data") and never show the key.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn client_cert(source: &ClientCertSource) -> Result<ureq::tls::ClientCert, Error> {
+    use ureq::tls::{parse_pem, ClientCert, PemItem, PrivateKey};
+    let read = |path: &PathBuf, what: &str| {
+        std::fs::read(path).map_err(|e| {
+            Error::Config(format!(
+                "cannot read the client {what} file {}: {e}",
+                path.display()
+            ))
+        })
+    };
+    let (cert, key, cert_from, key_from) = match source {
+        ClientCertSource::Pem { cert, key } => (
+            cert.clone(),
+            Secret::new(key.expose().to_owned()),
+            "the client certificate PEM data".to_owned(),
+            "the client key PEM data".to_owned(),
+        ),
+        ClientCertSource::Files { cert, key } => (
+            read(cert, "certificate")?,
+            Secret::new(String::from_utf8_lossy(&read(key, "key")?).into_owned()),
+            format!("client certificate file {}", cert.display()),
+            format!("client key file {}", key.display()),
+        ),
+    };
+    let chain: Vec<_> = parse_pem(&cert)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(cert)) => Some(cert),
+            _ => None,
+        })
+        .collect();
+    if chain.is_empty() {
+        return Err(Error::Config(format!(
+            "{cert_from} holds no PEM certificate"
+        )));
+    }
+    let key = PrivateKey::from_pem(key.expose().as_bytes())
+        .map_err(|_| Error::Config(format!("{key_from} holds no PEM private key")))?;
+    Ok(ClientCert::new_with_certs(&chain, key))
+}
+
+/// A non-empty environment variable.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The proxy for requests to `url`, from the environment (`var` reads it), as Go's and curl's
+/// clients choose one: `HTTPS_PROXY` for `https://` and `HTTP_PROXY` for `http://` targets
+/// (either case), else `ALL_PROXY`; none for loopback targets (`localhost`, `127.0.0.0/8`,
+/// `::1`), whatever is set; none for hosts `NO_PROXY` names (`*`, a host, or a domain, with
+/// or without a leading `.` or `*.`, matching its subdomains too).
+///
+/// # Errors
+/// [`Error::Config`] naming the variable whose value is not a proxy URL.
+fn proxy_for(
+    url: &str,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Option<ureq::Proxy>, Error> {
+    let Ok(uri) = url.parse::<ureq::http::Uri>() else {
+        return Ok(None);
+    };
+    let host = uri.host().unwrap_or_default().to_ascii_lowercase();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback || no_proxy_matches(host, var("NO_PROXY").or_else(|| var("no_proxy"))) {
+        return Ok(None);
+    }
+    let names: &[&str] = match uri.scheme_str() {
+        Some("https") => &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"],
+        _ => &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"],
+    };
+    let Some((name, value)) = names.iter().find_map(|n| var(n).map(|v| (*n, v))) else {
+        return Ok(None);
+    };
+    ureq::Proxy::new(value.trim()).map(Some).map_err(|_| {
+        // The value may hold proxy credentials: name the variable, not its value.
+        Error::Config(format!(
+            "{name} is not a proxy URL (http://host:port, socks5://...)"
+        ))
+    })
+}
+
+/// Whether a `NO_PROXY` list names `host`.
+fn no_proxy_matches(host: &str, list: Option<String>) -> bool {
+    let Some(list) = list else { return false };
+    list.split(',')
+        .map(|entry| entry.trim().to_ascii_lowercase())
+        .filter(|entry| !entry.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            // A port in the entry (`host:8080`) is ignored, as for any port.
+            let entry = match entry.rsplit_once(':') {
+                Some((h, port)) if !h.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+                    h.to_owned()
+                }
+                _ => entry,
+            };
+            let domain = entry.trim_start_matches('*').trim_start_matches('.');
+            host == domain || host.ends_with(&format!(".{domain}"))
+        })
 }
 
 /// Trims trailing slashes and refuses URLs the client cannot use safely.
@@ -447,6 +589,88 @@ mod tests {
             let e = normalize_base_url(url).unwrap_err();
             assert!(!format!("{e} {e:?}").contains("s3cr3t"), "{e}");
         }
+    }
+
+    fn proxy(url: &str, vars: &[(&str, &str)]) -> Option<String> {
+        let var = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        proxy_for(url, var)
+            .unwrap()
+            .map(|p| format!("{}:{}", p.host(), p.port()))
+    }
+
+    #[test]
+    fn proxies_are_chosen_by_scheme_and_never_for_loopback() {
+        let all = [
+            ("HTTP_PROXY", "http://hp:1"),
+            ("HTTPS_PROXY", "http://sp:2"),
+            ("ALL_PROXY", "http://ap:3"),
+        ];
+        assert_eq!(proxy("http://authn:52001", &all).as_deref(), Some("hp:1"));
+        assert_eq!(proxy("https://authn:52001", &all).as_deref(), Some("sp:2"));
+        // Only the other scheme's variable: no proxy (ureq itself would use it).
+        assert_eq!(
+            proxy("http://authn", &[("HTTPS_PROXY", "http://sp:2")]),
+            None
+        );
+        assert_eq!(
+            proxy("https://authn", &[("http_proxy", "http://hp:1")]),
+            None
+        );
+        assert_eq!(
+            proxy("https://authn", &[("all_proxy", "http://ap:3")]).as_deref(),
+            Some("ap:3")
+        );
+        for loopback in [
+            "http://127.0.0.1:52001",
+            "http://127.8.9.10",
+            "http://[::1]:52001",
+            "https://localhost:52001",
+            "http://api.localhost",
+        ] {
+            assert_eq!(proxy(loopback, &all), None, "{loopback}");
+        }
+        assert_eq!(
+            proxy("http://10.0.0.1:52001", &all).as_deref(),
+            Some("hp:1")
+        );
+    }
+
+    #[test]
+    fn no_proxy_lists() {
+        let with = |list: &str| {
+            let vars = [("HTTP_PROXY", "http://hp:1"), ("NO_PROXY", list)];
+            proxy("http://authn.corp.example:52001", &vars)
+        };
+        for bypass in [
+            "*",
+            "authn.corp.example",
+            "corp.example",
+            ".corp.example",
+            "*.example",
+            "other, AUTHN.corp.example:52001",
+        ] {
+            assert_eq!(with(bypass), None, "{bypass}");
+        }
+        for kept in ["authn.corp", "rp.example", "other.example", "10.0.0.1"] {
+            assert_eq!(with(kept).as_deref(), Some("hp:1"), "{kept}");
+        }
+    }
+
+    #[test]
+    fn a_bad_proxy_names_the_variable_not_the_value() {
+        let e = proxy_for("http://authn", |n: &str| {
+            (n == "HTTP_PROXY").then(|| "ftp://u:s3cr3t@x y".to_owned())
+        })
+        .unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(
+            shown.contains("HTTP_PROXY") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
     }
 
     #[test]
