@@ -656,6 +656,9 @@ impl Client {
     /// one path every manager's call takes. With credentials, logs in first when a token is
     /// needed and missing or expiring, and once more when the token is refused.
     pub(crate) fn call(&self, request: &Request<'_>) -> Result<Vec<u8>, Error> {
+        if request.anonymous {
+            return self.transport.send(request, None);
+        }
         let mut token = self.held_token();
         if let Some(held) = &token {
             check_token(held.jwt.expose())?;

@@ -7,6 +7,7 @@ use crate::error::{Entity, Error};
 use crate::model::{ClusterInfo, ClusterMap};
 use crate::names::{check_cluster_id, check_new_name};
 use crate::request::{Method, Request};
+use crate::transport::token_safe_to_send;
 
 /// Registers AIStore clusters with AuthN, and reads, updates and removes them. Borrows a
 /// [`Client`].
@@ -103,17 +104,81 @@ impl<'a> ClusterManager<'a> {
             .ok_or_else(|| Error::ClusterNotFound(id_or_alias.to_owned()))
     }
 
-    /// Registers the AIS cluster at `urls` under `alias` (may be empty), finding its ID the way
-    /// the `ais` CLI and the Python SDK do: from the cluster map of the first URL that answers
-    /// (`GET {url}/v1/daemon?what=smap`, sent with this client's TLS settings and token).
-    /// Then as [`register_with_id`](ClusterManager::register_with_id).
+    /// The ID (cluster-map UUID) of the AIS cluster at `url`, asked of the cluster itself.
+    ///
+    /// First `GET {url}/v1/health?cii=true`, which every AIS node answers without a token,
+    /// sent with this client's TLS settings (CA, client certificate) but **no token**. Only
+    /// when that gives no ID, and only where the token cannot be read on the way (an
+    /// `https://` URL or a loopback host), `GET {url}/v1/daemon?what=smap` with the client's
+    /// token, as the `ais` CLI and the Python SDK do. An AuthN admin token is never sent to a
+    /// plain-`http://` cluster elsewhere.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidArgument`], no request sent: a URL that is not `http(s)://` with a
+    ///   host, or has credentials (`user:password@`).
+    /// - The cluster's error ([`Error::Transport`], [`Error::Api`], [`Error::Unauthorized`]),
+    ///   or [`Error::Decode`] when its reply has no ID.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let id = client.cluster_manager().discover_id("https://ais-proxy:8080")?;
+    /// println!("the cluster's ID is {id}");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn discover_id(&self, url: &str) -> Result<String, Error> {
+        #[derive(Deserialize)]
+        struct Health {
+            #[serde(default)]
+            smap: Smap,
+        }
+        #[derive(Deserialize, Default)]
+        struct Smap {
+            #[serde(default)]
+            uuid: String,
+        }
+        let url = *cluster_urls(&[url])?.first().unwrap_or(&url);
+        let health_url = format!("{url}/v1/health?cii=true");
+        let no_id = |path: String| Error::Decode {
+            message: "the cluster's reply has no cluster-map uuid".into(),
+            method: "GET",
+            path,
+            source: None,
+        };
+        let health = self
+            .client
+            .fetch::<Health>(&Request::external(&health_url).without_token())
+            .and_then(|h| match h.smap.uuid {
+                uuid if uuid.is_empty() => Err(no_id(health_url.clone())),
+                uuid => Ok(uuid),
+            });
+        let error = match health {
+            Ok(uuid) => return Ok(uuid),
+            Err(e) if !token_safe_to_send(url) => return Err(e),
+            Err(e) => e,
+        };
+        log::debug!("GET {health_url} gave no cluster ID ({error}); reading the cluster map");
+        let smap_url = format!("{url}/v1/daemon?what=smap");
+        match self
+            .client
+            .fetch::<Smap>(&Request::external(&smap_url))?
+            .uuid
+        {
+            uuid if uuid.is_empty() => Err(no_id(smap_url)),
+            uuid => Ok(uuid),
+        }
+    }
+
+    /// Registers the AIS cluster at `urls` under `alias` (may be empty), finding its ID from
+    /// the first URL that gives one ([`discover_id`](ClusterManager::discover_id): no token
+    /// is sent unless the cluster requires it and the URL is `https://` or loopback). Then as
+    /// [`register_with_id`](ClusterManager::register_with_id).
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: no URLs, a URL that is not `http(s)://`
     ///   with a host or that has credentials (`user:password@`), a bad alias.
-    /// - The last URL's error when none answers with a cluster map ([`Error::Transport`],
-    ///   [`Error::Api`], [`Error::Unauthorized`]), or [`Error::Decode`] when its reply has no
-    ///   `uuid`.
+    /// - The last URL's error when none gives an ID ([`Error::Transport`], [`Error::Api`],
+    ///   [`Error::Unauthorized`], [`Error::Decode`]).
     /// - As [`register_with_id`](ClusterManager::register_with_id).
     ///
     /// # Example
@@ -125,11 +190,6 @@ impl<'a> ClusterManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn register(&self, alias: &str, urls: &[&str]) -> Result<ClusterInfo, Error> {
-        #[derive(Deserialize)]
-        struct Smap {
-            #[serde(default)]
-            uuid: String,
-        }
         if urls.is_empty() {
             return Err(Error::InvalidArgument(
                 "register needs at least one cluster URL to find the cluster ID".into(),
@@ -141,19 +201,8 @@ impl<'a> ClusterManager<'a> {
         }
         let mut last_error = Error::InvalidArgument("no cluster URL".into());
         for url in &urls {
-            let smap_url = format!("{url}/v1/daemon?what=smap");
-            match self.client.fetch::<Smap>(&Request::external(&smap_url)) {
-                Ok(smap) if !smap.uuid.is_empty() => {
-                    return self.register_with_id(&smap.uuid, alias, &urls)
-                }
-                Ok(_) => {
-                    last_error = Error::Decode {
-                        message: "the cluster map has no uuid".into(),
-                        method: "GET",
-                        path: smap_url,
-                        source: None,
-                    }
-                }
+            match self.discover_id(url) {
+                Ok(id) => return self.register_with_id(&id, alias, &urls),
                 Err(e) => last_error = e,
             }
         }

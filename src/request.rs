@@ -44,6 +44,9 @@ pub(crate) struct Request<'a> {
     /// Does it need the client's token? False for AuthN's public endpoints, so a client with
     /// credentials does not log in just to read them.
     pub(crate) needs_token: bool,
+    /// Sent without the client's token whatever it has (a request to a cluster that needs
+    /// none).
+    pub(crate) anonymous: bool,
     /// A secret the request carries (a password, a token), cut out of error messages.
     pub(crate) secret: Option<&'a str>,
 }
@@ -60,6 +63,7 @@ impl<'a> Request<'a> {
             body: None,
             repeatable: method != Method::Post,
             needs_token: true,
+            anonymous: false,
             secret: None,
         }
     }
@@ -110,6 +114,13 @@ impl<'a> Request<'a> {
     /// Not to be sent again once it may have reached the server, whatever its method.
     pub(crate) fn once(mut self) -> Self {
         self.repeatable = false;
+        self
+    }
+
+    /// Sent with no token at all.
+    pub(crate) fn without_token(mut self) -> Self {
+        self.needs_token = false;
+        self.anonymous = true;
         self
     }
 

@@ -381,12 +381,7 @@ fn proxy_for(
     };
     let host = uri.host().unwrap_or_default().to_ascii_lowercase();
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback = host == "localhost"
-        || host.ends_with(".localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if loopback || no_proxy_matches(host, var("NO_PROXY").or_else(|| var("no_proxy"))) {
+    if is_loopback(host) || no_proxy_matches(host, var("NO_PROXY").or_else(|| var("no_proxy"))) {
         return Ok(None);
     }
     let names: &[&str] = match uri.scheme_str() {
@@ -402,6 +397,27 @@ fn proxy_for(
             "{name} is not a proxy URL (http://host:port, socks5://...)"
         ))
     })
+}
+
+/// Whether `host` (a name or an IP address, without brackets) is this machine's loopback:
+/// `localhost`, `*.localhost`, `127.0.0.0/8` or `::1`.
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.to_ascii_lowercase().ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether a bearer token may be sent to `url` without anyone on the way reading it: over TLS,
+/// or to this machine's loopback.
+pub(crate) fn token_safe_to_send(url: &str) -> bool {
+    let Ok(uri) = url.parse::<ureq::http::Uri>() else {
+        return false;
+    };
+    let host = uri.host().unwrap_or_default();
+    uri.scheme_str() == Some("https")
+        || is_loopback(host.trim_start_matches('[').trim_end_matches(']'))
 }
 
 /// Whether a `NO_PROXY` list names `host`.
@@ -657,6 +673,21 @@ mod tests {
         }
         for kept in ["authn.corp", "rp.example", "other.example", "10.0.0.1"] {
             assert_eq!(with(kept).as_deref(), Some("hp:1"), "{kept}");
+        }
+    }
+
+    #[test]
+    fn tokens_go_only_over_tls_or_loopback() {
+        for safe in [
+            "https://ais:8080",
+            "http://127.0.0.1:8080",
+            "http://[::1]:1",
+            "http://localhost",
+        ] {
+            assert!(token_safe_to_send(safe), "{safe}");
+        }
+        for unsafe_ in ["http://ais:8080", "http://10.0.0.1:8080", "not a url"] {
+            assert!(!token_safe_to_send(unsafe_), "{unsafe_}");
         }
     }
 

@@ -203,9 +203,16 @@ fn delete_by_id_and_alias_missing_ok_both_ways() {
         .unwrap();
 }
 
-/// A loopback stand-in for an AIS node: serves its cluster map and accepts AuthN's handshake.
+/// A loopback stand-in for an AIS node: serves its health with cluster info and its cluster
+/// map, and accepts AuthN's handshake.
 fn ais_node(uuid: &'static str) -> Stub {
     Stub::start(move |r| match (r.method.as_str(), r.path.as_str()) {
+        ("GET", "/v1/health?cii=true") => (
+            200,
+            format!(
+                r#"{{"smap":{{"uuid":"{uuid}","version":"7","primary":{{"id":"p1"}}}},"bmd":{{"uuid":"b","version":"1"}}}}"#
+            ),
+        ),
         ("GET", "/v1/daemon?what=smap") => (200, format!(r#"{{"uuid":"{uuid}","version":"7"}}"#)),
         ("POST" | "DELETE", "/v1/tokens") => (200, String::new()),
         _ => (404, r#"{"message":"not here"}"#.into()),
@@ -228,12 +235,16 @@ fn register_by_url_finds_the_id_and_authn_hands_over_its_key() {
     assert_eq!(c.urls, [node.url.as_str()]);
 
     let seen = node.requests();
-    let smap = &seen[0];
-    assert_eq!(smap.path, "/v1/daemon?what=smap");
+    let health = &seen[0];
+    assert_eq!(health.path, "/v1/health?cii=true");
     assert_eq!(
-        smap.header("authorization"),
-        Some(format!("Bearer {}", admin.token().unwrap()).as_str()),
-        "the cluster map is read with the client's token"
+        health.header("authorization"),
+        None,
+        "the cluster's ID is read without the admin token"
+    );
+    assert!(
+        !seen.iter().any(|r| r.path.starts_with("/v1/daemon")),
+        "no cluster map read was needed"
     );
     let handshake = seen
         .iter()
@@ -312,4 +323,36 @@ fn register_by_url_errors() {
         .unwrap();
     assert_eq!(c.id, "uuid-live-1");
     assert_eq!(c.urls, [mapless.url.clone(), node.url.clone()]);
+}
+
+#[test]
+fn discovery_falls_back_to_the_cluster_map_with_the_token_only_on_loopback_or_tls() {
+    // A node whose health says nothing about the cluster (an older AIS): on loopback the
+    // cluster map is read with the token; the unit tests show no token goes to plain http
+    // elsewhere.
+    let server = TestServer::start();
+    let admin = server.admin();
+    let old = Stub::start(|r| match (r.method.as_str(), r.path.as_str()) {
+        ("GET", "/v1/health?cii=true") => (200, String::new()),
+        ("GET", "/v1/daemon?what=smap") => (200, r#"{"uuid":"old-uuid-1"}"#.into()),
+        _ => (404, r#"{"message":"not here"}"#.into()),
+    });
+    assert_eq!(
+        admin.cluster_manager().discover_id(&old.url).unwrap(),
+        "old-uuid-1"
+    );
+    let seen = old.requests();
+    assert_eq!(
+        seen.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(),
+        ["/v1/health?cii=true", "/v1/daemon?what=smap"]
+    );
+    assert_eq!(seen[0].header("authorization"), None);
+    assert_eq!(
+        seen[1].header("authorization"),
+        Some(format!("Bearer {}", admin.token().unwrap()).as_str())
+    );
+    // Neither answers with an ID: the cluster map's error is reported.
+    let none = Stub::start(|_| (404, r#"{"message":"no such thing"}"#.into()));
+    let err = admin.cluster_manager().discover_id(&none.url).unwrap_err();
+    assert!(matches!(&err, Error::Api { status: 404, .. }), "{err:?}");
 }
