@@ -309,6 +309,13 @@ fn server_message(body: &[u8], secrets: &[Option<&str>]) -> (String, bool) {
     // Redact before shortening, so that no cut leaves part of a secret behind.
     for secret in secrets.iter().flatten().filter(|s| !s.is_empty()) {
         text = text.replace(secret, "[redacted]");
+        // A body echoed back (by a proxy, say) holds the secret as the request's JSON wrote it.
+        if let Ok(quoted) = serde_json::to_string(secret) {
+            let escaped = &quoted[1..quoted.len() - 1];
+            if escaped != *secret {
+                text = text.replace(escaped, "[redacted]");
+            }
+        }
     }
     let mut text = redact_tokens(text.trim());
     if text.len() > MAX_MESSAGE {
@@ -431,6 +438,27 @@ mod tests {
             !shown.contains("garb") && !shown.contains("pass-w0rd"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn secrets_are_cut_in_their_json_escaped_form_too() {
+        let secret = "pa\"ss\\w\u{1}rd";
+        // The request body as a proxy might echo it back.
+        let body = format!("bad request: {}", serde_json::json!({"pass": secret}));
+        let e = from_status(
+            400,
+            body.as_bytes(),
+            "POST",
+            "/v1/users",
+            Entity::None,
+            &[Some(secret)],
+        );
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.contains("ss\\\\w") && !shown.contains("pa\\\"ss"),
+            "{shown}"
+        );
+        assert!(shown.contains("[redacted]"), "{shown}");
     }
 
     #[test]

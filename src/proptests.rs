@@ -1,12 +1,14 @@
 //! Property tests: nothing a server or a user can send makes this crate panic, and the
 //! permission encodings round-trip.
 
+use std::time::Duration;
+
 use proptest::prelude::*;
 
 use crate::error::{from_status, Entity};
 use crate::names::{check_new_name, segment};
 use crate::secret::redact_tokens;
-use crate::server::parse_go_duration;
+use crate::server::{parse_go_duration, ServerConfig};
 use crate::token::tests::jwt;
 use crate::{
     AccessAttr, Bucket, ClusterMap, Error, Jwks, OidcConfiguration, RoleInfo, RolesList, Token,
@@ -157,5 +159,40 @@ proptest! {
         if let Ok(seg) = segment("user ID", &text) {
             prop_assert!(seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
         }
+    }
+
+    #[test]
+    fn server_durations_never_panic(parts in proptest::collection::vec(
+        ("[0-9]{1,22}(\\.[0-9]{1,4})?", prop::sample::select(vec!["h", "m", "s", "ms", "us", "µs", "ns", "x", ""])),
+        1..5,
+    )) {
+        let text: String = parts.iter().map(|(n, u)| format!("{n}{u}")).collect();
+        if let Some(d) = parse_go_duration(&text) {
+            prop_assert!(d >= Duration::ZERO);
+        }
+    }
+
+    #[test]
+    fn configuration_replies_never_panic(
+        secret in prop_oneof![Just(serde_json::Value::Null), any::<String>().prop_map(serde_json::Value::from), any::<i64>().prop_map(serde_json::Value::from)],
+        expiry in prop_oneof![Just(serde_json::json!(null)), "[0-9]{1,20}[hms]{1,2}".prop_map(serde_json::Value::from), any::<f64>().prop_map(serde_json::Value::from)],
+        level in prop_oneof![Just(serde_json::json!("3")), any::<String>().prop_map(serde_json::Value::from), any::<u64>().prop_map(serde_json::Value::from)],
+        port in prop_oneof![any::<u64>().prop_map(serde_json::Value::from), any::<i64>().prop_map(serde_json::Value::from), any::<String>().prop_map(serde_json::Value::from)],
+        https in prop_oneof![any::<bool>().prop_map(serde_json::Value::from), any::<String>().prop_map(serde_json::Value::from)],
+        shape in 0u8..4,
+    ) {
+        let json = match shape {
+            0 => serde_json::json!({"auth": {"secret": secret, "expiration_time": expiry,
+                "max_token_age": expiry}, "log": {"level": level},
+                "net": {"http": {"port": port, "use_https": https}}}),
+            1 => serde_json::json!({"auth": secret, "log": level, "net": port}),
+            2 => serde_json::json!([secret, expiry]),
+            _ => serde_json::json!({"auth": {"secret": {"nested": secret}}}),
+        };
+        let config = ServerConfig::from_json(json);
+        let _ = (config.expiration_time(), config.max_token_age(), config.log_level());
+        let _ = (config.port(), config.uses_https(), format!("{config:?}"));
+        let shown = serde_json::to_value(&config).unwrap();
+        prop_assert!(shown.pointer("/auth/secret").is_none() || config.secret().is_none());
     }
 }

@@ -49,7 +49,7 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    fn from_json(mut json: serde_json::Value) -> ServerConfig {
+    pub(crate) fn from_json(mut json: serde_json::Value) -> ServerConfig {
         let secret = json
             .pointer_mut("/auth/secret")
             .and_then(|v| match v.take() {
@@ -609,7 +609,7 @@ pub(crate) fn parse_go_duration(text: &str) -> Option<Duration> {
             "ns" => 1e-9,
             _ => return None,
         };
-        total += Duration::try_from_secs_f64(value * scale).ok()?;
+        total = total.checked_add(Duration::try_from_secs_f64(value * scale).ok()?)?;
         rest = &rest[unit_len..];
     }
     Some(total)
@@ -630,6 +630,9 @@ mod tests {
         for bad in ["", "h", "5x", "1h-2m", "abc"] {
             assert_eq!(d(bad), None, "{bad}");
         }
+        // Each part fits in a Duration, their sum does not: None, not an overflow panic.
+        assert_eq!(d("5000000000000000h5000000000000000h"), None);
+        assert_eq!(d("1e400h"), None);
     }
 
     #[test]

@@ -113,6 +113,36 @@ fn a_delete_that_was_applied_before_a_retry_is_done_not_missing() {
 }
 
 #[test]
+fn after_a_lost_delete_only_authns_own_not_found_counts_as_done() {
+    // A proxy's plain-text 404 after a lost first attempt: the server's state is unknown.
+    let stub = Stub::start_raw(|_, n| match n {
+        0 => Raw::Close,
+        _ => Raw::Reply(http_reply(404, "404 page not found")),
+    });
+    let err = client(&stub)
+        .user_manager()
+        .delete("bob", false)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { status: 404, message, .. } if message == "404 page not found"),
+        "{err:?}"
+    );
+    assert_eq!(stub.lines(), ["DELETE /v1/users/bob"; 2]);
+
+    // Revocation names no entity: a 404 after a lost attempt is an error, never "revoked".
+    let stub = Stub::start_raw(|_, n| match n {
+        0 => Raw::Close,
+        _ => Raw::Reply(http_reply(404, r#"{"message":"not found","status":404}"#)),
+    });
+    let err = client(&stub)
+        .token_manager()
+        .revoke("eyJa.eyJb.c")
+        .unwrap_err();
+    assert!(matches!(&err, Error::Api { status: 404, .. }), "{err:?}");
+    assert_eq!(stub.lines(), ["DELETE /v1/tokens"; 2]);
+}
+
+#[test]
 fn a_new_secret_is_sent_once() {
     // Once applied, a new secret invalidates the token a repeat would carry.
     let stub = Stub::start_raw(|_, _| Raw::Reply(http_reply(502, "")));
