@@ -58,13 +58,16 @@ OPTIONS:
   --json             print JSON instead of tables
   -h, --help         help; also after any command
 
-A password not given with -p is prompted for without echo (or read from stdin).";
+A password not given with -p or --password-stdin is prompted for without echo (or read
+from stdin). -p shows the password to other users: it warns.";
 
 const HELP_LOGIN: &str = "\
 USAGE: authn login USER [-p PASSWORD] [-e EXPIRE]
 
 Logs in and saves the token to the token file, where `ais` finds it too.
-  -p, --password PASSWORD  (prompted for without echo if left out)
+  -p, --password PASSWORD  (prompted for without echo if left out; visible to
+                           other users: prefer the prompt or --password-stdin)
+  --password-stdin         read the password from the first line of stdin
   -e, --expire EXPIRE      token lifetime: 90s, 30m, 12h, 7d (default: the server's)";
 
 const HELP_LOGOUT: &str = "\
@@ -154,6 +157,7 @@ struct Args {
     url: Option<String>,
     token_file: Option<PathBuf>,
     password: Option<String>,
+    password_stdin: bool,
     expire: Option<String>,
     cluster: Option<String>,
     bucket: Option<String>,
@@ -177,7 +181,15 @@ impl Args {
                 "-h" | "--help" => args.help = true,
                 "--url" => args.url = Some(value("--url")?),
                 "--token-file" => args.token_file = Some(value("--token-file")?.into()),
-                "-p" | "--password" => args.password = Some(value("--password")?),
+                "-p" | "--password" => {
+                    args.password = Some(value("--password")?);
+                    eprintln!(
+                        "authn: warning: a password on the command line can be read by other \
+                         users (ps) and stays in shell history; use --password-stdin or the \
+                         prompt"
+                    );
+                }
+                "--password-stdin" => args.password_stdin = true,
                 "-e" | "--expire" => args.expire = Some(value("--expire")?),
                 "--cluster" => args.cluster = Some(value("--cluster")?),
                 "--bucket" => args.bucket = Some(value("--bucket")?),
@@ -191,6 +203,9 @@ impl Args {
                 }
                 _ => args.words.push(word),
             }
+        }
+        if args.password.is_some() && args.password_stdin {
+            return Err(usage("give -p/--password or --password-stdin, not both"));
         }
         // `ais auth update ...` is this tool's `set ...`.
         if args.words.first().is_some_and(|w| w == "update") {
@@ -235,10 +250,11 @@ impl Args {
             .ok_or_else(|| usage("no token file: set --token-file, AIS_AUTHN_TOKEN_FILE or HOME"))
     }
 
-    /// The password from `-p`, or asked for.
+    /// The password from `-p`, from stdin with `--password-stdin`, or asked for.
     fn password(&self, prompt: &str) -> Result<String, Failure> {
         match &self.password {
             Some(p) => Ok(p.clone()),
+            None if self.password_stdin => read_line_from_stdin(),
             None => read_password(prompt),
         }
     }
@@ -305,6 +321,17 @@ enum Acl {
     Cluster(String, AccessAttr),
     /// Cluster, bucket URI, permissions.
     Bucket(String, String, AccessAttr),
+}
+
+/// The first line of stdin, as the password (`--password-stdin`).
+fn read_line_from_stdin() -> Result<String, Failure> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err(usage("--password-stdin: stdin holds no password"));
+    }
+    Ok(password)
 }
 
 /// Reads a password: without echo from a terminal, else a line from stdin (for scripts).
@@ -697,7 +724,16 @@ fn run(args: Args) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // ureq logs request headers, the bearer token among them, at TRACE: keep it at INFO unless
+    // RUST_LOG names it (`RUST_LOG=trace,ureq=trace`).
+    let mut logger =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"));
+    if !std::env::var("RUST_LOG").is_ok_and(|filter| filter.contains("ureq")) {
+        logger
+            .filter_module("ureq", log::LevelFilter::Info)
+            .filter_module("ureq_proto", log::LevelFilter::Info);
+    }
+    logger.init();
     let result = Args::parse(std::env::args().skip(1)).and_then(run);
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -66,7 +66,12 @@ impl Cli {
     }
 
     fn run_with(&self, args: &[&str], stdin: Option<&str>) -> Out {
+        self.run_env(args, stdin, &[])
+    }
+
+    fn run_env(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
         let mut cmd = Command::new(authn_bin());
+        cmd.env_remove("RUST_LOG").envs(env.iter().copied());
         for (k, _) in std::env::vars() {
             if k.starts_with("AIS_") || k.ends_with("_PROXY") || k.ends_with("_proxy") {
                 cmd.env_remove(k);
@@ -82,7 +87,8 @@ impl Cli {
         let mut child = cmd.spawn().unwrap();
         let mut input = child.stdin.take().unwrap();
         if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).unwrap();
+            // A child that fails before reading its input closes the pipe: that is its answer.
+            let _ = input.write_all(text.as_bytes());
         }
         drop(input);
         let out = child.wait_with_output().unwrap();
@@ -112,17 +118,28 @@ impl Cli {
             "authn {args:?} should fail: {}{}",
             out.stdout, out.stderr
         );
-        assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+        // The warning a password on the command line gets comes first.
+        let errors: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("authn: warning: a password on the command line"))
+            .collect();
+        assert_eq!(errors.len(), 1, "one line: {}", out.stderr);
         assert!(
-            out.stderr.starts_with("authn: error: ") && out.stderr.contains(want),
+            errors[0].starts_with("authn: error: ") && errors[0].contains(want),
             "{}",
             out.stderr
         );
     }
 
     fn login_admin(&self) {
-        let pw = self.server.admin_password.clone();
-        self.ok(&["login", &self.server.admin_user, "-p", &pw]);
+        let pw = format!("{}\n", self.server.admin_password);
+        let out = self.run_with(
+            &["login", &self.server.admin_user, "--password-stdin"],
+            Some(&pw),
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.stderr, "", "no warning for --password-stdin");
     }
 }
 
@@ -539,4 +556,37 @@ fn a_closed_stdout_ends_quietly() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     drop(cli);
+}
+
+#[test]
+fn passwords_on_the_command_line_warn_and_ureq_never_logs_the_token() {
+    let cli = Cli::new("pwwarn");
+    let (admin, pw) = (
+        cli.server.admin_user.clone(),
+        cli.server.admin_password.clone(),
+    );
+    let out = cli.ok(&["login", &admin, "-p", &pw]);
+    assert!(
+        out.stderr
+            .starts_with("authn: warning: a password on the command line"),
+        "{}",
+        out.stderr
+    );
+    let both = cli.run_with(
+        &["login", &admin, "-p", &pw, "--password-stdin"],
+        Some("x\n"),
+    );
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    let empty = cli.run_with(&["login", &admin, "--password-stdin"], Some("\n"));
+    assert_eq!(empty.code, 2, "{}", empty.stderr);
+
+    // RUST_LOG=trace: the crate's own lines, but not ureq's header dumps with the token.
+    let token = load_token_file(&cli.token_file).unwrap();
+    let out = cli.run_env(&["show", "user"], None, &[("RUST_LOG", "trace")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("aistore_authn"), "{}", out.stderr);
+    assert!(!out.stderr.contains(&token), "the token was logged");
+    // Asking for ureq by name gets its lines: the filter above is what kept them out.
+    let out = cli.run_env(&["show", "user"], None, &[("RUST_LOG", "trace,ureq=trace")]);
+    assert!(out.stderr.contains("ureq"), "{}", out.stderr);
 }
