@@ -275,7 +275,7 @@ impl Transport {
 
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig, Error> {
-    use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig};
+    use ureq::tls::{RootCerts, TlsConfig};
     let mut tls = TlsConfig::builder();
     #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
     {
@@ -292,16 +292,7 @@ fn tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig, Error> {
         (None, None) => None,
     };
     if let Some((pem, source)) = pem {
-        let certs: Vec<_> = parse_pem(&pem)
-            .filter_map(|item| match item {
-                Ok(PemItem::Certificate(cert)) => Some(cert),
-                _ => None,
-            })
-            .collect();
-        if certs.is_empty() {
-            return Err(Error::Config(format!("{source} holds no PEM certificate")));
-        }
-        tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+        tls = tls.root_certs(RootCerts::new_with_certs(&pem_certificates(&pem, &source)?));
     }
     if let Some(source) = &settings.client_cert {
         tls = tls.client_cert(Some(client_cert(source)?));
@@ -316,11 +307,30 @@ fn tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig, Error> {
     Ok(tls.build())
 }
 
+/// Every certificate in PEM data; an error naming `source` when there is none.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn pem_certificates(
+    pem: &[u8],
+    source: &str,
+) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
+    use ureq::tls::{parse_pem, PemItem};
+    let certs: Vec<_> = parse_pem(pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(cert)) => Some(cert),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(Error::Config(format!("{source} holds no PEM certificate")));
+    }
+    Ok(certs)
+}
+
 /// The client certificate chain and key for mutual TLS, read and checked. Errors name the
 /// file (or "the PEM data") and never show the key.
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn client_cert(source: &ClientCertSource) -> Result<ureq::tls::ClientCert, Error> {
-    use ureq::tls::{parse_pem, ClientCert, PemItem, PrivateKey};
+    use ureq::tls::{ClientCert, PrivateKey};
     let read = |path: &PathBuf, what: &str| {
         std::fs::read(path).map_err(|e| {
             Error::Config(format!(
@@ -343,17 +353,7 @@ fn client_cert(source: &ClientCertSource) -> Result<ureq::tls::ClientCert, Error
             format!("client key file {}", key.display()),
         ),
     };
-    let chain: Vec<_> = parse_pem(&cert)
-        .filter_map(|item| match item {
-            Ok(PemItem::Certificate(cert)) => Some(cert),
-            _ => None,
-        })
-        .collect();
-    if chain.is_empty() {
-        return Err(Error::Config(format!(
-            "{cert_from} holds no PEM certificate"
-        )));
-    }
+    let chain = pem_certificates(&cert, &cert_from)?;
     let key = PrivateKey::from_pem(key.expose().as_bytes())
         .map_err(|_| Error::Config(format!("{key_from} holds no PEM private key")))?;
     Ok(ClientCert::new_with_certs(&chain, key))
