@@ -91,6 +91,7 @@ mod model;
 mod names;
 #[cfg(test)]
 mod proptests;
+mod reject;
 mod request;
 mod resolve;
 mod retry;
@@ -114,6 +115,7 @@ pub use error::{Error, TransportErrorKind};
 pub use model::{
     BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, RoleInfo, RolesList, UserInfo, UserMap,
 };
+pub use reject::RejectReason;
 pub use retry::RetryPolicy;
 pub use role_update::RoleUpdate;
 pub use roles::RoleManager;
