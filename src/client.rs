@@ -551,6 +551,20 @@ impl Client {
         })
     }
 
+    /// A client with the same connection pool and settings and no identity: no token and no
+    /// credentials. For something that keeps a client only to read public endpoints.
+    #[cfg(feature = "verify")]
+    pub(crate) fn without_identity(&self) -> Client {
+        Client {
+            transport: Arc::clone(&self.transport),
+            token: RwLock::new(None),
+            credentials: None,
+            credentials_refused: AtomicBool::new(false),
+            relogin: Mutex::new(()),
+            max_token_age: self.max_token_age,
+        }
+    }
+
     /// Logs in as `user` and makes the new token this client's token.
     ///
     /// `POST /v1/users/{user}`. With `expires_in` of `None` the server's default lifetime

@@ -32,6 +32,7 @@
 //! | clusters | [`ClusterManager`]: `register` (by URL), `register_with_id`, `list`, `get`, `update`, `delete` |
 //! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
+//! | verify tokens offline, check permissions as AIStore does (feature `verify`) | `Verifier` (`hmac`, `rsa_public_key_pem`, `from_jwks`, `from_server`; `verify`), `VerifiedToken` (`allows`, `check` → `Denied`); refusals are [`Error::TokenRejected`] with a [`RejectReason`] |
 //! | the `ais` CLI's environment and token file | [`env`](mod@env) |
 //! | a real server for your own tests | the [`aistore-authn-testkit`](https://docs.rs/aistore-authn-testkit) crate (a dev-dependency): `LocalServer` |
 //!
@@ -82,9 +83,13 @@
 #![deny(missing_docs)]
 
 mod access;
+#[cfg(feature = "verify")]
+mod acl;
 mod bucket;
 mod client;
 mod clusters;
+#[cfg(feature = "verify")]
+mod der;
 pub mod env;
 mod error;
 mod model;
@@ -103,8 +108,12 @@ mod token;
 mod tokens;
 mod transport;
 mod users;
+#[cfg(feature = "verify")]
+mod verify;
 
 pub use access::AccessAttr;
+#[cfg(feature = "verify")]
+pub use acl::{Denied, DenyReason};
 pub use bucket::{Bucket, Namespace};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_CONNECTIONS,
@@ -123,6 +132,8 @@ pub use server::{ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig, Serve
 pub use token::{Token, TokenClaims};
 pub use tokens::{Identity, TokenManager};
 pub use users::UserManager;
+#[cfg(feature = "verify")]
+pub use verify::{VerifiedToken, Verifier};
 
 /// The README's examples, compiled by `cargo test` so that they stay true.
 #[cfg(doctest)]
