@@ -37,7 +37,8 @@ pub const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 8;
 ///
 /// It owns the connection settings, a keep-alive connection pool, and the bearer token sent
 /// with every request. It is `Send + Sync`: share it between threads by reference. The
-/// managers ([`UserManager`], [`RoleManager`], [`ClusterManager`],
+/// managers ([`UserManager`](crate::UserManager), [`RoleManager`](crate::RoleManager),
+/// [`ClusterManager`](crate::ClusterManager),
 /// [`TokenManager`](crate::TokenManager), [`ServerManager`](crate::ServerManager)) borrow it.
 ///
 /// `Debug` never prints the token.
