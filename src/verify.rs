@@ -17,6 +17,8 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use crate::access::AccessAttr;
+#[cfg(doc)]
+use crate::acl::DenyReason;
 use crate::acl::{check, Denied};
 use crate::bucket::Bucket;
 use crate::client::Client;
