@@ -37,7 +37,8 @@ pub const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 8;
 ///
 /// It owns the connection settings, a keep-alive connection pool, and the bearer token sent
 /// with every request. It is `Send + Sync`: share it between threads by reference. The
-/// managers ([`UserManager`], [`RoleManager`], [`ClusterManager`],
+/// managers ([`UserManager`](crate::UserManager), [`RoleManager`](crate::RoleManager),
+/// [`ClusterManager`](crate::ClusterManager),
 /// [`TokenManager`](crate::TokenManager), [`ServerManager`](crate::ServerManager)) borrow it.
 ///
 /// `Debug` never prints the token.
@@ -549,6 +550,20 @@ impl Client {
             relogin: Mutex::new(()),
             max_token_age: self.max_token_age,
         })
+    }
+
+    /// A client with the same connection pool and settings and no identity: no token and no
+    /// credentials. For something that keeps a client only to read public endpoints.
+    #[cfg(feature = "verify")]
+    pub(crate) fn without_identity(&self) -> Client {
+        Client {
+            transport: Arc::clone(&self.transport),
+            token: RwLock::new(None),
+            credentials: None,
+            credentials_refused: AtomicBool::new(false),
+            relogin: Mutex::new(()),
+            max_token_age: self.max_token_age,
+        }
     }
 
     /// Logs in as `user` and makes the new token this client's token.

@@ -1,5 +1,6 @@
 //! The crate's one error type, and how server replies map onto it.
 
+use crate::reject::RejectReason;
 use crate::secret::redact_tokens;
 
 /// Everything that can go wrong in a call to AuthN.
@@ -38,6 +39,16 @@ pub enum Error {
     /// `sub` and `exp`).
     #[error("invalid token: {0}")]
     InvalidToken(String),
+    /// Offline verification (`Verifier::verify`, feature `verify`) refused a token; `reason`
+    /// says why in a way to match on, `message` in words (it never holds the token).
+    #[error("token rejected ({reason}): {message}")]
+    #[non_exhaustive]
+    TokenRejected {
+        /// Why, as a value to match on.
+        reason: RejectReason,
+        /// What exactly was wrong, for people.
+        message: String,
+    },
     /// A setting from the environment or a file is missing or malformed; the message names
     /// the variable or file (or the CA data given to
     /// [`ClientBuilder::ca_cert_pem`](crate::ClientBuilder::ca_cert_pem)).

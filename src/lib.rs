@@ -32,6 +32,7 @@
 //! | clusters | [`ClusterManager`]: `register` (by URL), `register_with_id`, `list`, `get`, `update`, `delete` |
 //! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
+//! | verify tokens offline, check permissions as AIStore does (feature `verify`) | `Verifier` (`hmac`, `rsa_public_key_pem`, `from_jwks`, `from_server`; `verify`), `VerifiedToken` (`allows`, `check` → `Denied`); refusals are [`Error::TokenRejected`] with a [`RejectReason`] |
 //! | the `ais` CLI's environment and token file | [`env`](mod@env) |
 //! | a real server for your own tests | the [`aistore-authn-testkit`](https://docs.rs/aistore-authn-testkit) crate (a dev-dependency): `LocalServer` |
 //!
@@ -82,15 +83,20 @@
 #![deny(missing_docs)]
 
 mod access;
+#[cfg(feature = "verify")]
+mod acl;
 mod bucket;
 mod client;
 mod clusters;
+#[cfg(feature = "verify")]
+mod der;
 pub mod env;
 mod error;
 mod model;
 mod names;
 #[cfg(test)]
 mod proptests;
+mod reject;
 mod request;
 mod resolve;
 mod retry;
@@ -102,8 +108,12 @@ mod token;
 mod tokens;
 mod transport;
 mod users;
+#[cfg(feature = "verify")]
+mod verify;
 
 pub use access::AccessAttr;
+#[cfg(feature = "verify")]
+pub use acl::{Denied, DenyReason};
 pub use bucket::{Bucket, Namespace};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_CONNECTIONS,
@@ -114,6 +124,7 @@ pub use error::{Error, TransportErrorKind};
 pub use model::{
     BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, RoleInfo, RolesList, UserInfo, UserMap,
 };
+pub use reject::RejectReason;
 pub use retry::RetryPolicy;
 pub use role_update::RoleUpdate;
 pub use roles::RoleManager;
@@ -121,6 +132,8 @@ pub use server::{ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig, Serve
 pub use token::{Token, TokenClaims};
 pub use tokens::{Identity, TokenManager};
 pub use users::UserManager;
+#[cfg(feature = "verify")]
+pub use verify::{VerifiedToken, Verifier};
 
 /// The README's examples, compiled by `cargo test` so that they stay true.
 #[cfg(doctest)]

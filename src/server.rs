@@ -25,7 +25,7 @@ use crate::secret::Secret;
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ServerManager<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 
 /// The server's configuration (`GET /v1/daemon`).
