@@ -38,16 +38,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::ffi::OsString;
 use std::fs;
-use std::io::ErrorKind;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use aistore_authn::{Client, Error, RetryPolicy};
+
+mod install;
+mod util;
+
+use util::{free_ports, make_temp_dir, random_hex, write_private, Secret};
 
 /// The AuthN release this crate installs and `aistore-authn` is tested against.
 ///
@@ -74,8 +76,6 @@ pub const AUTHN_PACKAGE: &str = "github.com/NVIDIA/aistore/cmd/authn";
 const ADMIN_USER: &str = "admin";
 /// How long the server gets to answer after it starts.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a second process waits for another's install to finish.
-const INSTALL_WAIT: Duration = Duration::from_secs(20 * 60);
 
 /// Why a local server could not be installed or started. The message says how to fix it.
 ///
@@ -183,13 +183,13 @@ impl LocalServerBuilder {
         let secret = if self.rsa {
             None
         } else {
-            Some(Secret(random_hex()?))
+            Some(Secret(random_hex().map_err(LocalServerError)?))
         };
-        let admin_password = Secret(random_hex()?);
+        let admin_password = Secret(random_hex().map_err(LocalServerError)?);
         let bin = LocalServer::binary()?;
         let mut launch = Launch {
             bin,
-            dir: make_temp_dir()?,
+            dir: make_temp_dir("aistore-authn").map_err(LocalServerError)?,
             port: 0,
             secret,
             admin_password,
@@ -198,7 +198,7 @@ impl LocalServerBuilder {
         let mut last_error = String::new();
         // A free port can be taken between choosing it and the server binding it; try again.
         for _ in 0..3 {
-            launch.port = free_port()?;
+            launch.port = free_ports(1).map_err(LocalServerError)?[0];
             match launch.start() {
                 Ok(child) => {
                     let watchdog = start_watchdog(child.id(), &launch.dir);
@@ -450,60 +450,7 @@ impl LocalServer {
     /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
     /// ```
     pub fn binary() -> Result<PathBuf, LocalServerError> {
-        if let Some(bin) = std::env::var_os("AUTHN_BIN") {
-            let bin = PathBuf::from(bin);
-            return if bin.is_file() {
-                Ok(bin)
-            } else {
-                Err(LocalServerError(format!(
-                    "AUTHN_BIN={} is not a file: point it at an authn {AUTHN_VERSION} binary, or \
-                     unset it to have Go install one",
-                    bin.display()
-                )))
-            };
-        }
-        let cache = cache_dir()?;
-        let bin = cache.join(format!("authn-{AUTHN_VERSION}")).join("authn");
-        let lock = cache.join(format!("authn-{AUTHN_VERSION}.lock"));
-        let deadline = Instant::now() + INSTALL_WAIT;
-        loop {
-            if bin.is_file() {
-                return Ok(bin);
-            }
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&lock)
-            {
-                Ok(_) => {
-                    let _ = fs::write(&lock, std::process::id().to_string());
-                    let installed = go_install(&cache, &bin);
-                    let _ = fs::remove_file(&lock);
-                    return installed.map(|()| bin);
-                }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    if lock_is_stale(&lock) {
-                        let _ = fs::remove_file(&lock);
-                    } else if Instant::now() > deadline {
-                        return Err(LocalServerError(format!(
-                            "another process has been installing the AuthN server for {} \
-                             minutes; if none is, remove {}",
-                            INSTALL_WAIT.as_secs() / 60,
-                            lock.display()
-                        )));
-                    } else {
-                        sleep(Duration::from_millis(500));
-                    }
-                }
-                Err(e) => {
-                    return Err(LocalServerError(format!(
-                        "cannot create {}: {e}; set AISTORE_AUTHN_CACHE_DIR to a writable \
-                         directory",
-                        lock.display()
-                    )))
-                }
-            }
-        }
+        install::binary(&install::AUTHN).map_err(LocalServerError)
     }
 }
 
@@ -642,279 +589,4 @@ fn start_watchdog(pid: u32, dir: &Path) -> Option<Child> {
 #[cfg(not(unix))]
 fn start_watchdog(_pid: u32, _dir: &Path) -> Option<Child> {
     None
-}
-
-/// Runs `go install AUTHN_PACKAGE@AUTHN_VERSION` and moves the binary to `bin`.
-fn go_install(cache: &Path, bin: &Path) -> Result<(), LocalServerError> {
-    let go = std::env::var_os("GO").unwrap_or_else(|| OsString::from("go"));
-    let fix = format!(
-        "Fix: install Go >= 1.26 from https://go.dev/dl (distribution packages are often older), or set \
-         AUTHN_BIN to an authn {AUTHN_VERSION} binary, or set AIS_AUTHN_URL and \
-         AIS_AUTHN_SU_PASS to test against a running server."
-    );
-    let upstream = match Command::new(&go).args(["env", "GOPROXY"]).output() {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        Ok(out) => {
-            return Err(LocalServerError(format!(
-                "`go env GOPROXY` failed: {}\n{fix}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )))
-        }
-        Err(e) => {
-            return Err(LocalServerError(format!(
-                "cannot run `{}`: {e}. The AuthN server is installed with Go.\n{fix}",
-                go.to_string_lossy()
-            )))
-        }
-    };
-    // `go install pkg@version` reads the module's version list to check for deprecation. Some
-    // module proxies refuse that list while serving the version itself. So the pinned version
-    // is downloaded first (an exact version needs no list), and a local file proxy in front of
-    // the configured one serves the list with that version, and the version's .info and .mod:
-    // missing those, the go command would fall through to the next proxy for the whole lookup,
-    // list included. Everything else comes from the configured proxy.
-    let module = format!("github.com/NVIDIA/aistore@{AUTHN_VERSION}");
-    let shim = cache.join("goproxy-shim");
-    let version_dir = shim.join("github.com/!n!v!i!d!i!a/aistore/@v");
-    let gobin = cache.join(format!("authn-{AUTHN_VERSION}.tmp-{}", std::process::id()));
-    let io_fail = |e: std::io::Error| {
-        LocalServerError(format!(
-            "cannot write to {}: {e}; set AISTORE_AUTHN_CACHE_DIR to a writable directory",
-            cache.display()
-        ))
-    };
-    fs::create_dir_all(&version_dir)
-        .and_then(|()| fs::write(version_dir.join("list"), format!("{AUTHN_VERSION}\n")))
-        .and_then(|()| fs::create_dir_all(&gobin))
-        .map_err(io_fail)?;
-    let proxy = match upstream.as_str() {
-        "" => format!("file://{},https://proxy.golang.org,direct", shim.display()),
-        up => format!("file://{},{up}", shim.display()),
-    };
-    log::info!("installing the AuthN server: go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
-    let started = Instant::now();
-    let download = Command::new(&go)
-        .args(["mod", "download", "-json", &module])
-        .current_dir(cache)
-        .env("GOPROXY", &proxy)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| LocalServerError(format!("cannot run `go mod download`: {e}\n{fix}")))?;
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Downloaded {
-        info: PathBuf,
-        go_mod: PathBuf,
-    }
-    let downloaded: Downloaded = match serde_json::from_slice(&download.stdout) {
-        Ok(d) if download.status.success() => d,
-        _ => {
-            return Err(LocalServerError(format!(
-                "`go mod download {module}` failed ({}):\n{}{}\n{fix}",
-                download.status,
-                String::from_utf8_lossy(&download.stdout).trim(),
-                String::from_utf8_lossy(&download.stderr).trim()
-            )))
-        }
-    };
-    fs::copy(
-        &downloaded.info,
-        version_dir.join(format!("{AUTHN_VERSION}.info")),
-    )
-    .and_then(|_| {
-        fs::copy(
-            &downloaded.go_mod,
-            version_dir.join(format!("{AUTHN_VERSION}.mod")),
-        )
-    })
-    .map_err(io_fail)?;
-    let out = Command::new(&go)
-        .args(["install", &format!("{AUTHN_PACKAGE}@{AUTHN_VERSION}")])
-        .env("GOBIN", &gobin)
-        .env("GOPROXY", proxy)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| LocalServerError(format!("cannot run `go install`: {e}\n{fix}")))?;
-    let built = gobin.join("authn");
-    if !out.status.success() || !built.is_file() {
-        let _ = fs::remove_dir_all(&gobin);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
-        return Err(LocalServerError(format!(
-            "`go install {AUTHN_PACKAGE}@{AUTHN_VERSION}` failed ({}):\n{}\n{fix}",
-            out.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        )));
-    }
-    let moved =
-        fs::create_dir_all(bin.parent().unwrap_or(cache)).and_then(|()| fs::rename(&built, bin));
-    let _ = fs::remove_dir_all(&gobin);
-    moved.map_err(|e| {
-        LocalServerError(format!(
-            "cannot move the AuthN binary to {}: {e}",
-            bin.display()
-        ))
-    })?;
-    log::info!(
-        "installed {} in {} s",
-        bin.display(),
-        started.elapsed().as_secs()
-    );
-    Ok(())
-}
-
-fn cache_dir() -> Result<PathBuf, LocalServerError> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let dir = env("AISTORE_AUTHN_CACHE_DIR")
-        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("aistore-authn")))
-        .or_else(|| env("HOME").map(|d| d.join(".cache").join("aistore-authn")))
-        .ok_or_else(|| {
-            LocalServerError(
-                "no cache directory for the AuthN binary: set AISTORE_AUTHN_CACHE_DIR or HOME"
-                    .into(),
-            )
-        })?;
-    fs::create_dir_all(&dir)
-        .and_then(|()| dir.canonicalize())
-        .map_err(|e| LocalServerError(format!("cannot create {}: {e}", dir.display())))
-}
-
-/// A lock whose owner is gone (Linux: no such process), or that is older than the install wait.
-fn lock_is_stale(lock: &Path) -> bool {
-    let owner_gone = fs::read_to_string(lock)
-        .ok()
-        .and_then(|pid| pid.trim().parse::<u32>().ok())
-        .is_some_and(|pid| {
-            Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
-        });
-    let too_old = fs::metadata(lock)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
-        .is_some_and(|age| age > INSTALL_WAIT);
-    owner_gone || too_old
-}
-
-fn free_port() -> Result<u16, LocalServerError> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| LocalServerError(format!("cannot find a free loopback port: {e}")))
-}
-
-fn make_temp_dir() -> Result<PathBuf, LocalServerError> {
-    let dir = std::env::temp_dir().join(format!(
-        "aistore-authn-{}-{}",
-        std::process::id(),
-        &random_hex()?[..12]
-    ));
-    create_private_dir(&dir)
-        .map(|()| dir.clone())
-        .map_err(|e| LocalServerError(format!("cannot create {}: {e}", dir.display())))
-}
-
-/// Creates `dir` (it must not exist) with mode 0700: it holds the server's secret, keys and
-/// database, and the server listens on all interfaces.
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new().mode(0o700).create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    fs::create_dir(dir)
-}
-
-/// Writes `data` to `path` with mode 0600, set before anything is written (also when the file
-/// exists from an earlier start, whatever mode it has now).
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(data)
-}
-
-/// 32 random hex digits (128 bits from the OS's CSPRNG) for a test server's password, HMAC
-/// secret and directory name.
-fn random_hex() -> Result<String, LocalServerError> {
-    let bytes = random_bytes::<16>()?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-#[cfg(unix)]
-fn random_bytes<const N: usize>() -> Result<[u8; N], LocalServerError> {
-    use std::io::Read;
-    let mut bytes = [0; N];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| {
-            LocalServerError(format!("cannot read random bytes from /dev/urandom: {e}"))
-        })?;
-    Ok(bytes)
-}
-
-#[cfg(not(unix))]
-fn random_bytes<const N: usize>() -> Result<[u8; N], LocalServerError> {
-    Err(LocalServerError(
-        "LocalServer needs a Unix system: its secrets come from /dev/urandom".into(),
-    ))
-}
-
-/// A string that must never be printed (the admin password, the HMAC secret): its `Debug`
-/// prints `[redacted]`, and it has no `Display`.
-struct Secret(String);
-
-impl Secret {
-    /// The secret itself. Never log it.
-    fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_print_redacted() {
-        let s = Secret("hunter2".into());
-        assert_eq!(format!("{s:?}"), "[redacted]");
-        assert_eq!(s.expose(), "hunter2");
-    }
-
-    #[test]
-    fn random_hex_is_32_hex_digits_and_differs() {
-        let (a, b) = (random_hex().unwrap(), random_hex().unwrap());
-        for h in [&a, &b] {
-            assert_eq!(h.len(), 32, "{h}");
-            assert!(
-                h.bytes()
-                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
-                "{h}"
-            );
-        }
-        assert_ne!(a, b);
-    }
 }
