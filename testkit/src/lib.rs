@@ -5,8 +5,13 @@
 //! `go install github.com/NVIDIA/aistore/cmd/authn@v1.5.0` (needs Go >= 1.26) into a cache
 //! it reuses, starts it on a free port with its own temporary config directory (mode 0700),
 //! HMAC secret and random admin password, and waits until it answers. Dropping the
-//! [`LocalServer`] stops the server and removes the directory; if the process dies first, a
-//! watchdog does it.
+//! [`LocalServer`] stops the server and removes the directory.
+//!
+//! **Nothing outlives the test process**, even when it is killed (`kill -9`): the server runs
+//! under a guard in its own process group that kills the group when the test process's end of
+//! a pipe closes, and a helper removes the temporary directory. The guard signals only its own
+//! process group, never a PID it recorded, so it cannot hit a process that reused the PID of a
+//! server that had already died. A start that fails leaves no process and no directory behind.
 //!
 //! The server listens on **all interfaces** (AuthN has no bind-address option); talk to it
 //! over loopback, as [`LocalServer::url`] does.
@@ -40,15 +45,17 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use aistore_authn::{Client, Error, RetryPolicy};
+use aistore_authn::{Client, ClientBuilder, Error, RetryPolicy};
 
 mod install;
+mod process;
 mod util;
 
+use process::{guarded_command, DirCleaner, Guarded};
 use util::{free_ports, make_temp_dir, random_hex, write_private, Secret};
 
 /// The AuthN release this crate installs and `aistore-authn` is tested against.
@@ -187,9 +194,13 @@ impl LocalServerBuilder {
         };
         let admin_password = Secret(random_hex().map_err(LocalServerError)?);
         let bin = LocalServer::binary()?;
+        let dir = make_temp_dir("aistore-authn").map_err(LocalServerError)?;
+        // From here on the directory goes when this returns an error, when the server is
+        // dropped, or (through a helper process) when this process dies first.
+        let cleaner = DirCleaner::new(&dir);
         let mut launch = Launch {
             bin,
-            dir: make_temp_dir("aistore-authn").map_err(LocalServerError)?,
+            dir,
             port: 0,
             secret,
             admin_password,
@@ -201,11 +212,10 @@ impl LocalServerBuilder {
             launch.port = free_ports(1).map_err(LocalServerError)?[0];
             match launch.start() {
                 Ok(child) => {
-                    let watchdog = start_watchdog(child.id(), &launch.dir);
                     return Ok(LocalServer {
                         child: Some(child),
-                        watchdog,
                         launch,
+                        _cleaner: cleaner,
                     });
                 }
                 Err(StartFailure::PortTaken(msg)) => last_error = msg,
@@ -215,7 +225,6 @@ impl LocalServerBuilder {
                 }
             }
         }
-        let _ = fs::remove_dir_all(&launch.dir);
         Err(LocalServerError(last_error))
     }
 }
@@ -233,9 +242,11 @@ impl LocalServerBuilder {
 /// ```
 #[derive(Debug)]
 pub struct LocalServer {
-    child: Option<Child>,
-    watchdog: Option<Child>,
+    /// The server under its guard (killed with its process group when dropped).
+    child: Option<Guarded>,
     launch: Launch,
+    /// Removes the directory; dropped after the server is stopped (see `Drop`).
+    _cleaner: DirCleaner,
 }
 
 /// Everything needed to start the server, and to start it again the same way.
@@ -373,14 +384,19 @@ impl LocalServer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn admin_client(&self) -> Result<Client, Error> {
-        let mut builder = Client::builder(&self.url()).proxy_from_env(false);
-        if let Some(tls) = &self.launch.tls {
-            builder = builder.ca_cert_file(&tls.ca);
-        }
-        let mut client = builder.build()?;
+        let mut client = self.client_builder().build()?;
         // The client keeps the token; the copy `login` returns is not needed here.
         let _ = client.login(ADMIN_USER, self.admin_password(), None)?;
         Ok(client)
+    }
+
+    /// A client builder for this server: direct (no proxy) and, for HTTPS, trusting its CA.
+    fn client_builder(&self) -> ClientBuilder {
+        let builder = Client::builder(&self.url()).proxy_from_env(false);
+        match &self.launch.tls {
+            Some(tls) => builder.ca_cert_file(&tls.ca),
+            None => builder,
+        }
     }
 
     /// Stops the server (like a crash: killed, no shutdown), keeping its directory and data.
@@ -398,10 +414,8 @@ impl LocalServer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        // Dropping the guarded child kills the server and its process group, and reaps it.
+        drop(self.child.take());
     }
 
     /// Starts the server again on the same port, with the same directory, data and settings,
@@ -425,11 +439,6 @@ impl LocalServer {
         let child = self.launch.start().map_err(|failure| match failure {
             StartFailure::PortTaken(msg) | StartFailure::Other(msg) => LocalServerError(msg),
         })?;
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
-        self.watchdog = start_watchdog(child.id(), &self.launch.dir);
         self.child = Some(child);
         Ok(())
     }
@@ -456,12 +465,8 @@ impl LocalServer {
 
 impl Drop for LocalServer {
     fn drop(&mut self) {
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
         self.stop();
-        let _ = fs::remove_dir_all(&self.launch.dir);
+        // Then `_cleaner` drops and removes the directory.
     }
 }
 
@@ -477,7 +482,7 @@ impl Launch {
     }
 
     /// Writes the config, starts the server, and waits until it answers.
-    fn start(&self) -> Result<Child, StartFailure> {
+    fn start(&self) -> Result<Guarded, StartFailure> {
         let other = StartFailure::Other;
         let dir = &self.dir;
         // Without a secret the server makes an RSA key in the config directory (once).
@@ -507,24 +512,6 @@ impl Launch {
         let stderr_path = dir.join("stderr.log");
         let stderr = fs::File::create(&stderr_path)
             .map_err(|e| other(format!("cannot create {}: {e}", stderr_path.display())))?;
-        let mut command = Command::new(&self.bin);
-        command
-            .arg("-config")
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr);
-        // The server reads AIS_* variables (config dir, port, keys, admin name) that would
-        // override this config; give it only the admin password.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("AIS_") {
-                command.env_remove(key);
-            }
-        }
-        command.env("AIS_AUTHN_SU_PASS", self.admin_password.expose());
-        let mut child = command
-            .spawn()
-            .map_err(|e| other(format!("cannot run {}: {e}", self.bin.display())))?;
         let url = self.url();
         let probe = Client::builder(&url)
             .proxy_from_env(false)
@@ -536,9 +523,27 @@ impl Launch {
             None => probe,
         };
         let probe = probe.build().map_err(|e| other(e.to_string()))?;
+        // Under a guard: killed with its process group when the `Guarded` is dropped (also on
+        // every error below) or when this process dies.
+        let mut command = guarded_command(&self.bin);
+        command
+            .arg("-config")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(stderr);
+        // The server reads AIS_* variables (config dir, port, keys, admin name) that would
+        // override this config; give it only the admin password.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("AIS_") {
+                command.env_remove(key);
+            }
+        }
+        command.env("AIS_AUTHN_SU_PASS", self.admin_password.expose());
+        let mut child = Guarded::spawn(command)
+            .map_err(|e| other(format!("cannot run {}: {e}", self.bin.display())))?;
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
-            if let Ok(Some(status)) = child.try_wait() {
+            if let Some(status) = child.try_wait() {
                 let output = fs::read_to_string(&stderr_path).unwrap_or_default();
                 let msg = format!(
                     "the AuthN server ({}) exited with {status} at start:\n{}",
@@ -556,8 +561,7 @@ impl Launch {
                 return Ok(child);
             }
             if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
+                child.kill();
                 return Err(other(format!(
                     "the AuthN server at {url} did not answer within {} s; its errors:\n{}",
                     READY_TIMEOUT.as_secs(),
@@ -567,26 +571,4 @@ impl Launch {
             sleep(Duration::from_millis(20));
         }
     }
-}
-
-/// A process that stops the server and removes its directory when this process dies
-/// without dropping the [`LocalServer`] (its stdin, a pipe from us, then closes).
-#[cfg(unix)]
-fn start_watchdog(pid: u32, dir: &Path) -> Option<Child> {
-    Command::new("sh")
-        .arg("-c")
-        .arg(r#"read _; kill "$1" 2>/dev/null; sleep 1; rm -rf "$2""#)
-        .arg("authn-watchdog")
-        .arg(pid.to_string())
-        .arg(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()
-}
-
-#[cfg(not(unix))]
-fn start_watchdog(_pid: u32, _dir: &Path) -> Option<Child> {
-    None
 }
