@@ -41,6 +41,17 @@ pub(crate) const AUTHN: GoBinary = GoBinary {
     alternatives: ", or set AIS_AUTHN_URL and AIS_AUTHN_SU_PASS to test against a running server",
 };
 
+/// The AIStore node (proxy and target). No build tags: no cloud backends, which tests do not
+/// want anyway. `main.build` only names the build in the node's version string.
+pub(crate) const AISNODE: GoBinary = GoBinary {
+    name: "aisnode",
+    package: crate::AISNODE_PACKAGE,
+    env_var: "AISNODE_BIN",
+    what: "the AIStore node (aisnode)",
+    flags: &["-ldflags=-X main.build=v1.5.0-testkit"],
+    alternatives: "",
+};
+
 /// The binary: `$<env_var>` if set, else the cached build, building it first if there is
 /// none. Concurrent callers (parallel test binaries) build it once.
 pub(crate) fn binary(b: &GoBinary) -> Result<PathBuf, String> {

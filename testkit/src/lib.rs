@@ -1,5 +1,5 @@
-//! A real AIStore AuthN server on this machine, for tests of code that uses
-//! [`aistore_authn`].
+//! A real AIStore AuthN server, and a real AIStore cluster that checks its tokens, on this
+//! machine, for tests of code that uses [`aistore_authn`].
 //!
 //! [`LocalServer::start`] installs the server on first use with
 //! `go install github.com/NVIDIA/aistore/cmd/authn@v1.5.0` (needs Go >= 1.26) into a cache
@@ -7,27 +7,39 @@
 //! HMAC secret and random admin password, and waits until it answers. Dropping the
 //! [`LocalServer`] stops the server and removes the directory.
 //!
-//! **Nothing outlives the test process**, even when it is killed (`kill -9`): the server runs
-//! under a guard in its own process group that kills the group when the test process's end of
-//! a pipe closes, and a helper removes the temporary directory. The guard signals only its own
-//! process group, never a PID it recorded, so it cannot hit a process that reused the PID of a
-//! server that had already died. A start that fails leaves no process and no directory behind.
+//! [`LocalCluster`] does the same for an AIStore cluster, one proxy and one target built from
+//! the same module (`aisnode`, [`AISNODE_PACKAGE`]), keyed to a [`LocalServer`]: every request
+//! but `GET /v1/health` needs a token that server issued. It starts in 3-4 s once built.
 //!
-//! The server listens on **all interfaces** (AuthN has no bind-address option); talk to it
-//! over loopback, as [`LocalServer::url`] does.
+//! **Nothing outlives the test process**, even when it is killed (`kill -9`): each server
+//! process runs under a guard in its own process group that kills the group when the test
+//! process's end of a pipe closes, and a helper removes the temporary directory. The guard
+//! signals only its own process group, never a PID it recorded, so it cannot hit a process
+//! that reused the PID of a server that had already died. A start that fails leaves no process
+//! and no directory behind.
+//!
+//! The servers listen on **all interfaces** (AuthN has no bind-address option; AIStore binds
+//! its public ports on all interfaces); talk to them over loopback, as [`LocalServer::url`]
+//! and [`LocalCluster::endpoint`] do.
 //!
 //! Unix only in practice: the secrets come from `/dev/urandom`, and on other systems
 //! [`LocalServer::start`] returns a [`LocalServerError`] saying so.
 //!
 //! This crate depends on `aistore-authn` without its default features, so the TLS stack is
 //! the one your own dependency on `aistore-authn` selects; [`LocalServerBuilder::https`] needs
-//! one of them (`rustls`, the default, or `native-tls`).
+//! one of them (`rustls`, the default, or `native-tls`). [`LocalClusterBuilder::https`] also
+//! needs TLS in the testkit's own readiness checks: turn on the testkit's feature of the same
+//! name (`rustls` or `native-tls`).
 //!
 //! Environment:
 //! - `AUTHN_BIN`: use this `authn` binary instead of installing one.
-//! - `AISTORE_AUTHN_CACHE_DIR`: where the installed binary is kept (default
+//! - `AISNODE_BIN`: use this `aisnode` binary instead of building one.
+//! - `AISTORE_AUTHN_CACHE_DIR`: where the built binaries are kept (default
 //!   `$XDG_CACHE_HOME/aistore-authn`, else `$HOME/.cache/aistore-authn`).
-//! - `GO`: the `go` command to install with (default `go` on `PATH`).
+//! - `GO`: the `go` command to build with (default `go` on `PATH`).
+//!
+//! The servers get none of the caller's `AIS_*` variables (they would override their
+//! configuration).
 //!
 //! # Example
 //! ```no_run
@@ -37,6 +49,18 @@
 //! let admin = server.admin_client()?;
 //! admin.user_manager().create("alice", &[], "s3cret")?;
 //! assert!(admin.user_manager().get("alice").is_ok());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A cluster that accepts the server's tokens:
+//! ```no_run
+//! use aistore_authn_testkit::{LocalCluster, LocalServer};
+//!
+//! let authn = LocalServer::start()?;
+//! let cluster = LocalCluster::builder().authn(&authn).start()?;
+//! let admin = authn.admin_client()?;
+//! let info = admin.cluster_manager().register("c1", &[&cluster.endpoint()])?;
+//! assert_eq!(info.id, cluster.uuid());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -51,9 +75,13 @@ use std::time::{Duration, Instant};
 
 use aistore_authn::{Client, ClientBuilder, Error, RetryPolicy};
 
+mod cluster;
 mod install;
+mod probe;
 mod process;
 mod util;
+
+pub use cluster::{LocalCluster, LocalClusterBuilder, LocalClusterError};
 
 use process::{guarded_command, DirCleaner, Guarded};
 use util::{free_ports, make_temp_dir, random_hex, write_private, Secret};
@@ -78,6 +106,17 @@ pub const AUTHN_VERSION: &str = "v1.5.0";
 /// println!("go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
 /// ```
 pub const AUTHN_PACKAGE: &str = "github.com/NVIDIA/aistore/cmd/authn";
+/// The Go package of the AIStore node that [`LocalCluster`] runs (proxy and target), built
+/// from the same module and version as the AuthN server.
+///
+/// # Example
+/// ```
+/// use aistore_authn_testkit::{AISNODE_PACKAGE, AUTHN_VERSION};
+///
+/// assert!(AISNODE_PACKAGE.ends_with("/cmd/aisnode"));
+/// println!("go install {AISNODE_PACKAGE}@{AUTHN_VERSION}");
+/// ```
+pub const AISNODE_PACKAGE: &str = "github.com/NVIDIA/aistore/cmd/aisnode";
 
 /// The name of the built-in administrator.
 const ADMIN_USER: &str = "admin";
@@ -117,10 +156,10 @@ pub struct LocalServerBuilder {
 
 /// The server's certificate and key, and the CA that signed the certificate.
 #[derive(Debug, Clone)]
-struct Tls {
-    cert: PathBuf,
-    key: PathBuf,
-    ca: PathBuf,
+pub(crate) struct Tls {
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
+    pub(crate) ca: PathBuf,
 }
 
 impl LocalServerBuilder {
@@ -391,12 +430,17 @@ impl LocalServer {
     }
 
     /// A client builder for this server: direct (no proxy) and, for HTTPS, trusting its CA.
-    fn client_builder(&self) -> ClientBuilder {
+    pub(crate) fn client_builder(&self) -> ClientBuilder {
         let builder = Client::builder(&self.url()).proxy_from_env(false);
         match &self.launch.tls {
             Some(tls) => builder.ca_cert_file(&tls.ca),
             None => builder,
         }
+    }
+
+    /// The HMAC secret the server signs tokens with; `None` for RSA signing.
+    pub(crate) fn hmac_secret(&self) -> Option<&Secret> {
+        self.launch.secret.as_ref()
     }
 
     /// Stops the server (like a crash: killed, no shutdown), keeping its directory and data.

@@ -65,6 +65,18 @@ pub(crate) fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     file.write_all(data)
 }
 
+/// The last `n` lines of a file, or a note saying why there are none.
+pub(crate) fn tail(path: &Path, n: usize) -> String {
+    match fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let lines: Vec<&str> = text.trim_end().lines().collect();
+            lines[lines.len().saturating_sub(n)..].join("\n")
+        }
+        Err(e) => format!("({}: {e})", path.display()),
+    }
+}
+
 /// 32 random hex digits (128 bits from the OS's CSPRNG) for a test server's password, HMAC
 /// secret and directory name.
 pub(crate) fn random_hex() -> Result<String, String> {
@@ -137,5 +149,16 @@ mod tests {
         unique.sort_unstable();
         unique.dedup();
         assert_eq!(unique.len(), 6, "{ports:?}");
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        let dir = make_temp_dir("aistore-testkit-unit").unwrap();
+        let file = dir.join("log");
+        fs::write(&file, "a\nb\nc\nd\n").unwrap();
+        assert_eq!(tail(&file, 2), "c\nd");
+        assert_eq!(tail(&file, 10), "a\nb\nc\nd");
+        assert!(tail(&dir.join("missing"), 2).contains("missing"));
+        fs::remove_dir_all(&dir).unwrap();
     }
 }
