@@ -1,28 +1,45 @@
-//! A real AIStore AuthN server on this machine, for tests of code that uses
-//! [`aistore_authn`].
+//! A real AIStore AuthN server, and a real AIStore cluster that checks its tokens, on this
+//! machine, for tests of code that uses [`aistore_authn`].
 //!
 //! [`LocalServer::start`] installs the server on first use with
 //! `go install github.com/NVIDIA/aistore/cmd/authn@v1.5.0` (needs Go >= 1.26) into a cache
 //! it reuses, starts it on a free port with its own temporary config directory (mode 0700),
 //! HMAC secret and random admin password, and waits until it answers. Dropping the
-//! [`LocalServer`] stops the server and removes the directory; if the process dies first, a
-//! watchdog does it.
+//! [`LocalServer`] stops the server and removes the directory.
 //!
-//! The server listens on **all interfaces** (AuthN has no bind-address option); talk to it
-//! over loopback, as [`LocalServer::url`] does.
+//! [`LocalCluster`] does the same for an AIStore cluster, one proxy and one target built from
+//! the same module (`aisnode`, [`AISNODE_PACKAGE`]), keyed to a [`LocalServer`]: every request
+//! but `GET /v1/health` needs a token that server issued. It starts in 3-4 s once built.
+//!
+//! **Nothing outlives the test process**, even when it is killed (`kill -9`): each server
+//! process runs under a guard in its own process group that kills the group when the test
+//! process's end of a pipe closes, and a helper removes the temporary directory. The guard
+//! signals only its own process group, never a PID it recorded, so it cannot hit a process
+//! that reused the PID of a server that had already died. A start that fails leaves no process
+//! and no directory behind.
+//!
+//! The servers listen on **all interfaces** (AuthN has no bind-address option; AIStore binds
+//! its public ports on all interfaces); talk to them over loopback, as [`LocalServer::url`]
+//! and [`LocalCluster::endpoint`] do.
 //!
 //! Unix only in practice: the secrets come from `/dev/urandom`, and on other systems
 //! [`LocalServer::start`] returns a [`LocalServerError`] saying so.
 //!
 //! This crate depends on `aistore-authn` without its default features, so the TLS stack is
 //! the one your own dependency on `aistore-authn` selects; [`LocalServerBuilder::https`] needs
-//! one of them (`rustls`, the default, or `native-tls`).
+//! one of them (`rustls`, the default, or `native-tls`). [`LocalClusterBuilder::https`] also
+//! needs TLS in the testkit's own readiness checks: turn on the testkit's feature of the same
+//! name (`rustls` or `native-tls`).
 //!
 //! Environment:
 //! - `AUTHN_BIN`: use this `authn` binary instead of installing one.
-//! - `AISTORE_AUTHN_CACHE_DIR`: where the installed binary is kept (default
+//! - `AISNODE_BIN`: use this `aisnode` binary instead of building one.
+//! - `AISTORE_AUTHN_CACHE_DIR`: where the built binaries are kept (default
 //!   `$XDG_CACHE_HOME/aistore-authn`, else `$HOME/.cache/aistore-authn`).
-//! - `GO`: the `go` command to install with (default `go` on `PATH`).
+//! - `GO`: the `go` command to build with (default `go` on `PATH`).
+//!
+//! The servers get none of the caller's `AIS_*` variables (they would override their
+//! configuration).
 //!
 //! # Example
 //! ```no_run
@@ -34,20 +51,40 @@
 //! assert!(admin.user_manager().get("alice").is_ok());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! A cluster that accepts the server's tokens:
+//! ```no_run
+//! use aistore_authn_testkit::{LocalCluster, LocalServer};
+//!
+//! let authn = LocalServer::start()?;
+//! let cluster = LocalCluster::builder().authn(&authn).start()?;
+//! let admin = authn.admin_client()?;
+//! let info = admin.cluster_manager().register("c1", &[&cluster.endpoint()])?;
+//! assert_eq!(info.id, cluster.uuid());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::ffi::OsString;
 use std::fs;
-use std::io::ErrorKind;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::thread::sleep;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use aistore_authn::{Client, Error, RetryPolicy};
+use aistore_authn::{Client, ClientBuilder, Error, RetryPolicy};
+
+mod cluster;
+mod install;
+mod probe;
+mod process;
+mod util;
+
+pub use cluster::{LocalCluster, LocalClusterBuilder, LocalClusterError};
+
+use process::{guarded_command, DirCleaner, Guarded};
+use util::{free_ports, make_temp_dir, random_hex, write_private, Secret};
 
 /// The AuthN release this crate installs and `aistore-authn` is tested against.
 ///
@@ -69,13 +106,22 @@ pub const AUTHN_VERSION: &str = "v1.5.0";
 /// println!("go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
 /// ```
 pub const AUTHN_PACKAGE: &str = "github.com/NVIDIA/aistore/cmd/authn";
+/// The Go package of the AIStore node that [`LocalCluster`] runs (proxy and target), built
+/// from the same module and version as the AuthN server.
+///
+/// # Example
+/// ```
+/// use aistore_authn_testkit::{AISNODE_PACKAGE, AUTHN_VERSION};
+///
+/// assert!(AISNODE_PACKAGE.ends_with("/cmd/aisnode"));
+/// println!("go install {AISNODE_PACKAGE}@{AUTHN_VERSION}");
+/// ```
+pub const AISNODE_PACKAGE: &str = "github.com/NVIDIA/aistore/cmd/aisnode";
 
 /// The name of the built-in administrator.
 const ADMIN_USER: &str = "admin";
 /// How long the server gets to answer after it starts.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a second process waits for another's install to finish.
-const INSTALL_WAIT: Duration = Duration::from_secs(20 * 60);
 
 /// Why a local server could not be installed or started. The message says how to fix it.
 ///
@@ -110,10 +156,10 @@ pub struct LocalServerBuilder {
 
 /// The server's certificate and key, and the CA that signed the certificate.
 #[derive(Debug, Clone)]
-struct Tls {
-    cert: PathBuf,
-    key: PathBuf,
-    ca: PathBuf,
+pub(crate) struct Tls {
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
+    pub(crate) ca: PathBuf,
 }
 
 impl LocalServerBuilder {
@@ -183,13 +229,17 @@ impl LocalServerBuilder {
         let secret = if self.rsa {
             None
         } else {
-            Some(Secret(random_hex()?))
+            Some(Secret(random_hex().map_err(LocalServerError)?))
         };
-        let admin_password = Secret(random_hex()?);
+        let admin_password = Secret(random_hex().map_err(LocalServerError)?);
         let bin = LocalServer::binary()?;
+        let dir = make_temp_dir("aistore-authn").map_err(LocalServerError)?;
+        // From here on the directory goes when this returns an error, when the server is
+        // dropped, or (through a helper process) when this process dies first.
+        let cleaner = DirCleaner::new(&dir);
         let mut launch = Launch {
             bin,
-            dir: make_temp_dir()?,
+            dir,
             port: 0,
             secret,
             admin_password,
@@ -198,14 +248,13 @@ impl LocalServerBuilder {
         let mut last_error = String::new();
         // A free port can be taken between choosing it and the server binding it; try again.
         for _ in 0..3 {
-            launch.port = free_port()?;
+            launch.port = free_ports(1).map_err(LocalServerError)?[0];
             match launch.start() {
                 Ok(child) => {
-                    let watchdog = start_watchdog(child.id(), &launch.dir);
                     return Ok(LocalServer {
                         child: Some(child),
-                        watchdog,
                         launch,
+                        _cleaner: cleaner,
                     });
                 }
                 Err(StartFailure::PortTaken(msg)) => last_error = msg,
@@ -215,7 +264,6 @@ impl LocalServerBuilder {
                 }
             }
         }
-        let _ = fs::remove_dir_all(&launch.dir);
         Err(LocalServerError(last_error))
     }
 }
@@ -233,9 +281,11 @@ impl LocalServerBuilder {
 /// ```
 #[derive(Debug)]
 pub struct LocalServer {
-    child: Option<Child>,
-    watchdog: Option<Child>,
+    /// The server under its guard (killed with its process group when dropped).
+    child: Option<Guarded>,
     launch: Launch,
+    /// Removes the directory; dropped after the server is stopped (see `Drop`).
+    _cleaner: DirCleaner,
 }
 
 /// Everything needed to start the server, and to start it again the same way.
@@ -373,14 +423,24 @@ impl LocalServer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn admin_client(&self) -> Result<Client, Error> {
-        let mut builder = Client::builder(&self.url()).proxy_from_env(false);
-        if let Some(tls) = &self.launch.tls {
-            builder = builder.ca_cert_file(&tls.ca);
-        }
-        let mut client = builder.build()?;
+        let mut client = self.client_builder().build()?;
         // The client keeps the token; the copy `login` returns is not needed here.
         let _ = client.login(ADMIN_USER, self.admin_password(), None)?;
         Ok(client)
+    }
+
+    /// A client builder for this server: direct (no proxy) and, for HTTPS, trusting its CA.
+    pub(crate) fn client_builder(&self) -> ClientBuilder {
+        let builder = Client::builder(&self.url()).proxy_from_env(false);
+        match &self.launch.tls {
+            Some(tls) => builder.ca_cert_file(&tls.ca),
+            None => builder,
+        }
+    }
+
+    /// The HMAC secret the server signs tokens with; `None` for RSA signing.
+    pub(crate) fn hmac_secret(&self) -> Option<&Secret> {
+        self.launch.secret.as_ref()
     }
 
     /// Stops the server (like a crash: killed, no shutdown), keeping its directory and data.
@@ -398,10 +458,8 @@ impl LocalServer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        // Dropping the guarded child kills the server and its process group, and reaps it.
+        drop(self.child.take());
     }
 
     /// Starts the server again on the same port, with the same directory, data and settings,
@@ -425,11 +483,6 @@ impl LocalServer {
         let child = self.launch.start().map_err(|failure| match failure {
             StartFailure::PortTaken(msg) | StartFailure::Other(msg) => LocalServerError(msg),
         })?;
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
-        self.watchdog = start_watchdog(child.id(), &self.launch.dir);
         self.child = Some(child);
         Ok(())
     }
@@ -450,71 +503,14 @@ impl LocalServer {
     /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
     /// ```
     pub fn binary() -> Result<PathBuf, LocalServerError> {
-        if let Some(bin) = std::env::var_os("AUTHN_BIN") {
-            let bin = PathBuf::from(bin);
-            return if bin.is_file() {
-                Ok(bin)
-            } else {
-                Err(LocalServerError(format!(
-                    "AUTHN_BIN={} is not a file: point it at an authn {AUTHN_VERSION} binary, or \
-                     unset it to have Go install one",
-                    bin.display()
-                )))
-            };
-        }
-        let cache = cache_dir()?;
-        let bin = cache.join(format!("authn-{AUTHN_VERSION}")).join("authn");
-        let lock = cache.join(format!("authn-{AUTHN_VERSION}.lock"));
-        let deadline = Instant::now() + INSTALL_WAIT;
-        loop {
-            if bin.is_file() {
-                return Ok(bin);
-            }
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&lock)
-            {
-                Ok(_) => {
-                    let _ = fs::write(&lock, std::process::id().to_string());
-                    let installed = go_install(&cache, &bin);
-                    let _ = fs::remove_file(&lock);
-                    return installed.map(|()| bin);
-                }
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    if lock_is_stale(&lock) {
-                        let _ = fs::remove_file(&lock);
-                    } else if Instant::now() > deadline {
-                        return Err(LocalServerError(format!(
-                            "another process has been installing the AuthN server for {} \
-                             minutes; if none is, remove {}",
-                            INSTALL_WAIT.as_secs() / 60,
-                            lock.display()
-                        )));
-                    } else {
-                        sleep(Duration::from_millis(500));
-                    }
-                }
-                Err(e) => {
-                    return Err(LocalServerError(format!(
-                        "cannot create {}: {e}; set AISTORE_AUTHN_CACHE_DIR to a writable \
-                         directory",
-                        lock.display()
-                    )))
-                }
-            }
-        }
+        install::binary(&install::AUTHN).map_err(LocalServerError)
     }
 }
 
 impl Drop for LocalServer {
     fn drop(&mut self) {
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
         self.stop();
-        let _ = fs::remove_dir_all(&self.launch.dir);
+        // Then `_cleaner` drops and removes the directory.
     }
 }
 
@@ -530,7 +526,7 @@ impl Launch {
     }
 
     /// Writes the config, starts the server, and waits until it answers.
-    fn start(&self) -> Result<Child, StartFailure> {
+    fn start(&self) -> Result<Guarded, StartFailure> {
         let other = StartFailure::Other;
         let dir = &self.dir;
         // Without a secret the server makes an RSA key in the config directory (once).
@@ -560,24 +556,6 @@ impl Launch {
         let stderr_path = dir.join("stderr.log");
         let stderr = fs::File::create(&stderr_path)
             .map_err(|e| other(format!("cannot create {}: {e}", stderr_path.display())))?;
-        let mut command = Command::new(&self.bin);
-        command
-            .arg("-config")
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr);
-        // The server reads AIS_* variables (config dir, port, keys, admin name) that would
-        // override this config; give it only the admin password.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("AIS_") {
-                command.env_remove(key);
-            }
-        }
-        command.env("AIS_AUTHN_SU_PASS", self.admin_password.expose());
-        let mut child = command
-            .spawn()
-            .map_err(|e| other(format!("cannot run {}: {e}", self.bin.display())))?;
         let url = self.url();
         let probe = Client::builder(&url)
             .proxy_from_env(false)
@@ -589,9 +567,27 @@ impl Launch {
             None => probe,
         };
         let probe = probe.build().map_err(|e| other(e.to_string()))?;
+        // Under a guard: killed with its process group when the `Guarded` is dropped (also on
+        // every error below) or when this process dies.
+        let mut command = guarded_command(&self.bin);
+        command
+            .arg("-config")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(stderr);
+        // The server reads AIS_* variables (config dir, port, keys, admin name) that would
+        // override this config; give it only the admin password.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("AIS_") {
+                command.env_remove(key);
+            }
+        }
+        command.env("AIS_AUTHN_SU_PASS", self.admin_password.expose());
+        let mut child = Guarded::spawn(command)
+            .map_err(|e| other(format!("cannot run {}: {e}", self.bin.display())))?;
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
-            if let Ok(Some(status)) = child.try_wait() {
+            if let Some(status) = child.try_wait() {
                 let output = fs::read_to_string(&stderr_path).unwrap_or_default();
                 let msg = format!(
                     "the AuthN server ({}) exited with {status} at start:\n{}",
@@ -609,8 +605,7 @@ impl Launch {
                 return Ok(child);
             }
             if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
+                child.kill();
                 return Err(other(format!(
                     "the AuthN server at {url} did not answer within {} s; its errors:\n{}",
                     READY_TIMEOUT.as_secs(),
@@ -619,302 +614,5 @@ impl Launch {
             }
             sleep(Duration::from_millis(20));
         }
-    }
-}
-
-/// A process that stops the server and removes its directory when this process dies
-/// without dropping the [`LocalServer`] (its stdin, a pipe from us, then closes).
-#[cfg(unix)]
-fn start_watchdog(pid: u32, dir: &Path) -> Option<Child> {
-    Command::new("sh")
-        .arg("-c")
-        .arg(r#"read _; kill "$1" 2>/dev/null; sleep 1; rm -rf "$2""#)
-        .arg("authn-watchdog")
-        .arg(pid.to_string())
-        .arg(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()
-}
-
-#[cfg(not(unix))]
-fn start_watchdog(_pid: u32, _dir: &Path) -> Option<Child> {
-    None
-}
-
-/// Runs `go install AUTHN_PACKAGE@AUTHN_VERSION` and moves the binary to `bin`.
-fn go_install(cache: &Path, bin: &Path) -> Result<(), LocalServerError> {
-    let go = std::env::var_os("GO").unwrap_or_else(|| OsString::from("go"));
-    let fix = format!(
-        "Fix: install Go >= 1.26 from https://go.dev/dl (distribution packages are often older), or set \
-         AUTHN_BIN to an authn {AUTHN_VERSION} binary, or set AIS_AUTHN_URL and \
-         AIS_AUTHN_SU_PASS to test against a running server."
-    );
-    let upstream = match Command::new(&go).args(["env", "GOPROXY"]).output() {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        Ok(out) => {
-            return Err(LocalServerError(format!(
-                "`go env GOPROXY` failed: {}\n{fix}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )))
-        }
-        Err(e) => {
-            return Err(LocalServerError(format!(
-                "cannot run `{}`: {e}. The AuthN server is installed with Go.\n{fix}",
-                go.to_string_lossy()
-            )))
-        }
-    };
-    // `go install pkg@version` reads the module's version list to check for deprecation. Some
-    // module proxies refuse that list while serving the version itself. So the pinned version
-    // is downloaded first (an exact version needs no list), and a local file proxy in front of
-    // the configured one serves the list with that version, and the version's .info and .mod:
-    // missing those, the go command would fall through to the next proxy for the whole lookup,
-    // list included. Everything else comes from the configured proxy.
-    let module = format!("github.com/NVIDIA/aistore@{AUTHN_VERSION}");
-    let shim = cache.join("goproxy-shim");
-    let version_dir = shim.join("github.com/!n!v!i!d!i!a/aistore/@v");
-    let gobin = cache.join(format!("authn-{AUTHN_VERSION}.tmp-{}", std::process::id()));
-    let io_fail = |e: std::io::Error| {
-        LocalServerError(format!(
-            "cannot write to {}: {e}; set AISTORE_AUTHN_CACHE_DIR to a writable directory",
-            cache.display()
-        ))
-    };
-    fs::create_dir_all(&version_dir)
-        .and_then(|()| fs::write(version_dir.join("list"), format!("{AUTHN_VERSION}\n")))
-        .and_then(|()| fs::create_dir_all(&gobin))
-        .map_err(io_fail)?;
-    let proxy = match upstream.as_str() {
-        "" => format!("file://{},https://proxy.golang.org,direct", shim.display()),
-        up => format!("file://{},{up}", shim.display()),
-    };
-    log::info!("installing the AuthN server: go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
-    let started = Instant::now();
-    let download = Command::new(&go)
-        .args(["mod", "download", "-json", &module])
-        .current_dir(cache)
-        .env("GOPROXY", &proxy)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| LocalServerError(format!("cannot run `go mod download`: {e}\n{fix}")))?;
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Downloaded {
-        info: PathBuf,
-        go_mod: PathBuf,
-    }
-    let downloaded: Downloaded = match serde_json::from_slice(&download.stdout) {
-        Ok(d) if download.status.success() => d,
-        _ => {
-            return Err(LocalServerError(format!(
-                "`go mod download {module}` failed ({}):\n{}{}\n{fix}",
-                download.status,
-                String::from_utf8_lossy(&download.stdout).trim(),
-                String::from_utf8_lossy(&download.stderr).trim()
-            )))
-        }
-    };
-    fs::copy(
-        &downloaded.info,
-        version_dir.join(format!("{AUTHN_VERSION}.info")),
-    )
-    .and_then(|_| {
-        fs::copy(
-            &downloaded.go_mod,
-            version_dir.join(format!("{AUTHN_VERSION}.mod")),
-        )
-    })
-    .map_err(io_fail)?;
-    let out = Command::new(&go)
-        .args(["install", &format!("{AUTHN_PACKAGE}@{AUTHN_VERSION}")])
-        .env("GOBIN", &gobin)
-        .env("GOPROXY", proxy)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| LocalServerError(format!("cannot run `go install`: {e}\n{fix}")))?;
-    let built = gobin.join("authn");
-    if !out.status.success() || !built.is_file() {
-        let _ = fs::remove_dir_all(&gobin);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
-        return Err(LocalServerError(format!(
-            "`go install {AUTHN_PACKAGE}@{AUTHN_VERSION}` failed ({}):\n{}\n{fix}",
-            out.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        )));
-    }
-    let moved =
-        fs::create_dir_all(bin.parent().unwrap_or(cache)).and_then(|()| fs::rename(&built, bin));
-    let _ = fs::remove_dir_all(&gobin);
-    moved.map_err(|e| {
-        LocalServerError(format!(
-            "cannot move the AuthN binary to {}: {e}",
-            bin.display()
-        ))
-    })?;
-    log::info!(
-        "installed {} in {} s",
-        bin.display(),
-        started.elapsed().as_secs()
-    );
-    Ok(())
-}
-
-fn cache_dir() -> Result<PathBuf, LocalServerError> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let dir = env("AISTORE_AUTHN_CACHE_DIR")
-        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("aistore-authn")))
-        .or_else(|| env("HOME").map(|d| d.join(".cache").join("aistore-authn")))
-        .ok_or_else(|| {
-            LocalServerError(
-                "no cache directory for the AuthN binary: set AISTORE_AUTHN_CACHE_DIR or HOME"
-                    .into(),
-            )
-        })?;
-    fs::create_dir_all(&dir)
-        .and_then(|()| dir.canonicalize())
-        .map_err(|e| LocalServerError(format!("cannot create {}: {e}", dir.display())))
-}
-
-/// A lock whose owner is gone (Linux: no such process), or that is older than the install wait.
-fn lock_is_stale(lock: &Path) -> bool {
-    let owner_gone = fs::read_to_string(lock)
-        .ok()
-        .and_then(|pid| pid.trim().parse::<u32>().ok())
-        .is_some_and(|pid| {
-            Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
-        });
-    let too_old = fs::metadata(lock)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
-        .is_some_and(|age| age > INSTALL_WAIT);
-    owner_gone || too_old
-}
-
-fn free_port() -> Result<u16, LocalServerError> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| LocalServerError(format!("cannot find a free loopback port: {e}")))
-}
-
-fn make_temp_dir() -> Result<PathBuf, LocalServerError> {
-    let dir = std::env::temp_dir().join(format!(
-        "aistore-authn-{}-{}",
-        std::process::id(),
-        &random_hex()?[..12]
-    ));
-    create_private_dir(&dir)
-        .map(|()| dir.clone())
-        .map_err(|e| LocalServerError(format!("cannot create {}: {e}", dir.display())))
-}
-
-/// Creates `dir` (it must not exist) with mode 0700: it holds the server's secret, keys and
-/// database, and the server listens on all interfaces.
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new().mode(0o700).create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    fs::create_dir(dir)
-}
-
-/// Writes `data` to `path` with mode 0600, set before anything is written (also when the file
-/// exists from an earlier start, whatever mode it has now).
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(data)
-}
-
-/// 32 random hex digits (128 bits from the OS's CSPRNG) for a test server's password, HMAC
-/// secret and directory name.
-fn random_hex() -> Result<String, LocalServerError> {
-    let bytes = random_bytes::<16>()?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-#[cfg(unix)]
-fn random_bytes<const N: usize>() -> Result<[u8; N], LocalServerError> {
-    use std::io::Read;
-    let mut bytes = [0; N];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| {
-            LocalServerError(format!("cannot read random bytes from /dev/urandom: {e}"))
-        })?;
-    Ok(bytes)
-}
-
-#[cfg(not(unix))]
-fn random_bytes<const N: usize>() -> Result<[u8; N], LocalServerError> {
-    Err(LocalServerError(
-        "LocalServer needs a Unix system: its secrets come from /dev/urandom".into(),
-    ))
-}
-
-/// A string that must never be printed (the admin password, the HMAC secret): its `Debug`
-/// prints `[redacted]`, and it has no `Display`.
-struct Secret(String);
-
-impl Secret {
-    /// The secret itself. Never log it.
-    fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_print_redacted() {
-        let s = Secret("hunter2".into());
-        assert_eq!(format!("{s:?}"), "[redacted]");
-        assert_eq!(s.expose(), "hunter2");
-    }
-
-    #[test]
-    fn random_hex_is_32_hex_digits_and_differs() {
-        let (a, b) = (random_hex().unwrap(), random_hex().unwrap());
-        for h in [&a, &b] {
-            assert_eq!(h.len(), 32, "{h}");
-            assert!(
-                h.bytes()
-                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
-                "{h}"
-            );
-        }
-        assert_ne!(a, b);
     }
 }
