@@ -365,7 +365,7 @@ impl Client {
 
 /// Checks cluster URLs (http or https, a host, no credentials) and trims trailing slashes:
 /// AuthN appends `/v1/tokens` to each as it is, and `//v1/tokens` fails its handshake.
-fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
+pub(crate) fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
     urls.iter()
         .map(|url| {
             let trimmed = url.trim_end_matches('/');

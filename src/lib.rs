@@ -91,6 +91,7 @@ mod model;
 mod names;
 #[cfg(test)]
 mod proptests;
+pub mod provision;
 mod request;
 mod resolve;
 mod retry;
@@ -98,6 +99,7 @@ mod role_update;
 mod roles;
 mod secret;
 mod server;
+mod spec;
 mod token;
 mod tokens;
 mod transport;
