@@ -33,6 +33,7 @@
 //! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
 //! | the `ais` CLI's environment and token file | [`env`](mod@env) |
+//! | declarative provisioning: a JSON spec, plan, apply, export | [`provision`] |
 //! | a real server for your own tests | the [`aistore-authn-testkit`](https://docs.rs/aistore-authn-testkit) crate (a dev-dependency): `LocalServer` |
 //!
 //! Managers borrow the client (`UserManager<'a>` holds `&'a Client`); each method's docs say
@@ -82,6 +83,7 @@
 #![deny(missing_docs)]
 
 mod access;
+mod apply;
 mod bucket;
 mod client;
 mod clusters;
@@ -89,6 +91,7 @@ pub mod env;
 mod error;
 mod model;
 mod names;
+mod plan;
 #[cfg(test)]
 mod proptests;
 pub mod provision;
