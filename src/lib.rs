@@ -89,6 +89,7 @@ mod client;
 mod clusters;
 pub mod env;
 mod error;
+mod export;
 mod model;
 mod names;
 mod plan;

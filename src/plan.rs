@@ -1395,6 +1395,7 @@ fn plan_prune(b: &mut Builder, spec: &Spec, server: &Server, naming: &Naming) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::export_from;
     use crate::model::{ClusterInfo, UserInfo};
 
     fn spec(json: &str) -> Spec {
@@ -1709,5 +1710,29 @@ mod tests {
             panic!()
         };
         assert_eq!((alias.as_deref(), urls), (Some("n1"), &None));
+    }
+
+    #[test]
+    fn an_export_plans_nothing() {
+        let mut now = admin_only();
+        let c1 = auto_roles("u1", "c1")
+            .map(|(name, desc, perm)| RoleInfo::new(&name, &desc).with_cluster("u1", perm));
+        let mut roles: Vec<RoleInfo> = now.roles.to_vec();
+        roles.extend(c1);
+        roles.push(RoleInfo::new("ops", "d").with_bucket("u1", "s3", "logs", AccessAttr::GET));
+        now.roles = roles.into();
+        now.clusters
+            .insert("u1".into(), ClusterInfo::new("u1", "c1", &[]));
+        let ops = now.roles.get("ops").unwrap().clone();
+        let guest = now.roles.get("Guest-c1").unwrap().clone();
+        now.users
+            .insert("alice".into(), UserInfo::new("alice", vec![ops, guest]));
+        let exported = export_from(&now);
+        let names: Vec<&str> = exported.roles.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["ops"], "the cluster's own roles are left out");
+        assert_eq!(exported.users[0].roles, ["Guest-c1", "ops"]);
+        exported.validate().unwrap();
+        let plan = build(&exported, vec![None], &now, &PlanOptions::new().prune(true)).unwrap();
+        assert!(plan.is_empty(), "{plan}");
     }
 }

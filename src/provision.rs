@@ -1,5 +1,6 @@
 //! Declarative provisioning: write down the clusters, roles and users AuthN should hold (a
-//! [`Spec`], JSON), see what it takes to get there ([`plan`]), and do it ([`apply`]).
+//! [`Spec`], JSON), see what it takes to get there ([`plan`]), do it ([`apply`]), and read a
+//! server back as a spec ([`export`]).
 //!
 //! # The spec
 //!
@@ -53,10 +54,10 @@
 //!
 //! The built-ins `admin` (user) and `Admin` (role) cannot be in a spec.
 //!
-//! # Plan and apply
+//! # Plan, apply, export
 //!
 //! ```no_run
-//! use aistore_authn::provision::{apply, plan, ApplyOptions, PlanOptions, Spec};
+//! use aistore_authn::provision::{apply, export, plan, ApplyOptions, PlanOptions, Spec};
 //!
 //! let client = aistore_authn::Client::from_env()?; // an admin token
 //! let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
@@ -71,6 +72,10 @@
 //! if report.is_success() {
 //!     assert!(aistore_authn::provision::plan(&client, &spec, &PlanOptions::new())?.is_empty());
 //! }
+//!
+//! // The server as a spec (no passwords: add sources before applying it elsewhere).
+//! let current = export(&client)?;
+//! println!("{}", serde_json::to_string_pretty(&current)?);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -94,7 +99,7 @@
 //! lacks a role it was given as failed ([`ApplyOptions::verify`]).
 //!
 //! Request counts: `plan` sends 3 requests; `apply` sends exactly the requests its actions
-//! list, plus one `GET /v1/users` to verify.
+//! list, plus one `GET /v1/users` to verify; `export` sends 3.
 //!
 //! # Pruning
 //!
@@ -117,6 +122,7 @@
 //! read (`.verify(false)` drops it).
 
 pub use crate::apply::{apply, ApplyOptions, ApplyReport, Outcome, Status, DEFAULT_PARALLEL};
+pub use crate::export::export;
 pub use crate::plan::{plan, Action, Kind, Op, Plan, PlanOptions, Protected, State, UserState};
 pub use crate::spec::{
     AclSpec, ClusterSpec, PasswordSource, RoleSpec, Spec, UserSpec, ValidationError,
