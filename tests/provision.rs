@@ -39,7 +39,9 @@ fn secrets() -> &'static Secrets {
     static SECRETS: OnceLock<Secrets> = OnceLock::new();
     SECRETS.get_or_init(|| {
         std::env::set_var(PW_VAR, PW);
-        let dir = std::env::temp_dir().join(format!("provision-test-{}", std::process::id()));
+        // Cargo's scratch directory for this crate's tests: reused by each run, never left
+        // behind in the system's temp directory.
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("provision-test");
         std::fs::create_dir_all(&dir).unwrap();
         let (file, blank) = (dir.join("pw"), dir.join("blank"));
         std::fs::write(&file, format!("{FILE_PW}\n")).unwrap();
