@@ -345,6 +345,35 @@ impl<'a> ClusterManager<'a> {
     pub fn delete(&self, id_or_alias: &str, missing_ok: bool) -> Result<(), Error> {
         self.client.delete(Entity::Cluster(id_or_alias), missing_ok)
     }
+
+    /// `POST /v1/clusters` alone, for a caller that has checked the ID, alias and URLs and
+    /// knows the ID is free (provisioning reads every cluster first): no clash check, no
+    /// read-back.
+    pub(crate) fn post(&self, id: &str, alias: &str, urls: &[&str]) -> Result<(), Error> {
+        let body = ClusterBody {
+            id,
+            alias: Some(alias),
+            urls: Some(urls.to_vec()),
+        };
+        let request = Request::new(Method::Post, "/v1/clusters", Entity::Cluster(id));
+        self.client.call(&request.json(&body)?).map(drop)
+    }
+
+    /// `PUT /v1/clusters/{id}` alone (`id` the cluster's ID, not an alias): no read-back.
+    pub(crate) fn put(
+        &self,
+        id: &str,
+        alias: Option<&str>,
+        urls: Option<&[&str]>,
+    ) -> Result<(), Error> {
+        let body = ClusterBody {
+            id,
+            alias,
+            urls: urls.map(<[&str]>::to_vec),
+        };
+        let request = Request::to(Method::Put, Entity::Cluster(id))?;
+        self.client.call(&request.json(&body)?).map(drop)
+    }
 }
 
 impl Client {
@@ -365,7 +394,7 @@ impl Client {
 
 /// Checks cluster URLs (http or https, a host, no credentials) and trims trailing slashes:
 /// AuthN appends `/v1/tokens` to each as it is, and `//v1/tokens` fails its handshake.
-fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
+pub(crate) fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
     urls.iter()
         .map(|url| {
             let trimmed = url.trim_end_matches('/');

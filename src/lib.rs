@@ -34,6 +34,7 @@
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
 //! | verify tokens offline, check permissions as AIStore does (feature `verify`) | `Verifier` (`hmac`, `rsa_public_key_pem`, `from_jwks`, `from_server`; `verify`), `VerifiedToken` (`allows`, `check` → `Denied`); refusals are [`Error::TokenRejected`] with a [`RejectReason`] |
 //! | the `ais` CLI's environment and token file | [`env`](mod@env) |
+//! | declarative provisioning: a JSON spec, plan, apply, export | [`provision`] |
 //! | a real server for your own tests | the [`aistore-authn-testkit`](https://docs.rs/aistore-authn-testkit) crate (a dev-dependency): `LocalServer` |
 //!
 //! Managers borrow the client (`UserManager<'a>` holds `&'a Client`); each method's docs say
@@ -85,6 +86,7 @@
 mod access;
 #[cfg(feature = "verify")]
 mod acl;
+mod apply;
 mod bucket;
 mod client;
 mod clusters;
@@ -92,10 +94,13 @@ mod clusters;
 mod der;
 pub mod env;
 mod error;
+mod export;
 mod model;
 mod names;
+mod plan;
 #[cfg(test)]
 mod proptests;
+pub mod provision;
 mod reject;
 mod request;
 mod resolve;
@@ -104,6 +109,7 @@ mod role_update;
 mod roles;
 mod secret;
 mod server;
+mod spec;
 mod token;
 mod tokens;
 mod transport;

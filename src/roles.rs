@@ -282,6 +282,20 @@ impl<'a> RoleManager<'a> {
         self.client.delete(Entity::Role(name), missing_ok)
     }
 
+    /// `POST /v1/roles` alone, for a role whose clusters are already named by ID and which
+    /// the caller has checked: no cluster lookup, no read-back.
+    pub(crate) fn post(&self, role: &RoleInfo) -> Result<(), Error> {
+        let request = Request::new(Method::Post, "/v1/roles", Entity::Role(&role.name));
+        self.client.call(&request.json(role)?).map(drop)
+    }
+
+    /// `PUT /v1/roles/{name}` alone (AuthN merges the entries), for a role whose clusters are
+    /// already named by ID: no cluster lookup, no read-back.
+    pub(crate) fn put(&self, role: &RoleInfo) -> Result<(), Error> {
+        let request = Request::to(Method::Put, Entity::Role(&role.name))?;
+        self.client.call(&request.json(role)?).map(drop)
+    }
+
     /// The full roles for these names, in at most one request: none for no names,
     /// `GET /v1/roles/{name}` for one, `GET /v1/roles` for more. Duplicates count once.
     pub(crate) fn resolve(&self, names: &[&str]) -> Result<Vec<RoleInfo>, Error> {

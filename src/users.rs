@@ -259,6 +259,47 @@ impl<'a> UserManager<'a> {
     pub fn delete(&self, id: &str, missing_ok: bool) -> Result<(), Error> {
         self.client.delete(Entity::User(id), missing_ok)
     }
+
+    /// `POST /v1/users` alone: the one request of a user create, for a caller that has
+    /// checked the ID and password and resolved the roles itself (provisioning, which reads
+    /// every role once per plan). AuthN looks the roles up by name and silently drops unknown
+    /// ones, so only the names matter. No read-back.
+    pub(crate) fn create_with_roles(
+        &self,
+        id: &str,
+        roles: &[RoleInfo],
+        password: &str,
+    ) -> Result<(), Error> {
+        let body = UserBody {
+            id,
+            pass: Some(password),
+            roles: Some(roles),
+        };
+        let request = Request::new(Method::Post, "/v1/users", Entity::User(id)).json(&body)?;
+        self.client.call(&request.secret(password)).map(drop)
+    }
+
+    /// `PUT /v1/users/{id}` alone: new roles (replacing the user's; not empty), a new
+    /// password, or both. No checks, no read-back.
+    pub(crate) fn put(
+        &self,
+        id: &str,
+        password: Option<&str>,
+        roles: Option<&[RoleInfo]>,
+    ) -> Result<(), Error> {
+        let body = UserBody {
+            id,
+            pass: password,
+            roles,
+        };
+        let request = Request::to(Method::Put, Entity::User(id))?.json(&body)?;
+        self.client
+            .call(&match password {
+                Some(password) => request.secret(password),
+                None => request,
+            })
+            .map(drop)
+    }
 }
 
 impl Client {
