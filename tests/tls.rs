@@ -133,3 +133,133 @@ fn plain_http_to_an_https_server_is_an_error_not_a_hang() {
         "{err:?}"
     );
 }
+
+/// `openssl s_server` on a free loopback port: TLS that requires a client certificate signed by
+/// the test CA, serving files from its directory as an AIS node's health reply.
+struct MutualTlsServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for MutualTlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mutual_tls_server(dir: &std::path::Path, files: &TlsFiles) -> MutualTlsServer {
+    let www = dir.join("www");
+    std::fs::create_dir_all(www.join("v1")).unwrap();
+    // -WWW serves the path after the host as a file, query included.
+    std::fs::write(
+        www.join("v1/health?cii=true"),
+        r#"{"smap":{"uuid":"mtls-cluster-1"}}"#,
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("openssl")
+        .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-cert"])
+        .arg(&files.cert)
+        .arg("-key")
+        .arg(&files.key)
+        .arg("-CAfile")
+        .arg(&files.ca)
+        .args(["-Verify", "1", "-verify_return_error", "-WWW", "-quiet"])
+        .current_dir(&www)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the mutual-TLS test runs `openssl s_server`: install openssl");
+    let server = MutualTlsServer {
+        child,
+        url: format!("https://127.0.0.1:{port}"),
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "openssl s_server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    server
+}
+
+#[test]
+fn client_certificates_are_presented_to_a_server_that_requires_one() {
+    let dir = std::env::temp_dir().join(format!("authn-tls-mtls-{}", std::process::id()));
+    let files = make_tls_files(&dir);
+    let server = mutual_tls_server(&dir, &files);
+    let discover = |client: Client| client.cluster_manager().discover_id(&server.url);
+
+    // With the certificate, from files or from PEM data: the server answers.
+    let with_files = builder(&server.url)
+        .ca_cert_file(&files.ca)
+        .client_cert_file(&files.client_cert, &files.client_key)
+        .build()
+        .unwrap();
+    assert_eq!(discover(with_files).unwrap(), "mtls-cluster-1");
+    let with_pem = builder(&server.url)
+        .ca_cert_file(&files.ca)
+        .client_cert_pem(
+            std::fs::read(&files.client_cert).unwrap(),
+            std::fs::read(&files.client_key).unwrap(),
+        )
+        .build()
+        .unwrap();
+    assert_eq!(discover(with_pem).unwrap(), "mtls-cluster-1");
+
+    // Without one, or with one the server's CA did not sign: refused.
+    let refused = |client: Client| match discover(client) {
+        Err(Error::Transport { .. }) => {}
+        other => panic!("expected a refused TLS connection, got {other:?}"),
+    };
+    refused(
+        builder(&server.url)
+            .ca_cert_file(&files.ca)
+            .build()
+            .unwrap(),
+    );
+    refused(
+        builder(&server.url)
+            .ca_cert_file(&files.ca)
+            .client_cert_file(&files.stranger_cert, &files.stranger_key)
+            .build()
+            .unwrap(),
+    );
+
+    // A file that holds no certificate, or no key, is named by build(); the key never shown.
+    let key_text = std::fs::read_to_string(&files.client_key).unwrap();
+    let err = builder(&server.url)
+        .client_cert_file(&files.client_key, &files.client_key)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config(m) if m.contains("client.key") && m.contains("no PEM certificate")),
+        "{err:?}"
+    );
+    let err = builder(&server.url)
+        .client_cert_file(&files.client_cert, &files.client_cert)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config(m) if m.contains("no PEM private key")),
+        "{err:?}"
+    );
+    let key_body: String = key_text.lines().nth(1).unwrap_or_default().to_owned();
+    let printed = format!(
+        "{:?}",
+        builder(&server.url).client_cert_pem(b"cert".to_vec(), key_text.into_bytes())
+    );
+    assert!(
+        !printed.contains(&key_body) && printed.contains("[redacted]"),
+        "{printed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

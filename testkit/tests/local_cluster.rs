@@ -223,6 +223,30 @@ fn an_https_cluster_can_require_client_certificates() {
     let get = call_following(&mtls, "GET", &object, Some(&token), None);
     assert_eq!((get.status, get.body.as_str()), (200, "hello"), "{get:?}");
 
+    // The SDK's client certificates against the real cluster: its ID is read with one, and
+    // the handshake is refused without one.
+    let sdk = |cert: Option<(&std::path::Path, &std::path::Path)>| {
+        let builder = Client::builder(&ep)
+            .proxy_from_env(false)
+            .ca_cert_file(&certs.ca);
+        match cert {
+            Some((cert, key)) => builder.client_cert_file(cert, key),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    };
+    let with_cert = sdk(Some((&certs.client_cert, &certs.client_key)));
+    assert_eq!(
+        with_cert.cluster_manager().discover_id(&ep).unwrap(),
+        cluster.uuid()
+    );
+    let err = sdk(None).cluster_manager().discover_id(&ep).unwrap_err();
+    assert!(
+        matches!(err, aistore_authn::Error::Transport { .. }),
+        "{err:?}"
+    );
+
     drop(cluster);
     std::fs::remove_dir_all(&dir).unwrap();
 }

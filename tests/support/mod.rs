@@ -327,6 +327,12 @@ pub struct TlsFiles {
     pub ca: std::path::PathBuf,
     pub cert: std::path::PathBuf,
     pub key: std::path::PathBuf,
+    /// A client certificate (and its PKCS#8 key) the CA signed, for mutual TLS.
+    pub client_cert: std::path::PathBuf,
+    pub client_key: std::path::PathBuf,
+    /// A self-signed client certificate no server trusts.
+    pub stranger_cert: std::path::PathBuf,
+    pub stranger_key: std::path::PathBuf,
 }
 
 pub fn make_tls_files(dir: &std::path::Path) -> TlsFiles {
@@ -396,9 +402,56 @@ pub fn make_tls_files(dir: &std::path::Path) -> TlsFiles {
         "-out",
         "server.pem",
     ]);
+    let req = |subject: &str, key: &str, csr: &str| {
+        run(&[
+            "req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", key, "-out", csr,
+        ]);
+    };
+    req("/CN=authn-test-client", "client.key", "client.csr");
+    std::fs::write(
+        dir.join("client.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "client.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "client.ext",
+        "-out",
+        "client.pem",
+    ]);
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=authn-test-stranger",
+        "-keyout",
+        "stranger.key",
+        "-out",
+        "stranger.pem",
+    ]);
     TlsFiles {
         ca: dir.join("ca.pem"),
         cert: dir.join("server.pem"),
         key: dir.join("server.key"),
+        client_cert: dir.join("client.pem"),
+        client_key: dir.join("client.key"),
+        stranger_cert: dir.join("stranger.pem"),
+        stranger_key: dir.join("stranger.key"),
     }
 }
