@@ -455,3 +455,67 @@ pub fn make_tls_files(dir: &std::path::Path) -> TlsFiles {
         stranger_key: dir.join("stranger.key"),
     }
 }
+
+/// A data-plane client for an AIStore cluster: plain HTTP, no proxy, redirects followed by
+/// hand with the same method, token and body (the proxy redirects object and bucket calls to
+/// the target, and the token must go along).
+pub struct AisHttp {
+    agent: ureq::Agent,
+}
+
+impl Default for AisHttp {
+    fn default() -> Self {
+        AisHttp {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .max_redirects_will_error(false)
+                .timeout_global(Some(std::time::Duration::from_secs(30)))
+                .proxy(None)
+                .build()
+                .into(),
+        }
+    }
+}
+
+impl AisHttp {
+    /// The status and body of `method url` with `token` and `body`, after at most three
+    /// redirects.
+    pub fn call(
+        &self,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, String) {
+        let mut url = url.to_owned();
+        for _ in 0..4 {
+            let mut request = ureq::http::Request::builder().method(method).uri(&url);
+            if let Some(token) = token {
+                request = request.header("Authorization", format!("Bearer {token}"));
+            }
+            let reply = match body {
+                Some(body) => self.agent.run(
+                    request
+                        .header("Content-Type", "application/json")
+                        .body(body.as_bytes().to_vec())
+                        .unwrap(),
+                ),
+                None => self.agent.run(request.body(()).unwrap()),
+            };
+            let mut reply = reply.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+            let status = reply.status().as_u16();
+            let location = reply
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let text = reply.body_mut().read_to_string().unwrap_or_default();
+            match (status, location) {
+                (301 | 302 | 307 | 308, Some(next)) => url = next,
+                _ => return (status, text),
+            }
+        }
+        panic!("{method} {url}: too many redirects")
+    }
+}
