@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use aistore_authn::{AccessAttr, Client, Error, RoleInfo};
-use aistore_authn_testkit::{LocalCluster, LocalServer};
+use aistore_authn_testkit::{AuthnTarget, LocalCluster};
 
 /// A client for the cluster's data plane: redirects (proxy to target) followed by hand, the
 /// token sent again.
@@ -49,37 +49,38 @@ impl DataPlane {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Local servers unless both variables name running ones.
-    let (mut local, url, password, endpoint) = match (
-        std::env::var("AIS_AUTHN_URL"),
-        std::env::var("AIS_ENDPOINT"),
-    ) {
-        (Ok(url), Ok(endpoint)) => {
-            let password = std::env::var("AIS_AUTHN_SU_PASS")
-                .map_err(|_| "AIS_AUTHN_URL is set: set its admin password in AIS_AUTHN_SU_PASS")?;
-            (None, url, password, endpoint)
-        }
-        _ => {
-            println!("starting a local AuthN server and AIStore cluster (built with Go once)...");
-            let server = LocalServer::start()?;
+    // The AuthN server in AIS_AUTHN_URL, or a local one; the cluster in AIS_ENDPOINT, or a
+    // local one keyed to the local AuthN server.
+    let target = AuthnTarget::from_env_or_start()?;
+    let local_cluster = match (std::env::var("AIS_ENDPOINT"), target.local()) {
+        (Ok(_), _) => None,
+        (Err(_), Some(server)) => {
+            println!("starting a local AIStore cluster (built with Go once)...");
             let started = Instant::now();
-            let cluster = LocalCluster::builder().authn(&server).start()?;
+            let cluster = LocalCluster::builder().authn(server).start()?;
             println!(
                 "cluster up in {:.1} s at {}",
                 started.elapsed().as_secs_f32(),
                 cluster.endpoint()
             );
-            let (url, password, endpoint) = (
-                server.url(),
-                server.admin_password().to_owned(),
-                cluster.endpoint(),
-            );
-            (Some((server, cluster)), url, password, endpoint)
+            Some(cluster)
+        }
+        (Err(_), None) => {
+            return Err(
+                "AIS_AUTHN_URL names a running AuthN server: set AIS_ENDPOINT to the \
+                        AIStore cluster that takes its tokens"
+                    .into(),
+            )
         }
     };
+    let endpoint = match &local_cluster {
+        Some(cluster) => cluster.endpoint(),
+        None => std::env::var("AIS_ENDPOINT")?,
+    };
+    let (url, password) = (target.url(), target.admin_password());
 
-    let mut admin = Client::builder(&url).proxy_from_env(false).build()?;
-    admin.login("admin", &password, None)?;
+    let mut admin = Client::builder(url).proxy_from_env(false).build()?;
+    admin.login(target.admin_user(), password, None)?;
     let admin_token = admin.token().unwrap_or_default();
     let clusters = admin.cluster_manager();
     let id = clusters.discover_id(&endpoint)?; // GET /v1/health?cii=true, no token
@@ -123,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_cluster(&alias, AccessAttr::ACCESS_RO);
     admin.role_manager().create_role(&readers)?;
     admin.user_manager().create(&user, &[&role], "demo-pass")?;
-    let mut reader = Client::builder(&url).proxy_from_env(false).build()?;
+    let mut reader = Client::builder(url).proxy_from_env(false).build()?;
     let token = reader.login(&user, "demo-pass", None)?;
     println!(
         "{user} logged in; token grants {:?}",
@@ -165,6 +166,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     admin.user_manager().delete(&user, true)?;
     admin.role_manager().delete(&role, true)?;
     println!("cleaned up {user} and {role}");
-    local.take(); // stops the local cluster and server, if any
+    drop(local_cluster); // stops the local cluster, if any, before the server
     Ok(())
 }

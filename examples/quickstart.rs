@@ -10,34 +10,21 @@ use std::error::Error;
 use std::time::Duration;
 
 use aistore_authn::{AccessAttr, Client};
-use aistore_authn_testkit::LocalServer;
+use aistore_authn_testkit::AuthnTarget;
 
 fn main() -> Result<(), Box<dyn Error>> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
 
     // Use the server in AIS_AUTHN_URL, or start a real one for this run.
-    let (_local, url, admin_user, admin_pass) = match std::env::var("AIS_AUTHN_URL") {
-        Ok(url) => {
-            let pass = std::env::var("AIS_AUTHN_SU_PASS").map_err(|_| {
-                "AIS_AUTHN_URL is set: also set AIS_AUTHN_SU_PASS (the admin password)"
-            })?;
-            let user = std::env::var("AIS_AUTHN_SU_NAME").unwrap_or_else(|_| "admin".into());
-            (None, url, user, pass)
-        }
-        Err(_) => {
-            println!(
-                "AIS_AUTHN_URL is not set: starting a local AuthN server (the first run installs \
-                 it with `go install`: about a minute)"
-            );
-            let server = LocalServer::start()?;
-            let (url, user, pass) = (
-                server.url().to_owned(),
-                server.admin_user().to_owned(),
-                server.admin_password().to_owned(),
-            );
-            (Some(server), url, user, pass)
-        }
-    };
+    if std::env::var("AIS_AUTHN_URL").is_err() {
+        println!(
+            "AIS_AUTHN_URL is not set: starting a local AuthN server (the first run installs it \
+             with `go install`: about a minute)"
+        );
+    }
+    let target = AuthnTarget::from_env_or_start()?;
+    let (url, admin_user, admin_pass) =
+        (target.url(), target.admin_user(), target.admin_password());
     println!("AuthN at {url}");
 
     // Names unique to this run, so a run that failed halfway never blocks the next one.
@@ -46,9 +33,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (role_name, user_name) = (format!("qs-readers-{run}"), format!("qs-alice-{run}"));
 
     // The URL, plus TLS settings from AIS_CLIENT_CA / AIS_SKIP_VERIFY_CRT for an https server.
-    std::env::set_var("AIS_AUTHN_URL", &url);
+    std::env::set_var("AIS_AUTHN_URL", url);
     let mut admin = Client::builder_from_env()?.build()?;
-    admin.login(&admin_user, &admin_pass, None)?;
+    admin.login(admin_user, admin_pass, None)?;
     println!("logged in as {admin_user}");
 
     let clusters = admin.cluster_manager();
@@ -84,7 +71,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let names: Vec<&str> = user.roles.names().collect();
     println!("updated {}: new password, roles {names:?}", user.id);
 
-    let mut alice = Client::new(&url)?;
+    let mut alice = Client::new(url)?;
     alice.login(&user_name, "second-pass", Some(Duration::from_secs(600)))?;
     let me = alice.user_manager().get(&user_name)?;
     println!("logged in as {} (a user may read themselves)", me.id);

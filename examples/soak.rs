@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aistore_authn::{AccessAttr, Client, Error};
-use aistore_authn_testkit::LocalServer;
+use aistore_authn_testkit::AuthnTarget;
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -38,23 +38,13 @@ fn peak_rss_kib() -> Option<u64> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let (threads, ops) = (arg("--threads", 4), arg("--ops", 1000));
-    let (_local, url, admin_user, admin_pass) = match std::env::var("AIS_AUTHN_URL") {
-        Ok(url) => (
-            None,
-            url,
-            std::env::var("AIS_AUTHN_SU_NAME").unwrap_or_else(|_| "admin".to_owned()),
-            std::env::var("AIS_AUTHN_SU_PASS")?,
-        ),
-        Err(_) => {
-            let s = LocalServer::start()?;
-            let (u, p) = (s.url(), s.admin_password().to_owned());
-            (Some(s), u, "admin".to_owned(), p)
-        }
-    };
+    let target = AuthnTarget::from_env_or_start()?;
+    let (url, admin_user, admin_pass) =
+        (target.url(), target.admin_user(), target.admin_password());
     // Direct connections: a proxy from the environment has no business in a soak run.
-    let connect = || Client::builder(&url).proxy_from_env(false).build();
+    let connect = || Client::builder(url).proxy_from_env(false).build();
     let mut admin = connect()?;
-    admin.login(&admin_user, &admin_pass, None)?;
+    admin.login(admin_user, admin_pass, None)?;
     let run = std::process::id();
     let cluster = admin.cluster_manager().register_with_id(
         &format!("soak-{run}"),

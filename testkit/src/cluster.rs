@@ -291,7 +291,7 @@ impl<'a> LocalClusterBuilder<'a> {
 /// let authn = LocalServer::start()?;
 /// let cluster = LocalCluster::builder().authn(&authn).start()?;
 /// let admin = authn.admin_client()?;
-/// // AuthN contacts the cluster and reads its ID with the admin token.
+/// // The ID is read from the cluster (no token needed); AuthN then hands it its key.
 /// let info = admin.cluster_manager().register("c1", &[&cluster.endpoint()])?;
 /// assert_eq!(info.id, cluster.uuid());
 /// # Ok::<(), Box<dyn std::error::Error>>(())

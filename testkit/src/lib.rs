@@ -79,9 +79,11 @@ mod cluster;
 mod install;
 mod probe;
 mod process;
+mod target;
 mod util;
 
 pub use cluster::{LocalCluster, LocalClusterBuilder, LocalClusterError};
+pub use target::AuthnTarget;
 
 use process::{guarded_command, DirCleaner, Guarded};
 use util::{free_ports, make_temp_dir, random_hex, write_private, Secret};

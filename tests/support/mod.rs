@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use aistore_authn::{AccessAttr, Client, ClusterInfo};
-use aistore_authn_testkit::LocalServer;
+use aistore_authn_testkit::{AuthnTarget, LocalServer};
 
 /// The AuthN server a test runs against: its own fresh local one, or the external server
 /// named by `AIS_AUTHN_URL` (admin password in `AIS_AUTHN_SU_PASS`, admin name in
 /// `AIS_AUTHN_SU_NAME`, default `admin`).
 pub struct TestServer {
-    _local: Option<LocalServer>,
+    target: AuthnTarget,
     pub url: String,
     pub admin_user: String,
     pub admin_password: String,
@@ -24,37 +24,29 @@ impl TestServer {
     /// Starts (or points at) the server. A server that cannot be had fails the test with the
     /// fix in the message; tests are never skipped.
     pub fn start() -> TestServer {
-        if let Ok(url) = std::env::var("AIS_AUTHN_URL") {
-            let admin_password = std::env::var("AIS_AUTHN_SU_PASS").unwrap_or_else(|_| {
-                panic!("AIS_AUTHN_URL={url} is set, so the tests use that server, but AIS_AUTHN_SU_PASS (its admin password) is not; set it, or unset AIS_AUTHN_URL to let the tests start their own server")
-            });
-            let admin_user = std::env::var("AIS_AUTHN_SU_NAME").unwrap_or_else(|_| "admin".into());
-            return TestServer {
-                _local: None,
-                url,
-                admin_user,
-                admin_password,
-            };
-        }
-        let local = LocalServer::start()
+        let target = AuthnTarget::from_env_or_start()
             .unwrap_or_else(|e| panic!("cannot start the real AuthN server for the tests:\n{e}"));
-        TestServer::from_local(local)
+        TestServer::from_target(target)
     }
 
     /// Wraps a local server started with particular settings (always local, whatever
     /// `AIS_AUTHN_URL` says).
     pub fn from_local(local: LocalServer) -> TestServer {
+        TestServer::from_target(AuthnTarget::from(local))
+    }
+
+    fn from_target(target: AuthnTarget) -> TestServer {
         TestServer {
-            url: local.url().to_owned(),
-            admin_user: local.admin_user().to_owned(),
-            admin_password: local.admin_password().to_owned(),
-            _local: Some(local),
+            url: target.url().to_owned(),
+            admin_user: target.admin_user().to_owned(),
+            admin_password: target.admin_password().to_owned(),
+            target,
         }
     }
 
     /// True when this is the test's own fresh server (not one named by `AIS_AUTHN_URL`).
     pub fn is_local(&self) -> bool {
-        self._local.is_some()
+        self.target.is_local()
     }
 
     /// A client logged in as the administrator.
