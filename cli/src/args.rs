@@ -1,0 +1,301 @@
+//! The command line, declared for clap: the verbs, arguments and flags of `ais auth` v1.5.0.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use clap_complete::Shell;
+
+const AFTER_HELP: &str = "\
+Configuration, as the ais CLI's: the server is --url, else $AIS_AUTHN_URL, else auth.url in
+~/.config/ais/cli/cli.json; the login is the token file (-f/--file, else $AIS_AUTHN_TOKEN_FILE,
+else ~/.config/ais/cli/auth.token), or $AIS_AUTHN_TOKEN. TLS: $AIS_CLIENT_CA,
+$AIS_SKIP_VERIFY_CRT, $AIS_CRT/$AIS_CRT_KEY, or the cluster section of cli.json.
+
+Exit codes:
+  0  done
+  1  failed (the server refused, or could not be reached; nothing more was done)
+  2  usage: a bad command line, or an argument refused before anything was sent
+  3  partly applied (reserved for `apply`)";
+
+/// Manage users, roles, clusters and tokens on an AIStore AuthN server.
+#[derive(Debug, Parser)]
+#[command(name = "ais-authn", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes, before or after its name.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The AuthN server [default: $AIS_AUTHN_URL, else auth.url in the ais CLI's cli.json]
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// The token file: where `login` saves the token and other commands read it [default:
+    /// $AIS_AUTHN_TOKEN_FILE, else ~/.config/ais/cli/auth.token, shared with the ais CLI]
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Print JSON instead of tables
+    #[arg(short = 'j', long, global = true)]
+    pub json: bool,
+    /// Print tables without their header lines
+    #[arg(
+        short = 'H',
+        long = "no-headers",
+        visible_alias = "no-header",
+        global = true
+    )]
+    pub no_headers: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in with a user name and password; save the token to the token file
+    Login(Login),
+    /// Revoke the saved token and remove the token file
+    Logout,
+    /// Show who the token is: identity, current roles, and the access the token grants
+    Whoami,
+    /// Show users, roles, clusters, the server's configuration and keys
+    #[command(subcommand)]
+    Show(Show),
+    /// Add a user, role or cluster
+    #[command(subcommand)]
+    Add(Add),
+    /// Change a user, role, cluster or the server's configuration
+    #[command(subcommand, visible_alias = "update")]
+    Set(Set),
+    /// Remove a user, role or cluster; revoke a token
+    #[command(subcommand)]
+    Rm(Rm),
+    /// Make a new RSA signing key (admin; RSA-signing servers only)
+    RotateKey,
+    /// Print a shell completion script, e.g. `ais-authn completions bash > /etc/bash_completion.d/ais-authn`
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    // Declarative provisioning goes here once `aistore_authn::provision` exists (another
+    // change): `plan SPEC` (what would change), `apply SPEC` (make it so; exit 3 when it
+    // stopped part-way), `export` (the server's users, roles and clusters as a spec). They are
+    // left out until the SDK can power them.
+}
+
+/// `-p/--password` or `--password-stdin`; neither: a prompt without echo.
+#[derive(Debug, Args)]
+pub struct Password {
+    /// The password (visible to other users in `ps` and kept in shell history: prefer the
+    /// prompt or --password-stdin)
+    #[arg(
+        short = 'p',
+        long,
+        value_name = "PASSWORD",
+        allow_hyphen_values = true,
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<String>,
+    /// Read the password from the first line of stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Login {
+    /// The user [prompted for when left out]
+    #[arg(value_name = "USER_NAME")]
+    pub user: Option<String>,
+    #[command(flatten)]
+    pub password: Password,
+    /// Token lifetime, e.g. 90m, 12h, 1h30m, 7d (a plain number is seconds) [default: the
+    /// server's]
+    #[arg(short = 'e', long, value_name = "DURATION")]
+    pub expire: Option<String>,
+    /// Fail unless this cluster (ID or alias) is registered, as `ais auth login --cluster`
+    /// (AuthN v1.5.0 issues the same token either way)
+    #[arg(long, value_name = "CLUSTER")]
+    pub cluster: Option<String>,
+}
+
+/// `-v/--verbose` and `--non-verbose/--nv`, for `show user` and `show role`.
+#[derive(Debug, Args)]
+pub struct Verbosity {
+    /// Details for every entry (the default when showing one)
+    #[arg(short = 'v', long, conflicts_with = "non_verbose")]
+    pub verbose: bool,
+    /// One table row per entry (the default when listing)
+    #[arg(long = "non-verbose", visible_alias = "nv")]
+    pub non_verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Show {
+    /// List users, or show one
+    User {
+        #[arg(value_name = "USER_NAME")]
+        name: Option<String>,
+        #[command(flatten)]
+        verbosity: Verbosity,
+    },
+    /// List roles, or show one
+    Role {
+        #[arg(value_name = "ROLE")]
+        name: Option<String>,
+        #[command(flatten)]
+        verbosity: Verbosity,
+        /// Only roles with permissions on these clusters: comma-separated IDs or aliases
+        /// (',' alone for the every-cluster entry)
+        #[arg(long, value_name = "CLUSTER[,CLUSTER...]")]
+        cluster: Option<String>,
+    },
+    /// List registered AIS clusters, or show one
+    Cluster {
+        #[arg(value_name = "CLUSTER_ID")]
+        id: Option<String>,
+    },
+    /// Show the server's configuration (admin), or the part under a prefix
+    Config {
+        /// e.g. `auth` or `log.level`
+        #[arg(value_name = "PREFIX")]
+        prefix: Option<String>,
+    },
+    /// Show the OpenID-style discovery document
+    Oidc,
+    /// Show the public signing keys (RSA-signing servers)
+    Jwks,
+    /// Show the current public signing key, PEM (RSA-signing servers)
+    #[command(name = "public-key", visible_alias = "pubkey")]
+    PublicKey,
+}
+
+/// `--description`, `--cluster`, `--bucket` for `add role` and `set role`.
+#[derive(Debug, Args)]
+pub struct RoleSpec {
+    #[arg(value_name = "ROLE")]
+    pub name: String,
+    /// ro, rw, su, or operations such as GET, PUT, LIST-BUCKETS, CREATE-BUCKET (see
+    /// `ais auth` docs); given together, they are combined
+    #[arg(value_name = "PERMISSION")]
+    pub perms: Vec<String>,
+    /// The role's description
+    #[arg(long = "description", visible_alias = "desc", value_name = "TEXT")]
+    pub desc: Option<String>,
+    /// The permissions apply to this cluster (ID or alias) [default: every cluster]
+    #[arg(long, value_name = "CLUSTER")]
+    pub cluster: Option<String>,
+    /// ... and only to this bucket of it: ais://name, s3://name, gs://name, az://name,
+    /// oc://name (a plain name is ais://name)
+    #[arg(long, value_name = "BUCKET", requires = "cluster")]
+    pub bucket: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Add {
+    /// Add a user with roles
+    User {
+        /// The user [prompted for when left out]
+        #[arg(value_name = "USER_NAME")]
+        name: Option<String>,
+        #[arg(value_name = "ROLE")]
+        roles: Vec<String>,
+        #[command(flatten)]
+        password: Password,
+    },
+    /// Add a role with permissions on every cluster, one cluster, or one bucket
+    Role(RoleSpec),
+    /// Register an AIS cluster: by asking the first URL that answers for its ID, or with --id
+    /// without contacting it
+    #[command(override_usage = "ais-authn add cluster [ALIAS] URL [URL...]\n       \
+                                ais-authn add cluster --id CLUSTER_ID [ALIAS] [URL...]")]
+    Cluster {
+        /// An alias, and the cluster's URLs (http:// or https://)
+        #[arg(value_name = "ALIAS|URL")]
+        args: Vec<String>,
+        /// The cluster's ID (its UUID); AuthN then contacts nothing
+        #[arg(long, value_name = "CLUSTER_ID")]
+        id: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Set {
+    /// Change a user's password or roles (roles given replace the user's); neither: asks for
+    /// a new password
+    User {
+        /// The user [prompted for when left out]
+        #[arg(value_name = "USER_NAME")]
+        name: Option<String>,
+        #[arg(value_name = "ROLE")]
+        roles: Vec<String>,
+        #[command(flatten)]
+        password: Password,
+    },
+    /// Change a role's description and permissions (merged into the role's: AuthN never
+    /// removes a permission entry)
+    Role(RoleSpec),
+    /// Change a cluster's alias or URLs
+    #[command(override_usage = "ais-authn set cluster CLUSTER_ID|ALIAS [NEW_ALIAS] [URL...]")]
+    Cluster {
+        /// The cluster: ID or alias
+        #[arg(value_name = "CLUSTER_ID|ALIAS")]
+        cluster: String,
+        /// A new alias and new URLs
+        #[arg(value_name = "NEW_ALIAS|URL")]
+        args: Vec<String>,
+        /// The new alias
+        #[arg(long, value_name = "ALIAS")]
+        alias: Option<String>,
+    },
+    /// Change the server's configuration: auth.expiration_time, log.level, auth.secret
+    #[command(
+        override_usage = "ais-authn set config NAME=VALUE [NAME=VALUE...]\n       \
+                          ais-authn set config NAME VALUE [NAME VALUE...]",
+        after_help = "Names: auth.expiration_time (the default token lifetime, e.g. 12h; at least \
+                      1m), log.level (0 to 5), auth.secret (a new HMAC secret: every token \
+                      issued before stops working, the saved one included)."
+    )]
+    Config {
+        #[arg(value_name = "NAME=VALUE", required = true)]
+        pairs: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Rm {
+    /// Remove a user
+    User {
+        #[arg(value_name = "USER_NAME")]
+        name: String,
+    },
+    /// Remove a role
+    Role {
+        #[arg(value_name = "ROLE")]
+        name: String,
+    },
+    /// Unregister a cluster
+    Cluster {
+        #[arg(value_name = "CLUSTER_ID|ALIAS")]
+        name: String,
+    },
+    /// Revoke a token: TOKEN, else the one in the token file (which is then removed); asks
+    /// for confirmation first
+    Token {
+        #[arg(value_name = "TOKEN")]
+        token: Option<String>,
+        /// Revoke without asking (needed when stdin is not a terminal)
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,90 @@
+//! Questions on the terminal: passwords without echo, user names, confirmations.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::{Command, Stdio};
+
+use crate::Failure;
+
+/// The password from `-p`, from stdin with `--password-stdin`, or asked for: without echo on a
+/// terminal, else the first line of stdin (for scripts).
+pub fn password(given: &crate::args::Password, prompt: &str) -> Result<String, Failure> {
+    match &given.password {
+        Some(p) if p.is_empty() => Err(Failure::usage("-p/--password: the password is empty")),
+        Some(p) => Ok(p.clone()),
+        None if given.password_stdin => {
+            let password = first_line()?;
+            if password.is_empty() {
+                return Err(Failure::usage("--password-stdin: stdin holds no password"));
+            }
+            Ok(password)
+        }
+        None => hidden(prompt),
+    }
+}
+
+/// Asks for a password without echo (the terminal's echo is turned off with `stty`); reads
+/// the first line of stdin when stdin is not a terminal.
+pub fn hidden(prompt: &str) -> Result<String, Failure> {
+    let password = if std::io::stdin().is_terminal() {
+        eprint!("{prompt}");
+        let stty = |arg: &str| {
+            Command::new("stty")
+                .arg(arg)
+                .stdin(Stdio::inherit())
+                .stderr(Stdio::null())
+                .status()
+        };
+        let _ = stty("-echo");
+        let read = first_line();
+        let _ = stty("echo");
+        eprintln!();
+        read?
+    } else {
+        first_line()?
+    };
+    if password.is_empty() {
+        return Err(Failure::usage("no password given"));
+    }
+    Ok(password)
+}
+
+/// The user name given, or asked for on a terminal (as `ais auth` does).
+pub fn user_name(given: Option<&str>) -> Result<String, Failure> {
+    if let Some(name) = given {
+        return Ok(name.to_owned());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "USER_NAME is required (stdin is not a terminal to ask on)",
+        ));
+    }
+    eprint!("User login: ");
+    let _ = std::io::stderr().flush();
+    let name = first_line()?;
+    if name.trim().is_empty() {
+        return Err(Failure::usage("no user name given"));
+    }
+    Ok(name.trim().to_owned())
+}
+
+/// Asks `question` on the terminal; true for y or yes. The caller checks that stdin is a
+/// terminal first.
+pub fn confirm(question: &str) -> Result<bool, Failure> {
+    eprint!("{question} [y/N]: ");
+    let _ = std::io::stderr().flush();
+    let answer = first_line()?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// The first line of stdin, without its line ending.
+fn first_line() -> Result<String, Failure> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Failed(format!("cannot read stdin: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
