@@ -294,6 +294,53 @@ impl fmt::Display for ApplyReport {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn apply(client: &Client, plan: &Plan, options: &ApplyOptions) -> ApplyReport {
+    apply_with_progress(client, plan, options, &|_| {})
+}
+
+/// How far an [`apply_with_progress`] has come: given to its callback after each action.
+///
+/// # Example
+/// ```
+/// use aistore_authn::provision::Progress;
+///
+/// fn show(p: Progress) {
+///     eprint!("\r{}/{} done, {} failed", p.finished, p.total, p.failed);
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Actions finished so far, whatever their outcome.
+    pub finished: usize,
+    /// Of those, the ones that failed or were skipped.
+    pub failed: usize,
+    /// Actions in the plan.
+    pub total: usize,
+}
+
+/// [`apply`], calling `progress` after each action finishes (from the worker that ran it:
+/// keep it short). For a progress bar on a long apply.
+///
+/// # Example
+/// ```no_run
+/// use aistore_authn::provision::{apply_with_progress, plan, ApplyOptions, PlanOptions, Spec};
+///
+/// let client = aistore_authn::Client::from_env()?;
+/// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+/// let plan = plan(&client, &spec, &PlanOptions::new())?;
+/// let report = apply_with_progress(&client, &plan, &ApplyOptions::new(), &|p| {
+///     eprint!("\r{}/{}", p.finished, p.total);
+/// });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn apply_with_progress(
+    client: &Client,
+    plan: &Plan,
+    options: &ApplyOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> ApplyReport {
+    let total = plan.actions.len();
+    let (finished, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let slots: Vec<OnceLock<(Status, usize)>> =
         plan.actions.iter().map(|_| OnceLock::new()).collect();
     for phase in Phase::ALL {
@@ -305,8 +352,17 @@ pub fn apply(client: &Client, plan: &Plan, options: &ApplyOptions) -> ApplyRepor
             .collect();
         each(&ids, options.parallel, |id| {
             let outcome = run(client, plan, &slots, id);
+            let not_done = !matches!(outcome.0, Status::Done);
             // Each id runs once, so the slot is empty.
             let _ = slots[id].set(outcome);
+            let failed =
+                failed.fetch_add(usize::from(not_done), Ordering::Relaxed) + usize::from(not_done);
+            let finished = finished.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(Progress {
+                finished,
+                failed,
+                total,
+            });
         });
     }
     let mut outcomes: Vec<Outcome> = plan

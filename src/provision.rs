@@ -121,7 +121,10 @@
 //! creating 1,000 users is 1,000 `POST /v1/users` plus the plan's 3 reads and one verifying
 //! read (`.verify(false)` drops it).
 
-pub use crate::apply::{apply, ApplyOptions, ApplyReport, Outcome, Status, DEFAULT_PARALLEL};
+pub use crate::apply::{
+    apply, apply_with_progress, ApplyOptions, ApplyReport, Outcome, Progress, Status,
+    DEFAULT_PARALLEL,
+};
 pub use crate::export::export;
 pub use crate::plan::{plan, Action, Kind, Op, Plan, PlanOptions, Protected, State, UserState};
 pub use crate::spec::{

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use aistore_authn::provision::{
-    apply, export, plan, AclSpec, ApplyOptions, ApplyReport, PasswordSource, Plan, PlanOptions,
-    Spec, State, Status,
+    apply, apply_with_progress, export, plan, AclSpec, ApplyOptions, ApplyReport, PasswordSource,
+    Plan, PlanOptions, Spec, State, Status,
 };
 use aistore_authn::{AccessAttr, Client, Error, RoleInfo};
 use aistore_authn_testkit::LocalServer;
@@ -640,7 +640,20 @@ fn a_role_deleted_behind_the_plans_back_fails_exactly_what_needs_it() {
     admin.role_manager().delete("doomed", false).unwrap();
     admin.role_manager().delete("ghost", false).unwrap();
 
-    let report = apply(&admin, &planned, &ApplyOptions::new().parallel(3));
+    let seen = Mutex::new(Vec::new());
+    let report = apply_with_progress(&admin, &planned, &ApplyOptions::new().parallel(3), &|p| {
+        seen.lock().unwrap().push((p.finished, p.failed, p.total));
+    });
+    // One call per action, in the order they finished; the read-back's finding (#4) comes
+    // after the last call, so it counts one failure fewer than the report.
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort_unstable();
+    assert_eq!(
+        seen.iter().map(|s| s.0).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    assert!(seen.iter().all(|s| s.2 == 5));
+    assert_eq!(seen.last().map(|s| s.1), Some(2));
     let got: Vec<String> = report.outcomes.iter().map(ToString::to_string).collect();
     assert_eq!(
         got,

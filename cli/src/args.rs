@@ -15,7 +15,7 @@ Exit codes:
   0  done
   1  failed (the server refused, or could not be reached; nothing more was done)
   2  usage: a bad command line, or an argument refused before anything was sent
-  3  partly applied (reserved for `apply`)";
+  3  partly applied: `apply` did some changes and not others (its report says which)";
 
 /// Manage users, roles, clusters and tokens on an AIStore AuthN server.
 #[derive(Debug, Parser)]
@@ -78,10 +78,39 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
-    // Declarative provisioning goes here once `aistore_authn::provision` exists (another
-    // change): `plan SPEC` (what would change), `apply SPEC` (make it so; exit 3 when it
-    // stopped part-way), `export` (the server's users, roles and clusters as a spec). They are
-    // left out until the SDK can power them.
+    /// Show what `apply` would change to make the server match a spec (reads only)
+    Plan(Provision),
+    /// Make the server match a spec: the plan, a confirmation, then clusters, roles, users and
+    /// prunes; exit 3 when only part of it was done
+    Apply(Apply),
+    /// Print the server's clusters, roles and users as a spec (JSON; no passwords)
+    Export,
+}
+
+/// The spec file and what to do with entities it does not name, for `plan` and `apply`.
+#[derive(Debug, Args)]
+pub struct Provision {
+    /// The spec (JSON); also given as -f/--file SPEC, which for `plan` and `apply` names the
+    /// spec, the login then coming from $AIS_AUTHN_TOKEN_FILE or the ais CLI's token file
+    #[arg(value_name = "SPEC")]
+    pub spec: Option<PathBuf>,
+    /// Also delete the users, roles and clusters the spec does not name (never `admin`,
+    /// `Admin`, the logged-in user, `external_roles`, or the roles AuthN made for the spec's
+    /// clusters)
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Apply {
+    #[command(flatten)]
+    pub target: Provision,
+    /// How many changes are made at once (user creates are bcrypt-bound on the server)
+    #[arg(long, value_name = "N", default_value_t = aistore_authn::provision::DEFAULT_PARALLEL)]
+    pub parallel: usize,
+    /// Apply without asking (needed when stdin is not a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 /// `-p/--password` or `--password-stdin`; neither: a prompt without echo.

@@ -2,7 +2,7 @@
 //! verbs of `ais auth` v1.5.0 and the `ais` CLI's configuration and token file.
 //!
 //! Tables for people, `--json` for scripts. Exit codes: 0 done, 1 failed, 2 usage (including
-//! arguments refused before anything was sent), 3 partly applied (reserved for `apply`).
+//! arguments refused before anything was sent), 3 partly applied (`apply`).
 
 #![forbid(unsafe_code)]
 
@@ -18,7 +18,7 @@ use aistore_authn::env::{ENV_TOKEN, ENV_TOKEN_FILE, ENV_URL};
 use clap::error::ErrorKind;
 use clap::Parser;
 
-use args::{Add, Cli, Command, Login, Set};
+use args::{Add, Apply, Cli, Command, Login, Set};
 
 /// Why a command did not succeed, and so the exit code.
 #[derive(Debug)]
@@ -27,6 +27,8 @@ pub enum Failure {
     Usage(String),
     /// Anything else: exit 1.
     Failed(String),
+    /// `apply` did part of the plan: exit 3.
+    Partial(String),
 }
 
 impl Failure {
@@ -72,7 +74,16 @@ fn main() -> ExitCode {
     if let Some(url) = &cli.global.url {
         std::env::set_var(ENV_URL, url);
     }
-    if let Some(file) = &cli.global.file {
+    // `plan -f spec.json` and `apply -f spec.json`: there -f names the spec.
+    let spec_in_file = match &cli.command {
+        Command::Plan(p) | Command::Apply(Apply { target: p, .. }) => p.spec.is_none(),
+        _ => false,
+    };
+    let (token_file, spec_file) = match spec_in_file {
+        true => (None, cli.global.file.clone()),
+        false => (cli.global.file.clone(), None),
+    };
+    if let Some(file) = &token_file {
         std::env::set_var(ENV_TOKEN_FILE, file);
         // A file named on the command line beats a token in the environment.
         std::env::remove_var(ENV_TOKEN);
@@ -80,7 +91,8 @@ fn main() -> ExitCode {
     let ctx = commands::Ctx {
         json: cli.global.json,
         no_headers: cli.global.no_headers,
-        file: cli.global.file.clone(),
+        file: token_file,
+        spec_file,
     };
     match commands::run(&ctx, cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,6 +103,10 @@ fn main() -> ExitCode {
         Err(Failure::Failed(msg)) => {
             eprintln!("ais-authn: error: {}", one_line(&msg));
             ExitCode::from(1)
+        }
+        Err(Failure::Partial(msg)) => {
+            eprintln!("ais-authn: error: {}", one_line(&msg));
+            ExitCode::from(3)
         }
     }
 }
