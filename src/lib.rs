@@ -26,16 +26,16 @@
 //!
 //! | to | use |
 //! |---|---|
-//! | connect, log in and out, see who you are | [`Client`] ([`Client::builder`], [`Client::from_env`], [`Client::login`], [`Client::logout`], [`Client::whoami`]) |
+//! | connect, log in and out, see who you are | [`Client`] ([`Client::builder`], [`Client::from_env`], [`Client::login`], [`Client::logout`], [`Client::whoami`]); [`ClientBuilder::credentials`] to log in (again) by itself; `clone()` and [`Client::with_token`] share the connection pool |
 //! | users | [`UserManager`] from [`Client::user_manager`]: `get`, `list`, `create`, `update`, `ensure_user`, `delete` |
 //! | roles and permissions | [`RoleManager`]: `list`, `get`, `create`, `create_role` ([`RoleInfo::new`] + `with_*`), `update` ([`RoleUpdate`]), `ensure_role`, `delete`; [`AccessAttr`], [`Bucket`] |
-//! | clusters | [`ClusterManager`]: `register` (by URL), `register_with_id`, `list`, `get`, `update`, `delete` |
+//! | clusters | [`ClusterManager`]: `register` (by URL), `discover_id`, `register_with_id`, `list`, `get`, `update`, `delete` |
 //! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
 //! | verify tokens offline, check permissions as AIStore does (feature `verify`) | `Verifier` (`hmac`, `rsa_public_key_pem`, `from_jwks`, `from_server`; `verify`), `VerifiedToken` (`allows`, `check` → `Denied`); refusals are [`Error::TokenRejected`] with a [`RejectReason`] |
 //! | the `ais` CLI's environment and token file | [`env`](mod@env) |
 //! | declarative provisioning: a JSON spec, plan, apply, export | [`provision`] |
-//! | a real server for your own tests | the [`aistore-authn-testkit`](https://docs.rs/aistore-authn-testkit) crate (a dev-dependency): `LocalServer` |
+//! | a real server and a real AIStore cluster for your own tests | the [`aistore-authn-testkit`](https://docs.rs/aistore-authn-testkit) crate (a dev-dependency): `LocalServer`, `LocalCluster`, `AuthnTarget` |
 //!
 //! Managers borrow the client (`UserManager<'a>` holds `&'a Client`); each method's docs say
 //! which HTTP requests it sends and which errors it returns. The client is `Send + Sync`:
@@ -51,10 +51,12 @@
 //!
 //! # Environment
 //!
-//! [`Client::from_env`] reads `AIS_AUTHN_URL`, a token from `AIS_AUTHN_TOKEN` or the token
-//! file (`AIS_AUTHN_TOKEN_FILE`, else `~/.config/ais/cli/auth.token`), and `AIS_CLIENT_CA` /
-//! `AIS_SKIP_VERIFY_CRT` for TLS, like the `ais` CLI; [`env::save_token_file`] writes a login
-//! where the CLI finds it.
+//! [`Client::from_env`] configures itself as the `ais` CLI does: `AIS_AUTHN_URL` or `auth.url`
+//! in the CLI's `cli.json`; a token from `AIS_AUTHN_TOKEN` or the token file
+//! (`AIS_AUTHN_TOKEN_FILE`, else the CLI's `auth.token`); TLS from `AIS_CLIENT_CA`,
+//! `AIS_SKIP_VERIFY_CRT`, `AIS_CRT`/`AIS_CRT_KEY` or `cli.json`'s `cluster` section. Proxies
+//! are chosen by the target's scheme and never used for loopback. [`env::save_token_file`]
+//! writes a login where the CLI finds it.
 //!
 //! # Timeouts and retries
 //!
@@ -66,8 +68,9 @@
 //! # TLS
 //!
 //! `rustls` (default feature) or `native-tls`; [`ClientBuilder::ca_cert_file`] or
-//! [`ClientBuilder::ca_cert_pem`] trust a private CA; [`ClientBuilder::skip_verify`] turns
-//! checks off (and warns once).
+//! [`ClientBuilder::ca_cert_pem`] trust a private CA; [`ClientBuilder::client_cert_file`] or
+//! [`ClientBuilder::client_cert_pem`] present a client certificate (mutual TLS);
+//! [`ClientBuilder::skip_verify`] turns checks off (and warns once).
 //!
 //! # Logging
 //!
