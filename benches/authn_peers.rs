@@ -11,13 +11,21 @@
 //!    directly against the server for a time budget, then repeats it a few times through the
 //!    proxy, which counts the HTTP requests (by method) and connections it forwards;
 //! 3. grows the user count to 100 and 1,000 for the list-users rows;
-//! 4. writes benches/results.json and benches/RESULTS.md.
+//! 4. on a second, fresh server, runs the provisioning rows (benches/authn_peers/provision.rs):
+//!    1,000 users with 3 roles each by `provision::apply` with N workers, by the Python SDK in a
+//!    loop, and by raw parallel POSTs; then times `plan` against the server holding them;
+//! 5. writes benches/results.json and benches/RESULTS.md.
 //!
 //! Environment (all optional): `BENCH_BUDGET` (seconds per cell for reads, default 2),
 //! `BENCH_SLOW_BUDGET` (for bcrypt-bound writes, default 3), `BENCH_THREADS` (the
 //! multi-threaded row, default 4), `BENCH_ROUNDS` (runs of each read cell, peers interleaved;
 //! the best is kept, default 2), `BENCH_PEERS` (default `sdk,limit,go,python`), `BENCH_LEVELS` (default `10,100,1000`),
-//! `BENCH_GO_PEER`, `BENCH_PYTHON`, `BENCH_BUILD_JSON`, `BENCH_COMMAND`, `BENCH_OUT_DIR`.
+//! `BENCH_GO_PEER`, `BENCH_PYTHON`, `BENCH_BUILD_JSON`, `BENCH_COMMAND`, `BENCH_OUT_DIR`;
+//! for the provisioning rows `BENCH_PROV_USERS` (default 1000, 0 skips them),
+//! `BENCH_PROV_PARALLEL` (default `2,4,8`) and `BENCH_PROV_PLAN_BUDGET` (default 3 s).
+
+#[path = "authn_peers/provision.rs"]
+mod provision;
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -107,6 +115,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("--worker") => worker(&args[1..]),
+        Some("--prov-worker") => provision::worker(&args[1..]),
         Some("--serve") => orchestrate(true),
         _ => orchestrate(false),
     };
@@ -1104,6 +1113,8 @@ fn orchestrate(serve_only: bool) -> Res<()> {
     }
     let bench_secs = started.elapsed().as_secs_f64();
     drop(server);
+    let prov = provision::run(&setup, &peers, &bench_dir)?;
+    let total_secs = started.elapsed().as_secs_f64();
 
     let build: Value = std::env::var_os("BENCH_BUILD_JSON")
         .map(PathBuf::from)
@@ -1122,10 +1133,12 @@ fn orchestrate(serve_only: bool) -> Res<()> {
             "budget_s": setup.budget, "slow_budget_s": setup.slow_budget,
             "rounds": setup.rounds, "threads": threads, "levels": levels,
             "roles_present": role_count, "bench_seconds": bench_secs,
+            "total_seconds": total_secs,
         },
         "build": build,
         "cells": cells,
         "ratios": ratios,
+        "provisioning": prov,
     });
     std::fs::create_dir_all(&out_dir)?;
     std::fs::write(
@@ -1135,7 +1148,7 @@ fn orchestrate(serve_only: bool) -> Res<()> {
     let md = markdown(&report, &cells, &ratios, &root);
     std::fs::write(out_dir.join("RESULTS.md"), md)?;
     eprintln!(
-        "wrote {} and {} ({bench_secs:.0} s of measuring)",
+        "wrote {} and {} ({total_secs:.0} s of measuring)",
         out_dir.join("RESULTS.md").display(),
         out_dir.join("results.json").display()
     );
@@ -1441,6 +1454,13 @@ fn markdown(report: &Value, cells: &[Cell], ratios: &[Value], root: &Path) -> St
         );
     }
     line(w, String::new());
+
+    if !report["provisioning"].is_null() {
+        w.push_str(&provision::markdown(
+            &report["provisioning"],
+            m["nproc"].as_str().unwrap_or("?"),
+        ));
+    }
 
     line(w, "## Build cost\n".into());
     let b = &report["build"];
