@@ -24,6 +24,8 @@
 //! for the provisioning rows `BENCH_PROV_USERS` (default 1000, 0 skips them),
 //! `BENCH_PROV_PARALLEL` (default `2,4,8`) and `BENCH_PROV_PLAN_BUDGET` (default 3 s).
 
+#[path = "authn_peers/load.rs"]
+mod load;
 #[path = "authn_peers/provision.rs"]
 mod provision;
 
@@ -1054,6 +1056,7 @@ fn orchestrate(serve_only: bool) -> Res<()> {
         .into());
     }
 
+    load_at_start();
     eprintln!("starting the AuthN server");
     let server = LocalServer::start()?;
     let admin = server.admin_client()?;
@@ -1100,6 +1103,7 @@ fn orchestrate(serve_only: bool) -> Res<()> {
         }
     }
 
+    let watch = load::LoadWatch::start();
     let started = Instant::now();
     let mut cells = Vec::new();
     for (i, &level) in levels.iter().enumerate() {
@@ -1115,6 +1119,7 @@ fn orchestrate(serve_only: bool) -> Res<()> {
     drop(server);
     let prov = provision::run(&setup, &peers, &bench_dir)?;
     let total_secs = started.elapsed().as_secs_f64();
+    let load_seen = watch.finish();
 
     let build: Value = std::env::var_os("BENCH_BUILD_JSON")
         .map(PathBuf::from)
@@ -1123,7 +1128,8 @@ fn orchestrate(serve_only: bool) -> Res<()> {
         .and_then(|p| std::fs::read(p).ok())
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
-    let machine = machine(&setup);
+    let mut machine = machine(&setup);
+    machine["load_sampled"] = json!(load::describe(&load_seen));
     let command = std::env::var("BENCH_COMMAND").unwrap_or_else(|_| "bash benches/run.sh".into());
     let ratios = ratios(&cells);
     let report = json!({
@@ -1133,7 +1139,7 @@ fn orchestrate(serve_only: bool) -> Res<()> {
             "budget_s": setup.budget, "slow_budget_s": setup.slow_budget,
             "rounds": setup.rounds, "threads": threads, "levels": levels,
             "roles_present": role_count, "bench_seconds": bench_secs,
-            "total_seconds": total_secs,
+            "total_seconds": total_secs, "load_samples": load_seen,
         },
         "build": build,
         "cells": cells,
@@ -1153,6 +1159,17 @@ fn orchestrate(serve_only: bool) -> Res<()> {
         out_dir.join("results.json").display()
     );
     Ok(())
+}
+
+/// The load average when the harness started (read once, on first use, at start-up).
+fn load_at_start() -> String {
+    static LOAD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LOAD.get_or_init(|| {
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+            .unwrap_or_else(|_| "unknown".into())
+    })
+    .clone()
 }
 
 fn machine(setup: &Setup) -> Value {
@@ -1195,6 +1212,8 @@ fn machine(setup: &Setup) -> Value {
         "git_commit": cmd_out("git", &["-C", root, "rev-parse", "--short", "HEAD"]),
         "git_dirty": git_dirty,
         "date_utc": cmd_out("date", &["-u", "+%Y-%m-%d %H:%M"]),
+        "load_at_start": load_at_start(),
+        "load_note": std::env::var("BENCH_LOAD_NOTE").unwrap_or_else(|_| "not recorded".into()),
     })
 }
 
@@ -1310,6 +1329,9 @@ fn markdown(report: &Value, cells: &[Cell], ratios: &[Value], root: &Path) -> St
         ("crate", "this crate"),
         ("git_commit", "commit"),
         ("date_utc", "date (UTC)"),
+        ("load_at_start", "load average at start (1, 5, 15 min)"),
+        ("load_sampled", "other load during the run (sampled)"),
+        ("load_note", "load before the run"),
     ] {
         let v = match &m[k] {
             Value::String(s) => s.clone(),
