@@ -119,6 +119,7 @@ fn main() {
         Some("--worker") => worker(&args[1..]),
         Some("--prov-worker") => provision::worker(&args[1..]),
         Some("--serve") => orchestrate(true),
+        Some("--render") => render(),
         _ => orchestrate(false),
     };
     if let Err(e) = result {
@@ -801,7 +802,7 @@ fn forward(client: TcpStream, upstream: &str, counts: &Counts) -> io::Result<()>
 // The orchestrator.
 
 /// A measured cell: one peer, one operation, one user-count level.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Cell {
     op: String,
     label: String,
@@ -1170,6 +1171,24 @@ fn load_at_start() -> String {
             .unwrap_or_else(|_| "unknown".into())
     })
     .clone()
+}
+
+/// `--render`: writes RESULTS.md again from results.json and the current ANALYSIS.md, for a
+/// change to the hand-written analysis after a run. Measures nothing.
+fn render() -> Res<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = std::env::var_os("BENCH_OUT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("benches"));
+    let report: Value = serde_json::from_slice(&std::fs::read(out_dir.join("results.json"))?)?;
+    let cells: Vec<Cell> = serde_json::from_value(report["cells"].clone())?;
+    let ratios: Vec<Value> = serde_json::from_value(report["ratios"].clone())?;
+    std::fs::write(
+        out_dir.join("RESULTS.md"),
+        markdown(&report, &cells, &ratios, &root),
+    )?;
+    eprintln!("wrote {}", out_dir.join("RESULTS.md").display());
+    Ok(())
 }
 
 fn machine(setup: &Setup) -> Value {
