@@ -11,13 +11,23 @@
 //!    directly against the server for a time budget, then repeats it a few times through the
 //!    proxy, which counts the HTTP requests (by method) and connections it forwards;
 //! 3. grows the user count to 100 and 1,000 for the list-users rows;
-//! 4. writes benches/results.json and benches/RESULTS.md.
+//! 4. on a second, fresh server, runs the provisioning rows (benches/authn_peers/provision.rs):
+//!    1,000 users with 3 roles each by `provision::apply` with N workers, by the Python SDK in a
+//!    loop, and by raw parallel POSTs; then times `plan` against the server holding them;
+//! 5. writes benches/results.json and benches/RESULTS.md.
 //!
 //! Environment (all optional): `BENCH_BUDGET` (seconds per cell for reads, default 2),
 //! `BENCH_SLOW_BUDGET` (for bcrypt-bound writes, default 3), `BENCH_THREADS` (the
 //! multi-threaded row, default 4), `BENCH_ROUNDS` (runs of each read cell, peers interleaved;
 //! the best is kept, default 2), `BENCH_PEERS` (default `sdk,limit,go,python`), `BENCH_LEVELS` (default `10,100,1000`),
-//! `BENCH_GO_PEER`, `BENCH_PYTHON`, `BENCH_BUILD_JSON`, `BENCH_COMMAND`, `BENCH_OUT_DIR`.
+//! `BENCH_GO_PEER`, `BENCH_PYTHON`, `BENCH_BUILD_JSON`, `BENCH_COMMAND`, `BENCH_OUT_DIR`;
+//! for the provisioning rows `BENCH_PROV_USERS` (default 1000, 0 skips them),
+//! `BENCH_PROV_PARALLEL` (default `2,4,8`) and `BENCH_PROV_PLAN_BUDGET` (default 3 s).
+
+#[path = "authn_peers/load.rs"]
+mod load;
+#[path = "authn_peers/provision.rs"]
+mod provision;
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -107,7 +117,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("--worker") => worker(&args[1..]),
+        Some("--prov-worker") => provision::worker(&args[1..]),
         Some("--serve") => orchestrate(true),
+        Some("--render") => render(),
         _ => orchestrate(false),
     };
     if let Err(e) = result {
@@ -790,7 +802,7 @@ fn forward(client: TcpStream, upstream: &str, counts: &Counts) -> io::Result<()>
 // The orchestrator.
 
 /// A measured cell: one peer, one operation, one user-count level.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Cell {
     op: String,
     label: String,
@@ -1045,6 +1057,7 @@ fn orchestrate(serve_only: bool) -> Res<()> {
         .into());
     }
 
+    load_at_start();
     eprintln!("starting the AuthN server");
     let server = LocalServer::start()?;
     let admin = server.admin_client()?;
@@ -1091,6 +1104,7 @@ fn orchestrate(serve_only: bool) -> Res<()> {
         }
     }
 
+    let watch = load::LoadWatch::start();
     let started = Instant::now();
     let mut cells = Vec::new();
     for (i, &level) in levels.iter().enumerate() {
@@ -1104,6 +1118,9 @@ fn orchestrate(serve_only: bool) -> Res<()> {
     }
     let bench_secs = started.elapsed().as_secs_f64();
     drop(server);
+    let prov = provision::run(&setup, &peers, &bench_dir)?;
+    let total_secs = started.elapsed().as_secs_f64();
+    let load_seen = watch.finish();
 
     let build: Value = std::env::var_os("BENCH_BUILD_JSON")
         .map(PathBuf::from)
@@ -1112,7 +1129,8 @@ fn orchestrate(serve_only: bool) -> Res<()> {
         .and_then(|p| std::fs::read(p).ok())
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
-    let machine = machine(&setup);
+    let mut machine = machine(&setup);
+    machine["load_sampled"] = json!(load::describe(&load_seen));
     let command = std::env::var("BENCH_COMMAND").unwrap_or_else(|_| "bash benches/run.sh".into());
     let ratios = ratios(&cells);
     let report = json!({
@@ -1122,10 +1140,12 @@ fn orchestrate(serve_only: bool) -> Res<()> {
             "budget_s": setup.budget, "slow_budget_s": setup.slow_budget,
             "rounds": setup.rounds, "threads": threads, "levels": levels,
             "roles_present": role_count, "bench_seconds": bench_secs,
+            "total_seconds": total_secs, "load_samples": load_seen,
         },
         "build": build,
         "cells": cells,
         "ratios": ratios,
+        "provisioning": prov,
     });
     std::fs::create_dir_all(&out_dir)?;
     std::fs::write(
@@ -1135,10 +1155,39 @@ fn orchestrate(serve_only: bool) -> Res<()> {
     let md = markdown(&report, &cells, &ratios, &root);
     std::fs::write(out_dir.join("RESULTS.md"), md)?;
     eprintln!(
-        "wrote {} and {} ({bench_secs:.0} s of measuring)",
+        "wrote {} and {} ({total_secs:.0} s of measuring)",
         out_dir.join("RESULTS.md").display(),
         out_dir.join("results.json").display()
     );
+    Ok(())
+}
+
+/// The load average when the harness started (read once, on first use, at start-up).
+fn load_at_start() -> String {
+    static LOAD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LOAD.get_or_init(|| {
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+            .unwrap_or_else(|_| "unknown".into())
+    })
+    .clone()
+}
+
+/// `--render`: writes RESULTS.md again from results.json and the current ANALYSIS.md, for a
+/// change to the hand-written analysis after a run. Measures nothing.
+fn render() -> Res<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = std::env::var_os("BENCH_OUT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("benches"));
+    let report: Value = serde_json::from_slice(&std::fs::read(out_dir.join("results.json"))?)?;
+    let cells: Vec<Cell> = serde_json::from_value(report["cells"].clone())?;
+    let ratios: Vec<Value> = serde_json::from_value(report["ratios"].clone())?;
+    std::fs::write(
+        out_dir.join("RESULTS.md"),
+        markdown(&report, &cells, &ratios, &root),
+    )?;
+    eprintln!("wrote {}", out_dir.join("RESULTS.md").display());
     Ok(())
 }
 
@@ -1182,6 +1231,8 @@ fn machine(setup: &Setup) -> Value {
         "git_commit": cmd_out("git", &["-C", root, "rev-parse", "--short", "HEAD"]),
         "git_dirty": git_dirty,
         "date_utc": cmd_out("date", &["-u", "+%Y-%m-%d %H:%M"]),
+        "load_at_start": load_at_start(),
+        "load_note": std::env::var("BENCH_LOAD_NOTE").unwrap_or_else(|_| "not recorded".into()),
     })
 }
 
@@ -1297,6 +1348,9 @@ fn markdown(report: &Value, cells: &[Cell], ratios: &[Value], root: &Path) -> St
         ("crate", "this crate"),
         ("git_commit", "commit"),
         ("date_utc", "date (UTC)"),
+        ("load_at_start", "load average at start (1, 5, 15 min)"),
+        ("load_sampled", "other load during the run (sampled)"),
+        ("load_note", "load before the run"),
     ] {
         let v = match &m[k] {
             Value::String(s) => s.clone(),
@@ -1441,6 +1495,13 @@ fn markdown(report: &Value, cells: &[Cell], ratios: &[Value], root: &Path) -> St
         );
     }
     line(w, String::new());
+
+    if !report["provisioning"].is_null() {
+        w.push_str(&provision::markdown(
+            &report["provisioning"],
+            m["nproc"].as_str().unwrap_or("?"),
+        ));
+    }
 
     line(w, "## Build cost\n".into());
     let b = &report["build"];

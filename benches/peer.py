@@ -4,10 +4,15 @@ as the Rust SDK, the raw-HTTP limit and the Go client.
 Run by benches/authn_peers.rs in a throwaway venv; not meant to be run by hand:
 
     python peer.py --spec SPEC.json --op OP --budget SECS --max-iters N --warmup N --count-iters K
+    python peer.py --provision --spec PROV-SPEC.json --op loop --parallel 1
 
 It times OP against spec["url"] for up to --budget seconds (or --max-iters iterations), then
 runs it --count-iters more times against spec["proxy_url"] (the harness's counting proxy),
 and prints one JSON line with the results.
+
+With --provision it creates spec["users"] users holding spec["roles"], one after the other
+with `user_manager().create(...)`, through spec["apply_proxy_url"] (the proxy counts this
+timed run itself), and prints one JSON line.
 """
 
 import argparse
@@ -59,7 +64,55 @@ def percentile(sorted_ns, q):
     return sorted_ns[i] / 1e3
 
 
+def cpu():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def provision(spec):
+    """The provisioning row: a sequential loop of `create` over the benchmark's users."""
+    client = AuthNClient(spec["apply_proxy_url"], token=spec["token"])
+    users = client.user_manager()
+    names = [f'{spec["user_prefix"]}{i:04d}' for i in range(spec["users"])]
+    lat = []
+    clock = time.perf_counter_ns
+    cpu0 = cpu()
+    start = clock()
+    for name in names:
+        t0 = clock()
+        users.create(name, spec["roles"], spec["password"])
+        lat.append(clock() - t0)
+    elapsed = (clock() - start) / 1e9
+    cpu_s = cpu() - cpu0
+    lat.sort()
+    print(
+        json.dumps(
+            {
+                "peer": "python",
+                "op": "loop",
+                "parallel": 1,
+                "users": len(names),
+                "elapsed_s": elapsed,
+                "cpu_s": cpu_s,
+                "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "p50_us": percentile(lat, 0.50),
+                "p99_us": percentile(lat, 0.99),
+            }
+        )
+    )
+
+
 def main():
+    if "--provision" in sys.argv:
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--provision", action="store_true")
+        ap.add_argument("--spec", required=True)
+        ap.add_argument("--op", choices=["loop"], default="loop")
+        ap.add_argument("--parallel", type=int, choices=[1], default=1)
+        args = ap.parse_args()
+        with open(args.spec, encoding="utf-8") as f:
+            provision(json.load(f))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", required=True)
     ap.add_argument("--op", required=True)
@@ -78,11 +131,6 @@ def main():
     budget_ns = int(args.budget * 1e9)
     per_thread = [[] for _ in range(threads)]
     errors = []
-
-    def cpu():
-        ru = resource.getrusage(resource.RUSAGE_SELF)
-        return ru.ru_utime + ru.ru_stime
-
     cpu0 = cpu()
     start = time.perf_counter_ns()
 
