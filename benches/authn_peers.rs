@@ -866,9 +866,18 @@ fn run_peer(setup: &Setup, peer: &str, op: &str, slow: bool) -> Res<PeerRun> {
         .args(["--budget", &budget.to_string()])
         .args(["--max-iters", &max_iters.to_string()])
         .args(["--warmup", &warmup.to_string()])
-        .args(["--count-iters", &count_iters.to_string()])
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit());
+        .args(["--count-iters", &count_iters.to_string()]);
+    run_peer_process(cmd, peer, op)
+}
+
+/// Runs a peer process (no proxy variables: the peers talk to the server or the counting
+/// proxy directly) and decodes the JSON of its last line of output.
+fn run_peer_process<T: serde::de::DeserializeOwned>(
+    mut cmd: Command,
+    peer: &str,
+    what: &str,
+) -> Res<T> {
+    cmd.stdin(Stdio::null()).stderr(Stdio::inherit());
     for key in [
         "http_proxy",
         "https_proxy",
@@ -883,7 +892,7 @@ fn run_peer(setup: &Setup, peer: &str, op: &str, slow: bool) -> Res<PeerRun> {
         .output()
         .map_err(|e| format!("cannot run peer {peer}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("peer {peer} failed on {op} ({})", out.status).into());
+        return Err(format!("peer {peer} failed on {what} ({})", out.status).into());
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().unwrap_or_default();

@@ -356,28 +356,8 @@ fn run_prov_peer(setup: &Setup, spec_path: &Path, peer: &str, op: &str, n: usize
         .arg(spec_path)
         .args(["--op", op])
         .args(["--parallel", &n.to_string()])
-        .env(PASSWORD_VAR, PASSWORD)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit());
-    for key in [
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-    ] {
-        cmd.env_remove(key);
-    }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run peer {peer}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("peer {peer} failed on provisioning {op} ({})", out.status).into());
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    Ok(serde_json::from_str(last).map_err(|e| format!("peer {peer} printed {last:?}: {e}"))?)
+        .env(PASSWORD_VAR, PASSWORD);
+    run_peer_process(cmd, peer, &format!("provisioning {op}"))
 }
 
 /// Checks that the server holds exactly the benchmark's users, each with the 3 roles (or

@@ -659,6 +659,15 @@ impl Launch {
                 "use_ipv6": false,
             },
             "auth": self.signing.auth_config(),
+            // The mountpath is a directory on whatever disk holds the temp dir, often a busy
+            // one: with the default marks (writes refused above 95% used) a test cluster
+            // refuses PUTs on a nearly full disk. Refuse writes only when it is full.
+            "space": {
+                "cleanupwm": 97,
+                "lowwm": 98,
+                "highwm": 99,
+                "out_of_space": 100,
+            },
         })
     }
 
