@@ -181,7 +181,7 @@ fn secrets_never_show() {
     let dir = std::env::temp_dir().join(format!("authn-secrets-{}", std::process::id()));
     let files = make_tls_files(&dir);
     let https = LocalServer::builder()
-        .https(&files.cert, &files.key, &files.ca)
+        .https(&files.server_cert, &files.server_key, &files.ca)
         .start()
         .unwrap();
     out.push(format!("{https:?}"));

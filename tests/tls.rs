@@ -22,7 +22,7 @@ fn https_server(name: &str) -> HttpsServer {
     let dir = std::env::temp_dir().join(format!("authn-tls-{name}-{}", std::process::id()));
     let files = make_tls_files(&dir);
     let server = LocalServer::builder()
-        .https(&files.cert, &files.key, &files.ca)
+        .https(&files.server_cert, &files.server_key, &files.ca)
         .start()
         .unwrap();
     HttpsServer { server, files, dir }
@@ -135,7 +135,7 @@ fn plain_http_to_an_https_server_is_an_error_not_a_hang() {
 }
 
 /// `openssl s_server` on a free loopback port: TLS that requires a client certificate signed by
-/// the test CA, serving files from its directory as an AIS node's health reply.
+/// the test client CA, serving files from its directory as an AIS node's health reply.
 struct MutualTlsServer {
     child: std::process::Child,
     url: String,
@@ -164,11 +164,11 @@ fn mutual_tls_server(dir: &std::path::Path, files: &TlsFiles) -> MutualTlsServer
         .port();
     let child = std::process::Command::new("openssl")
         .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-cert"])
-        .arg(&files.cert)
+        .arg(&files.server_cert)
         .arg("-key")
-        .arg(&files.key)
+        .arg(&files.server_key)
         .arg("-CAfile")
-        .arg(&files.ca)
+        .arg(&files.client_ca)
         .args(["-Verify", "1", "-verify_return_error", "-WWW", "-quiet"])
         .current_dir(&www)
         .stdin(std::process::Stdio::null())

@@ -75,6 +75,7 @@ use std::time::{Duration, Instant};
 
 use aistore_authn::{Client, ClientBuilder, Error, RetryPolicy};
 
+mod certs;
 mod cluster;
 mod install;
 mod probe;
@@ -82,6 +83,7 @@ mod process;
 mod target;
 mod util;
 
+pub use certs::TestCerts;
 pub use cluster::{LocalCluster, LocalClusterBuilder, LocalClusterError};
 pub use target::AuthnTarget;
 

@@ -2,6 +2,7 @@
 //! openssl command), and the processes running on this machine (/proc).
 #![allow(dead_code)] // each test binary uses a different part
 
+use aistore_authn_testkit::TestCerts;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -91,111 +92,10 @@ pub fn call_following(
     }
 }
 
-/// The certificates of an HTTPS cluster with client certificates: a CA and a server
-/// certificate for 127.0.0.1 it signed; another CA for clients and a client certificate.
-pub struct Certs {
-    pub ca: PathBuf,
-    pub server_cert: PathBuf,
-    pub server_key: PathBuf,
-    pub client_ca: PathBuf,
-    pub client_cert: PathBuf,
-    pub client_key: PathBuf,
-}
-
-pub fn make_certs(dir: &Path) -> Certs {
-    std::fs::create_dir_all(dir).unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("the tests make certificates with the openssl command ({e}); install it")
-            });
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    for (ca, cn) in [("ca", "testkit-ca"), ("client-ca", "testkit-client-ca")] {
-        run(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN={cn}"),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-            "-keyout",
-            &format!("{ca}.key"),
-            "-out",
-            &format!("{ca}.pem"),
-        ]);
-    }
-    for (name, ca, cn, ext) in [
-        (
-            "server",
-            "ca",
-            "127.0.0.1",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
-        ),
-        (
-            "client",
-            "client-ca",
-            "testkit-client",
-            "extendedKeyUsage=clientAuth\n",
-        ),
-    ] {
-        run(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            &format!("/CN={cn}"),
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.csr"),
-        ]);
-        std::fs::write(
-            dir.join(format!("{name}.ext")),
-            format!("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n{ext}"),
-        )
-        .unwrap();
-        run(&[
-            "x509",
-            "-req",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            &format!("{ca}.pem"),
-            "-CAkey",
-            &format!("{ca}.key"),
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            &format!("{name}.ext"),
-            "-out",
-            &format!("{name}.pem"),
-        ]);
-    }
-    Certs {
-        ca: dir.join("ca.pem"),
-        server_cert: dir.join("server.pem"),
-        server_key: dir.join("server.key"),
-        client_ca: dir.join("client-ca.pem"),
-        client_cert: dir.join("client.pem"),
-        client_key: dir.join("client.key"),
-    }
+/// The certificates of an HTTPS cluster with client certificates (the testkit's own
+/// [`TestCerts`]).
+pub fn make_certs(dir: &Path) -> TestCerts {
+    TestCerts::make(dir).unwrap_or_else(|e| panic!("cannot make test certificates: {e}"))
 }
 
 /// A fresh scratch directory for a test's files (certificates, fake binaries).
