@@ -376,6 +376,10 @@ fn from_env_reads_cli_json_as_the_cli_does() {
     )
     .unwrap();
     save_token_file(&cli.join("auth.token"), &token).unwrap();
+    // A copy of this test binary the stranger can run wherever the checkout lives (a home
+    // directory is often closed to other users).
+    let exe = home.join("env-test");
+    fs::copy(std::env::current_exe().unwrap(), &exe).unwrap();
     let chown = std::process::Command::new("chown")
         .args(["-R", &format!("{stranger}:{stranger}")])
         .arg(&home)
@@ -388,7 +392,7 @@ fn from_env_reads_cli_json_as_the_cli_does() {
             &format!("--regid={stranger}"),
             "--clear-groups",
         ])
-        .arg(std::env::current_exe().unwrap())
+        .arg(&exe)
         .args([
             "--ignored",
             "--exact",
