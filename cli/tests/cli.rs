@@ -1207,6 +1207,30 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
         "{}",
         out.stderr
     );
+    // On a terminal (script(1) gives the command one), a bar redrawn in place.
+    std::fs::write(
+        path,
+        spec.to_string()
+            .replace("operators", "operators of c1 and c2"),
+    )
+    .unwrap();
+    let command = format!(
+        "{BIN} apply {path} -y --url {} --file {}",
+        cli.url,
+        cli.token_file.display()
+    );
+    let tty = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) from util-linux");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(
+        shown.contains("\r[##############################] 1/1 (0 failed)"),
+        "{shown:?}"
+    );
     let again = cli.ok(&["apply", "-f", path, "-y"]);
     assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
     assert_eq!(cli.ok(&["plan", path]).stdout.trim(), "nothing to do");
@@ -1220,7 +1244,7 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
         .find(|r| r["name"] == role.as_str())
         .expect("the role is exported")
         .clone();
-    assert_eq!(exported_role["description"], "operators of c1");
+    assert_eq!(exported_role["description"], "operators of c1 and c2");
     assert!(exported.to_string().contains("s3://logs"), "{exported}");
 
     // A bad spec: exit 2 with every problem and its path; nothing sent.
