@@ -220,18 +220,22 @@ pub struct RoleSpec {
     pub bucket: Option<String>,
 }
 
+/// A user, its roles and its password, for `add user` and `set user`.
+#[derive(Debug, Args)]
+pub struct UserSpec {
+    /// The user [prompted for when left out]
+    #[arg(value_name = "USER_NAME")]
+    pub name: Option<String>,
+    #[arg(value_name = "ROLE")]
+    pub roles: Vec<String>,
+    #[command(flatten)]
+    pub password: Password,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Add {
     /// Add a user with roles
-    User {
-        /// The user [prompted for when left out]
-        #[arg(value_name = "USER_NAME")]
-        name: Option<String>,
-        #[arg(value_name = "ROLE")]
-        roles: Vec<String>,
-        #[command(flatten)]
-        password: Password,
-    },
+    User(UserSpec),
     /// Add a role with permissions on every cluster, one cluster, or one bucket
     Role(RoleSpec),
     /// Register an AIS cluster: by asking the first URL that answers for its ID, or with --id
@@ -252,15 +256,7 @@ pub enum Add {
 pub enum Set {
     /// Change a user's password or roles (roles given replace the user's); neither: asks for
     /// a new password
-    User {
-        /// The user [prompted for when left out]
-        #[arg(value_name = "USER_NAME")]
-        name: Option<String>,
-        #[arg(value_name = "ROLE")]
-        roles: Vec<String>,
-        #[command(flatten)]
-        password: Password,
-    },
+    User(UserSpec),
     /// Change a role's description and permissions (merged into the role's: AuthN never
     /// removes a permission entry)
     Role(RoleSpec),

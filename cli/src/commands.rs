@@ -15,7 +15,9 @@ use aistore_authn::{
 use clap::CommandFactory;
 use serde_json::{json, Value};
 
-use crate::args::{Add, Apply, Cli, Command, Login, Provision, Rm, RoleSpec, Set, Show, Verbosity};
+use crate::args::{
+    Add, Apply, Cli, Command, Login, Provision, Rm, RoleSpec, Set, Show, UserSpec, Verbosity,
+};
 use crate::output::{self, hours_minutes, rfc3339, table, unix_secs};
 use crate::{prompt, Failure};
 
@@ -663,11 +665,11 @@ fn print_clusters(ctx: &Ctx, clusters: &[ClusterInfo], one: bool) -> Result<(), 
 
 fn add(ctx: &Ctx, add: Add) -> Result<(), Failure> {
     match add {
-        Add::User {
+        Add::User(UserSpec {
             name,
             roles,
             password,
-        } => {
+        }) => {
             let name = prompt::user_name(name.as_deref())?;
             let password = prompt::password(&password, &format!("Password for {name}: "))?;
             let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
@@ -712,11 +714,11 @@ fn add(ctx: &Ctx, add: Add) -> Result<(), Failure> {
 
 fn set(ctx: &Ctx, set: Set) -> Result<(), Failure> {
     match set {
-        Set::User {
+        Set::User(UserSpec {
             name,
             roles,
             password,
-        } => {
+        }) => {
             let name = prompt::user_name(name.as_deref())?;
             let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
             let roles = (!roles.is_empty()).then_some(roles.as_slice());

@@ -18,7 +18,7 @@ use aistore_authn::env::{ENV_TOKEN, ENV_TOKEN_FILE, ENV_URL};
 use clap::error::ErrorKind;
 use clap::Parser;
 
-use args::{Add, Apply, Cli, Command, Login, Set};
+use args::{Add, Apply, Cli, Command, Login, Set, UserSpec};
 
 /// Why a command did not succeed, and so the exit code.
 #[derive(Debug)]
@@ -153,8 +153,8 @@ fn clap_exit(e: &clap::Error) -> ExitCode {
 fn warn_about_secrets(command: &Command) {
     let password = match command {
         Command::Login(Login { password, .. })
-        | Command::Add(Add::User { password, .. })
-        | Command::Set(Set::User { password, .. }) => password.password.is_some(),
+        | Command::Add(Add::User(UserSpec { password, .. }))
+        | Command::Set(Set::User(UserSpec { password, .. })) => password.password.is_some(),
         _ => false,
     };
     if password {

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::probe::Probe;
 use crate::process::{guarded_command, DirCleaner, Guarded};
-use crate::util::{free_ports, make_temp_dir, tail, write_private, Secret};
+use crate::util::{
+    free_ports, make_temp_dir, retry_if_port_taken, tail, write_private, Secret, StartFailure,
+};
 use crate::{install, LocalServer, Tls};
 
 /// How long the nodes get to come up, unless [`LocalClusterBuilder::ready_timeout`] says
@@ -240,34 +242,22 @@ impl<'a> LocalClusterBuilder<'a> {
             timeout,
             deadline: Instant::now() + timeout,
         };
-        let mut last_error = String::new();
-        // A free port can be taken between choosing it and a node binding it; try again.
-        for _ in 0..3 {
-            match launch.start() {
-                Ok((proxy, target, uuid)) => {
-                    log::info!(
-                        "AIStore cluster {uuid} ready at {}://127.0.0.1:{} in {} ms",
-                        launch.scheme(),
-                        proxy.ports[0],
-                        started.elapsed().as_millis()
-                    );
-                    return Ok(LocalCluster {
-                        scheme: launch.scheme(),
-                        proxy,
-                        target,
-                        uuid,
-                        dir: launch.dir,
-                        _cleaner: cleaner,
-                    });
-                }
-                Err(StartFailure::PortTaken(msg)) => last_error = msg,
-                Err(StartFailure::Other(msg)) => {
-                    last_error = msg;
-                    break;
-                }
-            }
-        }
-        Err(LocalClusterError(last_error))
+        let (proxy, target, uuid) =
+            retry_if_port_taken(|| launch.start()).map_err(LocalClusterError)?;
+        log::info!(
+            "AIStore cluster {uuid} ready at {}://127.0.0.1:{} in {} ms",
+            launch.scheme(),
+            proxy.ports[0],
+            started.elapsed().as_millis()
+        );
+        Ok(LocalCluster {
+            scheme: launch.scheme(),
+            proxy,
+            target,
+            uuid,
+            dir: launch.dir,
+            _cleaner: cleaner,
+        })
     }
 }
 
@@ -529,11 +519,6 @@ impl Node {
             },
         )
     }
-}
-
-enum StartFailure {
-    PortTaken(String),
-    Other(String),
 }
 
 /// Everything needed to start the nodes.

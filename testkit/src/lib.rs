@@ -88,7 +88,9 @@ pub use cluster::{LocalCluster, LocalClusterBuilder, LocalClusterError};
 pub use target::AuthnTarget;
 
 use process::{guarded_command, DirCleaner, Guarded};
-use util::{free_ports, make_temp_dir, random_hex, write_private, Secret};
+use util::{
+    free_ports, make_temp_dir, random_hex, retry_if_port_taken, write_private, Secret, StartFailure,
+};
 
 /// The AuthN release this crate installs and `aistore-authn` is tested against.
 ///
@@ -249,26 +251,16 @@ impl LocalServerBuilder {
             admin_password,
             tls: self.tls,
         };
-        let mut last_error = String::new();
-        // A free port can be taken between choosing it and the server binding it; try again.
-        for _ in 0..3 {
-            launch.port = free_ports(1).map_err(LocalServerError)?[0];
-            match launch.start() {
-                Ok(child) => {
-                    return Ok(LocalServer {
-                        child: Some(child),
-                        launch,
-                        _cleaner: cleaner,
-                    });
-                }
-                Err(StartFailure::PortTaken(msg)) => last_error = msg,
-                Err(StartFailure::Other(msg)) => {
-                    last_error = msg;
-                    break;
-                }
-            }
-        }
-        Err(LocalServerError(last_error))
+        let child = retry_if_port_taken(|| {
+            launch.port = free_ports(1).map_err(StartFailure::Other)?[0];
+            launch.start()
+        })
+        .map_err(LocalServerError)?;
+        Ok(LocalServer {
+            child: Some(child),
+            launch,
+            _cleaner: cleaner,
+        })
     }
 }
 
@@ -516,11 +508,6 @@ impl Drop for LocalServer {
         self.stop();
         // Then `_cleaner` drops and removes the directory.
     }
-}
-
-enum StartFailure {
-    PortTaken(String),
-    Other(String),
 }
 
 impl Launch {

@@ -117,6 +117,29 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Why a server or node did not start: a port taken between choosing and binding it (worth
+/// another try on other ports), or anything else.
+pub(crate) enum StartFailure {
+    PortTaken(String),
+    Other(String),
+}
+
+/// Runs `start` up to three times while it fails only because a port it chose was taken
+/// before it could bind it; the last error's message otherwise.
+pub(crate) fn retry_if_port_taken<T>(
+    mut start: impl FnMut() -> Result<T, StartFailure>,
+) -> Result<T, String> {
+    let mut last_error = String::new();
+    for _ in 0..3 {
+        match start() {
+            Ok(started) => return Ok(started),
+            Err(StartFailure::PortTaken(msg)) => last_error = msg,
+            Err(StartFailure::Other(msg)) => return Err(msg),
+        }
+    }
+    Err(last_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
