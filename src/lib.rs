@@ -86,63 +86,46 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// The layers, bottom up; each uses only the ones above it in this list (tests/it/modules.rs
+// holds the allowed edges). `error` and `secret` are the base every layer may use.
 mod access;
-#[cfg(feature = "verify")]
-mod acl;
-mod apply;
-mod bucket;
+mod api;
 mod client;
-mod clusters;
-#[cfg(feature = "verify")]
-mod der;
-pub mod env;
 mod error;
-mod export;
 mod model;
-mod names;
-mod plan;
 #[cfg(test)]
 mod proptests;
 pub mod provision;
-mod reject;
-mod request;
-mod resolve;
-mod retry;
-mod role_update;
-mod roles;
 mod secret;
-mod server;
-mod spec;
-mod token;
-mod tokens;
 mod transport;
-mod users;
 #[cfg(feature = "verify")]
 mod verify;
 
-pub use access::AccessAttr;
-#[cfg(feature = "verify")]
-pub use acl::{Denied, DenyReason};
-pub use bucket::{Bucket, Namespace};
-pub use client::{
+pub use crate::access::{Denied, DenyReason};
+pub use crate::api::clusters::ClusterManager;
+pub use crate::api::role_update::RoleUpdate;
+pub use crate::api::roles::RoleManager;
+pub use crate::api::server::{
+    ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig, ServerManager,
+};
+pub use crate::api::tokens::{Identity, TokenManager};
+pub use crate::api::users::UserManager;
+pub use crate::client::env;
+pub use crate::client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IDLE_CONNECTIONS,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TOKEN_AGE, DEFAULT_TIMEOUT, MIN_TOKEN_LIFETIME,
 };
-pub use clusters::ClusterManager;
-pub use error::{Error, TransportErrorKind};
-pub use model::{
+pub use crate::error::reject::RejectReason;
+pub use crate::error::{Error, TransportErrorKind};
+pub use crate::model::access_attr::AccessAttr;
+pub use crate::model::bucket::{Bucket, Namespace};
+pub use crate::model::info::{
     BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, RoleInfo, RolesList, UserInfo, UserMap,
 };
-pub use reject::RejectReason;
-pub use retry::RetryPolicy;
-pub use role_update::RoleUpdate;
-pub use roles::RoleManager;
-pub use server::{ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig, ServerManager};
-pub use token::{Token, TokenClaims};
-pub use tokens::{Identity, TokenManager};
-pub use users::UserManager;
+pub use crate::model::token::{Token, TokenClaims};
+pub use crate::transport::retry::RetryPolicy;
 #[cfg(feature = "verify")]
-pub use verify::{VerifiedToken, Verifier};
+pub use crate::verify::{VerifiedToken, Verifier};
 
 /// The README's examples, compiled by `cargo test` so that they stay true.
 #[cfg(doctest)]

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
+use crate::api::server::{parse_go_duration, ServerConfig};
 use crate::error::{from_status, Entity};
-use crate::names::{check_new_name, segment};
+use crate::model::token::tests::jwt;
 use crate::secret::redact_tokens;
-use crate::server::{parse_go_duration, ServerConfig};
-use crate::token::tests::jwt;
+use crate::transport::names::{check_new_name, segment};
 use crate::{
     AccessAttr, Bucket, ClusterMap, Error, Jwks, OidcConfiguration, RoleInfo, RolesList, Token,
     UserInfo, UserMap,

@@ -31,8 +31,8 @@ pub(crate) fn random_id() -> String {
     let mut bytes = [0u8; 16];
     let from_os = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
     if from_os.is_err() {
-        bytes[..8].copy_from_slice(&crate::retry::random_u64().to_le_bytes());
-        bytes[8..].copy_from_slice(&crate::retry::random_u64().to_le_bytes());
+        bytes[..8].copy_from_slice(&random_u64().to_le_bytes());
+        bytes[8..].copy_from_slice(&random_u64().to_le_bytes());
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -58,6 +58,20 @@ pub(crate) fn redact_tokens(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A random number from the standard library's randomly keyed hasher: good enough for jitter
+/// and throwaway test credentials, with no extra dependency. Not for cryptography.
+pub(crate) fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(t.as_nanos());
+    }
+    h.finish()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! environment, which every thread shares; the other tests only read it or start a child
 //! process with an environment of its own.
 
+#[path = "it/support.rs"]
 mod support;
 
 use std::fs;

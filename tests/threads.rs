@@ -3,6 +3,7 @@
 //! own binary, so that no other test's threads are counted.
 #![cfg(target_os = "linux")]
 
+#[path = "it/support.rs"]
 mod support;
 
 use std::collections::HashSet;

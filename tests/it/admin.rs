@@ -1,0 +1,212 @@
+//! Server administration against the real AuthN server, in both signing modes.
+
+use std::time::Duration;
+
+use crate::support::{unique, TestServer};
+use aistore_authn::{ConfigUpdate, Error, Token};
+use aistore_authn_testkit::LocalServer;
+
+fn hmac() -> TestServer {
+    TestServer::from_local(LocalServer::start().unwrap())
+}
+
+fn rsa() -> TestServer {
+    TestServer::from_local(LocalServer::builder().rsa_signing().start().unwrap())
+}
+
+#[test]
+fn config_is_read_with_the_secret_held_apart() {
+    for (server, hmac_mode) in [(hmac(), true), (rsa(), false)] {
+        let config = server.admin().server_manager().config().unwrap();
+        assert_eq!(config.secret().is_some(), hmac_mode);
+        assert_eq!(
+            config.expiration_time(),
+            Some(Duration::from_secs(24 * 3600))
+        );
+        assert_eq!(
+            config.max_token_age(),
+            Some(Duration::from_secs(2160 * 3600))
+        );
+        assert_eq!(
+            config.port().map(u32::from),
+            server.url.rsplit(':').next().and_then(|p| p.parse().ok())
+        );
+        assert_eq!(config.log_level(), Some(3));
+        assert!(!config.uses_https());
+        if let Some(secret) = config.secret() {
+            let shown = format!("{config:?} {}", config.as_json());
+            assert!(
+                !shown.contains(secret) && shown.contains("[redacted]"),
+                "{shown}"
+            );
+        }
+        let err = server.anonymous().server_manager().config().unwrap_err();
+        assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+    }
+}
+
+#[test]
+fn set_config_changes_lifetime_and_log_level() {
+    let server = hmac();
+    let admin = server.admin();
+    let srv = admin.server_manager();
+    srv.set_config(
+        &ConfigUpdate::new()
+            .expiration_time(Duration::from_secs(7200))
+            .log_level(4),
+    )
+    .unwrap();
+    let config = srv.config().unwrap();
+    assert_eq!(config.expiration_time(), Some(Duration::from_secs(7200)));
+    assert_eq!(config.log_level(), Some(4));
+    let mut client = server.anonymous();
+    let token = client
+        .login(&server.admin_user, &server.admin_password, None)
+        .unwrap();
+    let left = token.time_left();
+    assert!(
+        left > Duration::from_secs(7100) && left <= Duration::from_secs(7200),
+        "{left:?}"
+    );
+
+    for bad in [
+        ConfigUpdate::new(),
+        ConfigUpdate::new().secret(""),
+        ConfigUpdate::new().expiration_time(Duration::from_secs(59)),
+        ConfigUpdate::new().log_level(6),
+    ] {
+        assert!(
+            matches!(srv.set_config(&bad), Err(Error::InvalidArgument(_))),
+            "{bad:?}"
+        );
+    }
+    // Over the server's maximum token age: the server refuses.
+    let err = srv
+        .set_config(&ConfigUpdate::new().expiration_time(Duration::from_secs(3000 * 3600)))
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { status: 400, .. }), "{err:?}");
+    let id = unique("plain");
+    admin.user_manager().create(&id, &[], "pw").unwrap();
+    let err = server
+        .login(&id, "pw")
+        .server_manager()
+        .set_config(&ConfigUpdate::new().log_level(2))
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+}
+
+#[test]
+fn a_new_secret_invalidates_every_token_and_switches_rsa_to_hmac() {
+    for server in [hmac(), rsa()] {
+        let admin = server.admin();
+        admin
+            .server_manager()
+            .set_config(&ConfigUpdate::new().secret(&unique("secret")))
+            .unwrap();
+        let err = admin.user_manager().list().unwrap_err();
+        assert!(
+            matches!(err, Error::Unauthorized { .. }),
+            "the caller's own token: {err:?}"
+        );
+        let mut again = server.anonymous();
+        let token = again
+            .login(
+                &server.admin_user,
+                &server.admin_password,
+                Some(Duration::from_secs(900)),
+            )
+            .unwrap();
+        assert_eq!(token.algorithm(), "HS256");
+        again.user_manager().list().unwrap();
+    }
+}
+
+#[test]
+fn discovery_document_in_both_modes() {
+    for server in [hmac(), rsa()] {
+        let oidc = server
+            .anonymous()
+            .server_manager()
+            .oidc_configuration()
+            .unwrap();
+        let port = server.url.rsplit(':').next().unwrap();
+        assert_eq!(oidc.issuer, format!("http://localhost:{port}"));
+        assert_eq!(
+            oidc.jwks_uri,
+            format!("{}/.well-known/jwks.json", oidc.issuer)
+        );
+        assert_eq!(oidc.token_endpoint, format!("{}/v1/tokens", oidc.issuer));
+        assert!(oidc
+            .id_token_signing_alg_values_supported
+            .iter()
+            .any(|a| a == "RS256"));
+        let token = Token::parse(&server.admin().token().unwrap()).unwrap();
+        assert_eq!(token.claims().issuer, oidc.issuer);
+    }
+}
+
+#[test]
+fn hmac_mode_has_no_public_keys() {
+    let server = hmac();
+    let admin = server.admin();
+    let srv = admin.server_manager();
+    for result in [
+        srv.jwks().map(drop),
+        srv.public_key().map(drop),
+        srv.rotate_key(),
+    ] {
+        assert!(
+            matches!(result, Err(Error::Api { status: 400, .. })),
+            "{result:?}"
+        );
+    }
+}
+
+#[test]
+fn rsa_keys_and_rotation() {
+    let server = rsa();
+    let admin = server.admin();
+    let srv = admin.server_manager();
+    let pem = srv.public_key().unwrap();
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+    let jwks = srv.jwks().unwrap();
+    assert_eq!(jwks.keys.len(), 1);
+    let old_kid = Token::parse(&admin.token().unwrap())
+        .unwrap()
+        .key_id()
+        .unwrap()
+        .to_owned();
+    assert_eq!(jwks.keys[0].kid, old_kid);
+    assert_eq!(jwks.keys[0].kty, "RSA");
+    assert!(!jwks.keys[0].n.is_empty() && !jwks.keys[0].e.is_empty());
+
+    let err = server
+        .anonymous()
+        .server_manager()
+        .rotate_key()
+        .unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+    srv.rotate_key().unwrap();
+    let kids: Vec<String> = srv
+        .jwks()
+        .unwrap()
+        .keys
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert_eq!(kids.len(), 2, "the old key stays: {kids:?}");
+    assert_ne!(srv.public_key().unwrap(), pem);
+    let mut fresh = server.anonymous();
+    let token = fresh
+        .login(
+            &server.admin_user,
+            &server.admin_password,
+            Some(Duration::from_secs(900)),
+        )
+        .unwrap();
+    let new_kid = token.key_id().unwrap().to_owned();
+    assert_ne!(new_kid, old_kid);
+    assert!(kids.contains(&new_kid) && kids.contains(&old_kid));
+    fresh.user_manager().list().unwrap();
+    admin.user_manager().list().unwrap();
+}

@@ -1,0 +1,789 @@
+//! Declarative provisioning (`aistore_authn::provision`) against the real AuthN server: spec
+//! checks that send nothing, plan / apply / re-plan, changes, recreate, prune, export round
+//! trips, partial failures, and request counts (through a counting TCP proxy in front of the
+//! real server, or a stub for exact bytes).
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::support::{Stub, TestServer};
+use aistore_authn::provision::{
+    apply, apply_with_progress, export, plan, AclSpec, ApplyOptions, ApplyReport, PasswordSource,
+    Plan, PlanOptions, Spec, State, Status,
+};
+use aistore_authn::{AccessAttr, Client, Error, RoleInfo};
+use aistore_authn_testkit::LocalServer;
+
+/// The password the specs read from the environment variable [`PW_VAR`].
+const PW: &str = "pr0vision-s3cret";
+const PW_VAR: &str = "AISTORE_AUTHN_PROVISION_TEST_PW";
+/// The password in [`Secrets::file`].
+const FILE_PW: &str = "file-s3cret";
+
+struct Secrets {
+    dir: PathBuf,
+    /// Holds [`FILE_PW`] and a newline.
+    file: PathBuf,
+    /// Holds only blanks.
+    blank: PathBuf,
+}
+
+/// Sets [`PW_VAR`] and writes the password files, once, before any test reads the
+/// environment (every test calls this first).
+fn secrets() -> &'static Secrets {
+    static SECRETS: OnceLock<Secrets> = OnceLock::new();
+    SECRETS.get_or_init(|| {
+        std::env::set_var(PW_VAR, PW);
+        // Cargo's scratch directory for this crate's tests: reused by each run, never left
+        // behind in the system's temp directory.
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("provision-test");
+        std::fs::create_dir_all(&dir).unwrap();
+        let (file, blank) = (dir.join("pw"), dir.join("blank"));
+        std::fs::write(&file, format!("{FILE_PW}\n")).unwrap();
+        std::fs::write(&blank, " \n").unwrap();
+        Secrets { dir, file, blank }
+    })
+}
+
+/// A fresh local server, whatever `AIS_AUTHN_URL` says: these tests prune and export whole
+/// servers.
+fn fresh_server() -> TestServer {
+    TestServer::from_local(LocalServer::start().expect("start the real AuthN server"))
+}
+
+fn spec(json: &str) -> Spec {
+    Spec::from_json(json).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `op kind name [deps]` for each action.
+fn lines(plan: &Plan) -> Vec<String> {
+    plan.actions
+        .iter()
+        .map(|a| format!("{} {} {} {:?}", a.op, a.kind, a.name, a.depends_on))
+        .collect()
+}
+
+fn assert_success(report: &ApplyReport) {
+    assert!(report.is_success(), "{report}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A counting TCP proxy in front of the real server: it records each request line it forwards
+// (`METHOD /path`) before forwarding it, so the record is complete once a call returns.
+
+struct Counter {
+    url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Counter {
+    fn start(server_url: &str) -> Counter {
+        let upstream = server_url.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (record, upstream) = (record.clone(), upstream.clone());
+                std::thread::spawn(move || forward(client, &upstream, &record));
+            }
+        });
+        Counter { url, seen }
+    }
+
+    /// A client through the proxy with `admin`'s token.
+    fn client(&self, admin: &Client) -> Client {
+        Client::builder(&self.url)
+            .proxy_from_env(false)
+            .token(admin.token().unwrap())
+            .build()
+            .unwrap()
+    }
+
+    /// The requests since the last call, sorted.
+    fn take(&self) -> Vec<String> {
+        let mut lines = std::mem::take(&mut *self.seen.lock().unwrap());
+        lines.sort();
+        lines
+    }
+}
+
+fn forward(client: TcpStream, upstream: &str, seen: &Mutex<Vec<String>>) -> io::Result<()> {
+    let server = TcpStream::connect(upstream)?;
+    let (mut from_server, mut to_client) = (server.try_clone()?, client.try_clone()?);
+    let back = std::thread::spawn(move || {
+        let _ = io::copy(&mut from_server, &mut to_client);
+        let _ = to_client.shutdown(std::net::Shutdown::Both);
+    });
+    let mut reader = BufReader::new(client);
+    let mut to_server = server;
+    let result = (|| -> io::Result<()> {
+        loop {
+            let (mut head, mut first, mut length) = (Vec::new(), String::new(), 0u64);
+            loop {
+                let mut line = Vec::new();
+                if reader.read_until(b'\n', &mut line)? == 0 {
+                    return Ok(());
+                }
+                head.extend_from_slice(&line);
+                let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+                if first.is_empty() {
+                    first = text;
+                    continue;
+                }
+                if text.is_empty() {
+                    break;
+                }
+                if let Some(v) = text.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let request: Vec<&str> = first.split_whitespace().take(2).collect();
+            seen.lock().unwrap().push(request.join(" "));
+            to_server.write_all(&head)?;
+            io::copy(&mut (&mut reader).take(length), &mut to_server)?;
+        }
+    })();
+    let _ = to_server.shutdown(std::net::Shutdown::Write);
+    let _ = back.join();
+    result
+}
+
+fn times(n: usize, line: &str) -> Vec<String> {
+    vec![line.to_owned(); n]
+}
+
+fn sorted(mut lines: Vec<String>) -> Vec<String> {
+    lines.sort();
+    lines
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A validation case: what, the spec, every problem as (path, part of the message).
+type Case = (&'static str, String, Vec<(&'static str, &'static str)>);
+
+#[test]
+fn every_problem_of_a_spec_is_reported_with_its_path_and_nothing_is_sent() {
+    let s = secrets();
+    let file = s.file.display().to_string();
+    let missing = s.dir.join("no-such-file").display().to_string();
+    let blank = s.blank.display().to_string();
+    let ok_user = format!(r#"{{"id": "u", "roles": [], "password": {{"env": "{PW_VAR}"}}}}"#);
+    let table: Vec<Case> = vec![
+        (
+            "bad names",
+            r#"{"clusters": [{"id": "a b", "alias": "-c1"}],
+                "roles": [{"name": "a/b"}, {"name": "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"}],
+                "users": [{"id": "x y"}]}"#
+                .into(),
+            vec![
+                ("clusters[0].id", r#"cluster ID "a b" is invalid"#),
+                ("clusters[0].alias", r#"cluster alias "-c1" is invalid"#),
+                ("roles[0].name", r#"role name "a/b" is invalid"#),
+                ("roles[1].name", "at most 32"),
+                ("users[0].id", r#"user ID "x y" is invalid"#),
+            ],
+        ),
+        (
+            "bad cluster URL",
+            r#"{"clusters": [{"id": "u1", "urls": ["http://ok:8080", "ftp://x", "http://u:p@h"]}]}"#.into(),
+            vec![
+                ("clusters[0].urls[1]", "must be http:// or https://"),
+                ("clusters[0].urls[2]", "must not contain credentials"),
+            ],
+        ),
+        (
+            "bad permission words",
+            r#"{"roles": [{"name": "r", "acls": [{"cluster": "c1", "perms": "ro,FLY"},
+                                                 {"cluster": "c2", "perms": " "}]}]}"#
+                .into(),
+            vec![
+                ("roles[0].acls[0].perms", r#"unknown permission "FLY""#),
+                ("roles[0].acls[1].perms", "empty: write the permissions"),
+            ],
+        ),
+        (
+            "bad bucket URIs and clusters",
+            r#"{"roles": [{"name": "r", "acls": [
+                {"cluster": "c1", "bucket": "logs", "perms": "GET"},
+                {"cluster": "c1", "bucket": "ftp://logs", "perms": "GET"},
+                {"cluster": "c1", "bucket": "ais://@u9/raw", "perms": "GET"},
+                {"cluster": "*", "bucket": "s3://logs", "perms": "GET"},
+                {"cluster": "", "perms": "GET"},
+                {"cluster": "c 1", "perms": "GET"}]}]}"#
+                .into(),
+            vec![
+                ("roles[0].acls[0].bucket", "not a bucket URI: use ais://name"),
+                ("roles[0].acls[1].bucket", r#"unknown provider "ftp""#),
+                ("roles[0].acls[2].bucket", "write provider://name"),
+                ("roles[0].acls[3].bucket", "a bucket entry names one cluster, not *"),
+                ("roles[0].acls[4].cluster", "write * for every cluster"),
+                ("roles[0].acls[5].cluster", r#"cluster ID "c 1" is invalid"#),
+            ],
+        ),
+        (
+            "unknown role references",
+            format!(
+                r#"{{"clusters": [{{"id": "u1", "alias": "c1"}}], "roles": [{{"name": "ops"}}],
+                    "external_roles": ["legacy"],
+                    "users": [{{"id": "u", "roles": ["ops", "Guest-c1", "legacy", "Admin", "nope", "Guest-c9"],
+                               "password": {{"env": "{PW_VAR}"}}}}]}}"#
+            ),
+            vec![
+                ("users[0].roles[4]", r#"role "nope" is not defined: add it to roles, or to external_roles"#),
+                ("users[0].roles[5]", r#"role "Guest-c9" is not defined"#),
+            ],
+        ),
+        (
+            "duplicates",
+            format!(
+                r#"{{"clusters": [{{"id": "u1", "alias": "c1"}}, {{"id": "u1"}}, {{"id": "u2", "alias": "c1"}},
+                                  {{"id": "u3", "alias": "u1"}}],
+                    "roles": [{{"name": "r", "acls": [{{"cluster": "c1", "perms": "ro"}}, {{"cluster": "u1", "perms": "rw"}},
+                                                    {{"cluster": "c1", "bucket": "s3://b", "perms": "ro"}},
+                                                    {{"cluster": "u1", "bucket": "aws://b", "perms": "ro"}}]}},
+                              {{"name": "r"}}],
+                    "external_roles": ["x", "x", "r"],
+                    "users": [{ok_user}, {ok_user}, {{"id": "v", "roles": ["r", "r"]}}]}}"#
+            ),
+            vec![
+                ("clusters[1].id", r#"cluster "u1" is already defined by clusters[0]"#),
+                ("clusters[2].alias", r#"alias "c1" is already used by clusters[0]"#),
+                ("clusters[3].alias", r#"alias "u1" is the ID of clusters[0]"#),
+                ("roles[0].acls[1]", "a second entry for the same cluster as acls[0]"),
+                ("roles[0].acls[3]", "a second entry for the same bucket as acls[2]"),
+                ("roles[1].name", r#"role "r" is already defined by roles[0]"#),
+                ("external_roles[1]", r#"role "x" is already listed at [0]"#),
+                ("external_roles[2]", r#"role "r" is defined by roles[0]"#),
+                ("users[1].id", r#"user "u" is already defined by users[0]"#),
+                ("users[2].roles[1]", r#"role "r" is already listed at [0]"#),
+            ],
+        ),
+        (
+            "password sources",
+            format!(
+                r#"{{"users": [
+                    {{"id": "a", "password": {{"env": "AISTORE_AUTHN_PROVISION_TEST_UNSET"}}}},
+                    {{"id": "b", "password": {{"file": "{missing}"}}}},
+                    {{"id": "c", "password": {{"file": "{blank}"}}}},
+                    {{"id": "d", "password": "hunter2"}},
+                    {{"id": "e", "reset_password": true}},
+                    {{"id": "f", "password": {{"file": "{file}"}}, "reset_password": true}}]}}"#
+            ),
+            vec![
+                ("users[0].password.env", "environment variable AISTORE_AUTHN_PROVISION_TEST_UNSET is not set"),
+                ("users[1].password.file", "cannot read"),
+                ("users[2].password.file", "password must not be empty or blank"),
+                ("users[3].password", r#"an inline password is refused: use {"env": "VAR"} or {"file": "path"}"#),
+                ("users[4].reset_password", "needs a password"),
+            ],
+        ),
+        (
+            "built-ins",
+            r#"{"roles": [{"name": "Admin"}], "users": [{"id": "admin"}]}"#.into(),
+            vec![
+                ("roles[0].name", "Admin is AuthN's built-in role"),
+                ("users[0].id", "admin is AuthN's built-in user"),
+            ],
+        ),
+    ];
+    let stub = Stub::start(|_| {
+        (
+            500,
+            r#"{"message": "nothing should reach the server"}"#.into(),
+        )
+    });
+    let closed = Client::builder("http://127.0.0.1:1")
+        .proxy_from_env(false)
+        .token("some-token")
+        .build()
+        .unwrap();
+    let mut total = 0;
+    for (what, json, want) in &table {
+        let spec = spec(json);
+        let got: Vec<(String, String)> = match spec.validate() {
+            Ok(()) => panic!("{what}: no problem found"),
+            Err(errors) => errors
+                .iter()
+                .map(|e| (e.path.clone(), e.message.clone()))
+                .collect(),
+        };
+        assert_eq!(got.len(), want.len(), "{what}: {got:#?}");
+        for ((path, message), (want_path, part)) in got.iter().zip(want) {
+            assert_eq!(path, want_path, "{what}: {message}");
+            assert!(
+                message.contains(part),
+                "{what}: {path}: {message:?} lacks {part:?}"
+            );
+        }
+        // plan refuses it the same way, before any request.
+        for client in [&stub.client(), &closed] {
+            match plan(client, &spec, &PlanOptions::new().prune(true)) {
+                Err(Error::InvalidArgument(text)) => {
+                    for (path, _) in want {
+                        assert!(text.contains(&format!("\n{path}: ")), "{what}: {text}");
+                    }
+                }
+                other => panic!("{what}: {other:?}"),
+            }
+        }
+        total += want.len();
+    }
+    // Shape problems are found while reading the JSON, each with its path.
+    let errors = Spec::from_json(
+        r#"{"clusters": [{"id": "u1", "alias": 7}], "rolez": [],
+            "roles": [{"name": "r", "acls": [{"cluster": "c1", "perm": "ro"}]}],
+            "users": [{"id": "bob", "pasword": {"env": "X"}, "password": {"evn": "X"}}]}"#,
+    )
+    .unwrap_err();
+    let got: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            "rolez: unknown field; expected one of clusters, roles, users, external_roles",
+            "clusters[0].alias: expected a string",
+            "roles[0].acls[0].perm: unknown field; expected one of cluster, bucket, perms",
+            "roles[0].acls[0].perms: missing",
+            "users[0].pasword: unknown field; expected one of id, roles, password, reset_password",
+            "users[0].password.evn: unknown field; expected one of env, file",
+        ]
+    );
+    total += got.len();
+    assert!(total >= 40, "{total} problems checked");
+    assert!(stub.requests().is_empty(), "{:?}", stub.lines());
+}
+
+#[test]
+fn plan_apply_replan_change_prune_and_export_round_trip() {
+    let s = secrets();
+    let server = fresh_server();
+    let admin = server.admin();
+    let counter = Counter::start(&server.url);
+    let client = counter.client(&admin);
+    let file = s.file.display().to_string();
+    let v1 = format!(
+        r#"{{"clusters": [{{"id": "uuid-one", "alias": "c1"}}, {{"id": "uuid-two", "alias": "c2"}}],
+            "roles": [
+              {{"name": "ops", "description": "operators",
+                "acls": [{{"cluster": "c1", "perms": "ro,CREATE-BUCKET"}},
+                         {{"cluster": "c1", "bucket": "s3://logs", "perms": "GET"}}]}},
+              {{"name": "readers", "description": "readers",
+                "acls": [{{"cluster": "c2", "perms": "ro"}}, {{"cluster": "*", "perms": "GET"}}]}}],
+            "users": [
+              {{"id": "alice", "roles": ["ops", "Guest-c1"], "password": {{"env": "{PW_VAR}"}}}},
+              {{"id": "bob", "roles": ["readers"], "password": {{"file": "{file}"}}}},
+              {{"id": "carol", "roles": ["readers", "ops"], "password": {{"env": "{PW_VAR}"}}}}]}}"#
+    );
+    let v1 = spec(&v1);
+
+    // A fresh server: everything is created, in dependency order, after three reads.
+    let planned = plan(&client, &v1, &PlanOptions::new()).unwrap();
+    assert_eq!(
+        counter.take(),
+        ["GET /v1/clusters", "GET /v1/roles", "GET /v1/users"]
+    );
+    assert_eq!(
+        lines(&planned),
+        [
+            "create cluster uuid-one []",
+            "create cluster uuid-two []",
+            "create role ops [0]",
+            "create role readers [1]",
+            "create user alice [0, 2]",
+            "create user bob [3]",
+            "create user carol [2, 3]",
+        ]
+    );
+    let shown = format!(
+        "{planned:?}\n{planned}\n{}\n{v1:?}",
+        serde_json::to_string(&planned).unwrap()
+    );
+    assert!(!shown.contains(PW) && !shown.contains(FILE_PW), "{shown}");
+    let json = serde_json::to_value(&planned).unwrap();
+    assert_eq!(
+        json["actions"][4]["after"]["roles"],
+        serde_json::json!(["Guest-c1", "ops"])
+    );
+    assert_eq!(json["actions"][4]["after"]["sets_password"], true);
+    assert_eq!(
+        json["actions"][2]["after"]["acls"][1]["bucket"],
+        "s3://logs"
+    );
+
+    let report = apply(&client, &planned, &ApplyOptions::new().parallel(4));
+    assert_success(&report);
+    // One request per create, then one read to verify.
+    let mut want = times(2, "POST /v1/clusters");
+    want.extend(times(2, "POST /v1/roles"));
+    want.extend(times(3, "POST /v1/users"));
+    want.push("GET /v1/users".into());
+    assert_eq!(counter.take(), sorted(want));
+    // As the spec says: cluster IDs in the ACLs, passwords from the env and the file.
+    let ops = admin.role_manager().get("ops").unwrap();
+    let ids: Vec<&str> = ops.clusters.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["uuid-one"]);
+    assert_eq!(ops.buckets[0].bucket.namespace.uuid, "uuid-one");
+    assert_eq!(
+        ops.clusters[0].perm,
+        AccessAttr::parse("ro,CREATE-BUCKET").unwrap()
+    );
+    server.login("alice", PW);
+    server.login("bob", FILE_PW);
+    let alice = admin.user_manager().get("alice").unwrap();
+    assert_eq!(alice.roles.names().collect::<Vec<_>>(), ["Guest-c1", "ops"]);
+
+    let replan = plan(&client, &v1, &PlanOptions::new()).unwrap();
+    assert!(replan.is_empty(), "{replan}");
+    assert_eq!(counter.take().len(), 3);
+
+    // A new entry for ops, alice's roles changed, an entry dropped from readers.
+    let mut v2 = v1.clone();
+    v2.roles[0].acls.push(AclSpec::new("c2", None, "rw"));
+    v2.roles[1].acls.truncate(1);
+    v2.users[0].roles = vec!["ops".into()];
+    let planned = plan(&client, &v2, &PlanOptions::new()).unwrap();
+    assert_eq!(
+        lines(&planned),
+        [
+            "update role ops []",
+            "recreate role readers []",
+            "update user alice [0]",
+            "update user bob [1]",
+            "update user carol [0, 1]",
+        ],
+        "{planned}"
+    );
+    let recreate = &planned.actions[1];
+    assert_eq!(
+        recreate.requests,
+        ["DELETE /v1/roles/readers", "POST /v1/roles"]
+    );
+    assert_eq!(
+        recreate.notes,
+        [
+            "the spec drops the entry for cluster *, and AuthN's PUT merges entries and never \
+             removes one: the role is deleted and created again",
+            "deleting the role takes it from bob, carol; given back to bob (#3), carol (#4)"
+        ]
+    );
+    let State::Role(before) = recreate.before.as_ref().unwrap() else {
+        panic!()
+    };
+    assert_eq!(before.acls.len(), 2);
+    assert_eq!(
+        planned.actions[3].notes,
+        ["gives back readers after its re-creation (action #1)"]
+    );
+    counter.take();
+    let report = apply(&client, &planned, &ApplyOptions::new());
+    assert_success(&report);
+    assert_eq!(
+        counter.take(),
+        [
+            "DELETE /v1/roles/readers",
+            "GET /v1/users",
+            "POST /v1/roles",
+            "PUT /v1/roles/ops",
+            "PUT /v1/users/alice",
+            "PUT /v1/users/bob",
+            "PUT /v1/users/carol",
+        ]
+    );
+    assert_eq!(report.outcomes[1].completed, recreate.requests);
+    let readers = admin.role_manager().get("readers").unwrap();
+    assert_eq!(
+        (readers.clusters.len(), readers.clusters[0].id.as_str()),
+        (1, "uuid-two")
+    );
+    let bob = admin.user_manager().get("bob").unwrap();
+    assert_eq!(bob.roles.names().collect::<Vec<_>>(), ["readers"]);
+    assert!(plan(&client, &v2, &PlanOptions::new()).unwrap().is_empty());
+
+    // Prune: what the spec does not name goes, but never admin, Admin, or the roles AuthN
+    // made for the spec's clusters.
+    admin
+        .cluster_manager()
+        .register_with_id("uuid-stray", "sx", &[])
+        .unwrap();
+    admin
+        .role_manager()
+        .create_role(&RoleInfo::new("stray-role", "").with_cluster("c1", AccessAttr::GET))
+        .unwrap();
+    admin
+        .user_manager()
+        .create("stray-user", &["stray-role", "ops"], "stray-pw")
+        .unwrap();
+    counter.take();
+    let planned = plan(&client, &v2, &PlanOptions::new().prune(true)).unwrap();
+    assert_eq!(
+        lines(&planned),
+        [
+            "delete user stray-user []",
+            "delete role BucketOwner-sx []",
+            "delete role ClusterOwner-sx []",
+            "delete role Guest-sx []",
+            "delete role stray-role []",
+            "delete cluster uuid-stray []",
+        ],
+        "{planned}"
+    );
+    let kept: Vec<String> = planned
+        .protected
+        .iter()
+        .map(|p| format!("{} {}: {}", p.kind, p.name, p.reason))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "user admin: AuthN's built-in administrator",
+            "role Admin: AuthN's built-in administrator role",
+            "role BucketOwner-c1: made by AuthN for cluster uuid-one",
+            "role BucketOwner-c2: made by AuthN for cluster uuid-two",
+            "role ClusterOwner-c1: made by AuthN for cluster uuid-one",
+            "role ClusterOwner-c2: made by AuthN for cluster uuid-two",
+            "role Guest-c1: made by AuthN for cluster uuid-one",
+            "role Guest-c2: made by AuthN for cluster uuid-two",
+        ]
+    );
+    assert_success(&apply(&client, &planned, &ApplyOptions::new()));
+    assert!(plan(&client, &v2, &PlanOptions::new().prune(true))
+        .unwrap()
+        .is_empty());
+    let left: Vec<String> = admin.user_manager().list().unwrap().into_keys().collect();
+    assert_eq!(left, ["admin", "alice", "bob", "carol"]);
+    assert_eq!(
+        admin.role_manager().list().unwrap().len(),
+        9,
+        "Admin, ops, readers and c1's and c2's three"
+    );
+
+    // Export: sorted, no passwords, the clusters' own roles left out.
+    let exported = export(&client).unwrap();
+    assert_eq!(
+        serde_json::to_value(&exported).unwrap(),
+        serde_json::json!({
+            "clusters": [{"id": "uuid-one", "alias": "c1"}, {"id": "uuid-two", "alias": "c2"}],
+            "roles": [
+                {"name": "ops", "description": "operators", "acls": [
+                    {"cluster": "c1", "perms": "ro,CREATE-BUCKET"},
+                    {"cluster": "c1", "bucket": "s3://logs", "perms": "GET"},
+                    {"cluster": "c2", "perms": "rw"}]},
+                {"name": "readers", "description": "readers", "acls": [{"cluster": "c2", "perms": "ro"}]}],
+            "users": [
+                {"id": "alice", "roles": ["ops"]},
+                {"id": "bob", "roles": ["readers"]},
+                {"id": "carol", "roles": ["ops", "readers"]}]
+        })
+    );
+    assert!(plan(&client, &exported, &PlanOptions::new().prune(true))
+        .unwrap()
+        .is_empty());
+
+    // ... applied to a second, empty server (passwords added), exports the same.
+    let second = fresh_server();
+    let other = second.admin();
+    let mut with_passwords = exported.clone();
+    for user in &mut with_passwords.users {
+        user.password = Some(PasswordSource::Env(PW_VAR.into()));
+    }
+    let planned = plan(&other, &with_passwords, &PlanOptions::new()).unwrap();
+    assert_eq!(planned.actions.len(), 7, "{planned}");
+    assert_success(&apply(&other, &planned, &ApplyOptions::new()));
+    assert_eq!(export(&other).unwrap(), exported);
+    second.login("carol", PW);
+}
+
+#[test]
+fn a_role_deleted_behind_the_plans_back_fails_exactly_what_needs_it() {
+    secrets();
+    let server = fresh_server();
+    let admin = server.admin();
+    admin
+        .cluster_manager()
+        .register_with_id("uuid-1", "c1", &[])
+        .unwrap();
+    for name in ["doomed", "ghost"] {
+        admin
+            .role_manager()
+            .create_role(&RoleInfo::new(name, "d").with_cluster("c1", AccessAttr::GET))
+            .unwrap();
+    }
+    let spec = spec(&format!(
+        r#"{{"clusters": [{{"id": "uuid-1", "alias": "c1"}}],
+            "roles": [{{"name": "doomed", "description": "d",
+                        "acls": [{{"cluster": "c1", "perms": "GET"}}, {{"cluster": "*", "perms": "ro"}}]}},
+                      {{"name": "ghost", "description": "d", "acls": [{{"cluster": "c1", "perms": "GET"}}]}},
+                      {{"name": "fresh", "acls": [{{"cluster": "c1", "perms": "rw"}}]}}],
+            "users": [{{"id": "u-doomed", "roles": ["doomed"], "password": {{"env": "{PW_VAR}"}}}},
+                      {{"id": "u-fresh", "roles": ["fresh"], "password": {{"env": "{PW_VAR}"}}}},
+                      {{"id": "u-ghost", "roles": ["ghost"], "password": {{"env": "{PW_VAR}"}}}}]}}"#
+    ));
+    let planned = plan(&admin, &spec, &PlanOptions::new()).unwrap();
+    assert_eq!(
+        lines(&planned),
+        [
+            "update role doomed []",
+            "create role fresh []",
+            "create user u-doomed [0]",
+            "create user u-fresh [1]",
+            "create user u-ghost []",
+        ]
+    );
+    // Behind the plan's back.
+    admin.role_manager().delete("doomed", false).unwrap();
+    admin.role_manager().delete("ghost", false).unwrap();
+
+    let seen = Mutex::new(Vec::new());
+    let report = apply_with_progress(&admin, &planned, &ApplyOptions::new().parallel(3), &|p| {
+        seen.lock().unwrap().push((p.finished, p.failed, p.total));
+    });
+    // One call per action, in the order they finished; the read-back's finding (#4) comes
+    // after the last call, so it counts one failure fewer than the report.
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort_unstable();
+    assert_eq!(
+        seen.iter().map(|s| s.0).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    assert!(seen.iter().all(|s| s.2 == 5));
+    assert_eq!(seen.last().map(|s| s.1), Some(2));
+    let got: Vec<String> = report.outcomes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            r#"#0 update role doomed: failed: role "doomed" does not exist"#,
+            "#1 create role fresh: done",
+            r#"#2 create user u-doomed: skipped: depends on #0 (update role doomed), which failed: role "doomed" does not exist"#,
+            "#3 create user u-fresh: done",
+            // AuthN dropped the unknown role and created the user; the read-back sees it.
+            r#"#4 create user u-ghost: failed after POST /v1/users: role "ghost" does not exist"#,
+        ]
+    );
+    assert!(
+        matches!(&report.outcomes[0].status, Status::Failed(Error::RoleNotFound(r)) if r == "doomed")
+    );
+    assert!(
+        matches!(&report.outcomes[4].status, Status::Failed(Error::RoleNotFound(r)) if r == "ghost")
+    );
+    assert_eq!(report.counts(), (2, 2, 1));
+    assert!(!report.is_success());
+    assert_eq!(
+        report.to_string().lines().next(),
+        Some("2 done, 2 failed, 1 skipped")
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["outcomes"][2]["status"], "skipped");
+    assert_eq!(
+        json["outcomes"][4]["completed"],
+        serde_json::json!(["POST /v1/users"])
+    );
+    // The server agrees.
+    let users = admin.user_manager().list().unwrap();
+    assert!(!users.contains_key("u-doomed"));
+    assert_eq!(
+        users["u-fresh"].roles.names().collect::<Vec<_>>(),
+        ["fresh"]
+    );
+    assert!(users["u-ghost"].roles.is_empty());
+}
+
+#[test]
+fn request_counts_three_reads_to_plan_and_one_post_per_user() {
+    secrets();
+    const N: usize = 24;
+    let server = fresh_server();
+    let admin = server.admin();
+    let counter = Counter::start(&server.url);
+    let client = counter.client(&admin);
+    let users: Vec<String> = (0..N)
+        .map(|i| {
+            format!(
+                r#"{{"id": "user{i:03}", "roles": ["team"], "password": {{"env": "{PW_VAR}"}}}}"#
+            )
+        })
+        .collect();
+    let spec = spec(&format!(
+        r#"{{"roles": [{{"name": "team", "acls": [{{"cluster": "*", "perms": "ro"}}]}}], "users": [{}]}}"#,
+        users.join(",")
+    ));
+    let planned = plan(&client, &spec, &PlanOptions::new()).unwrap();
+    assert_eq!(counter.take().len(), 3);
+    assert_eq!(planned.actions.len(), N + 1);
+    let report = apply(&client, &planned, &ApplyOptions::new().parallel(4));
+    assert_success(&report);
+    let mut want = times(N, "POST /v1/users");
+    want.push("POST /v1/roles".into());
+    want.push("GET /v1/users".into());
+    assert_eq!(counter.take(), sorted(want));
+    // Re-planning N existing users is still three reads.
+    assert!(plan(&client, &spec, &PlanOptions::new())
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        counter.take(),
+        ["GET /v1/clusters", "GET /v1/roles", "GET /v1/users"]
+    );
+    // Without verification, nothing but the writes.
+    let mut more = spec.clone();
+    more.users.truncate(2);
+    for (i, user) in more.users.iter_mut().enumerate() {
+        user.id = format!("extra{i}");
+    }
+    let planned = plan(&client, &more, &PlanOptions::new()).unwrap();
+    counter.take();
+    assert_success(&apply(
+        &client,
+        &planned,
+        &ApplyOptions::new().verify(false).parallel(1),
+    ));
+    assert_eq!(counter.take(), times(2, "POST /v1/users"));
+}
+
+#[test]
+fn a_user_create_is_one_post_carrying_the_role_names() {
+    secrets();
+    // A stub that holds role ops and user admin, for the exact bytes.
+    let stub = Stub::start(|r| {
+        match (r.method.as_str(), r.path.as_str()) {
+        ("GET", "/v1/clusters") => (200, "{}".into()),
+        ("GET", "/v1/roles") => (
+            200,
+            r#"[{"name":"ops","desc":"","clusters":[{"id":"u1","perm":"771"}],"buckets":null,"admin":false}]"#.into(),
+        ),
+        ("GET", "/v1/users") => (200, r#"{"admin":{"id":"admin","roles":[]}}"#.into()),
+        ("POST", "/v1/users") => (200, String::new()),
+        _ => (500, r#"{"message":"unexpected"}"#.into()),
+    }
+    });
+    let client = stub.client();
+    let spec = spec(&format!(
+        r#"{{"external_roles": ["ops"], "users": [{{"id": "alice", "roles": ["ops"], "password": {{"env": "{PW_VAR}"}}}},
+                                                 {{"id": "bob", "roles": [], "password": {{"env": "{PW_VAR}"}}}}]}}"#
+    ));
+    let planned = plan(&client, &spec, &PlanOptions::new()).unwrap();
+    let report = apply(&client, &planned, &ApplyOptions::new().verify(false));
+    assert_success(&report);
+    assert_eq!(
+        stub.lines(),
+        [
+            "GET /v1/clusters",
+            "GET /v1/roles",
+            "GET /v1/users",
+            "POST /v1/users",
+            "POST /v1/users"
+        ]
+    );
+    let bodies: BTreeMap<String, serde_json::Value> = stub.requests()[3..]
+        .iter()
+        .map(|r| (r.json()["id"].as_str().unwrap().to_owned(), r.json()))
+        .collect();
+    assert_eq!(bodies["alice"]["pass"], PW);
+    assert_eq!(bodies["alice"]["roles"][0]["name"], "ops");
+    assert_eq!(bodies["alice"]["roles"].as_array().unwrap().len(), 1);
+    assert_eq!(bodies["bob"]["roles"], serde_json::json!([]));
+}
