@@ -171,6 +171,7 @@ fn worker(args: &[String]) -> Res<()> {
 
 /// This process's CPU time so far (user + system, all threads, exited ones included).
 #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+#[allow(unsafe_code)] // the one unsafe call of the workspace: libc's CPU clock, no crate for it
 fn cpu_seconds() -> f64 {
     #[repr(C)]
     struct Timespec {
