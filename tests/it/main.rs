@@ -10,6 +10,7 @@ mod clusters;
 mod faults;
 mod modules;
 mod provision;
+mod redaction;
 mod roles;
 mod secrets;
 mod support;
