@@ -9,10 +9,11 @@ use std::time::Instant;
 
 use base64::Engine as _;
 
-use crate::api::server::{Jwks, ServerManager};
+use crate::api::server::ServerManager;
 use crate::client::Client;
 use crate::error::reject::RejectReason;
 use crate::error::Error;
+use crate::model::server::Jwks;
 use crate::secret::Secret;
 use crate::verify::der::RsaKey;
 use crate::verify::jwt::{reject, shown, Alg, Header};

@@ -22,10 +22,11 @@ use std::fmt;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use crate::api::server::{Jwks, ServerManager};
+use crate::api::server::ServerManager;
 #[cfg(doc)]
 use crate::error::reject::RejectReason;
 use crate::error::Error;
+use crate::model::server::Jwks;
 use crate::secret::Secret;
 use crate::verify::der::rsa_key_from_pem;
 use crate::verify::jwt::Parts;
