@@ -161,17 +161,20 @@ impl Parts<'_> {
 
     /// Step 4: the signature, under `key` with `alg`.
     pub(crate) fn check_signature(&self, alg: Alg, key: &KeyRef<'_>) -> Result<(), Error> {
-        let (signed, signature) = (&self.jwt.as_bytes()[..self.signed_len], &self.signature);
+        let (signed, signature) = (
+            &self.jwt.as_bytes()[..self.signed_len],
+            self.signature.as_slice(),
+        );
         let valid = match (key, alg.rsa_parameters()) {
             (KeyRef::Hmac(secret), None) => {
                 let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.expose().as_bytes());
-                ring::hmac::verify(&key, signed, &signature).is_ok()
+                ring::hmac::verify(&key, signed, signature).is_ok()
             }
             (KeyRef::Rsa(key), Some(parameters)) => ring::signature::RsaPublicKeyComponents {
                 n: &key.n,
                 e: &key.e,
             }
-            .verify(parameters, signed, &signature)
+            .verify(parameters, signed, signature)
             .is_ok(),
             // key_for pairs HMAC secrets with HS256 and RSA keys with RS*.
             _ => false,
