@@ -85,6 +85,7 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The layers, bottom up; each uses only the ones above it in this list (tests/it/modules.rs
 // holds the allowed edges). `error` and `secret` are the base every layer may use.
@@ -105,9 +106,7 @@ pub use crate::access::{Denied, DenyReason};
 pub use crate::api::clusters::ClusterManager;
 pub use crate::api::role_update::RoleUpdate;
 pub use crate::api::roles::RoleManager;
-pub use crate::api::server::{
-    ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig, ServerManager,
-};
+pub use crate::api::server::ServerManager;
 pub use crate::api::tokens::{Identity, TokenManager};
 pub use crate::api::users::UserManager;
 pub use crate::client::env;
@@ -122,9 +121,11 @@ pub use crate::model::bucket::{Bucket, Namespace};
 pub use crate::model::info::{
     BucketAcl, ClusterAcl, ClusterInfo, ClusterMap, Ensured, RoleInfo, RolesList, UserInfo, UserMap,
 };
+pub use crate::model::server::{ConfigUpdate, Jwk, Jwks, OidcConfiguration, ServerConfig};
 pub use crate::model::token::{Token, TokenClaims};
 pub use crate::transport::retry::RetryPolicy;
 #[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
 pub use crate::verify::{VerifiedToken, Verifier};
 
 /// The README's examples, compiled by `cargo test` so that they stay true.

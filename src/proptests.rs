@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use crate::api::server::{parse_go_duration, ServerConfig};
 use crate::error::{from_status, Entity};
+use crate::model::server::{parse_go_duration, ServerConfig};
 use crate::model::token::tests::jwt;
 use crate::secret::redact_tokens;
 use crate::transport::names::{check_new_name, segment};

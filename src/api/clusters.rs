@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::client::Client;
 use crate::error::{Entity, Error};
 use crate::model::info::{ClusterInfo, ClusterMap};
+use crate::transport::checks::token_safe_to_send;
 use crate::transport::names::{check_cluster_id, check_new_name};
 use crate::transport::request::{Method, Request};
-use crate::transport::token_safe_to_send;
 
 /// Registers AIStore clusters with AuthN, and reads, updates and removes them. Borrows a
 /// [`Client`].

@@ -1,43 +1,39 @@
 //! Offline verification of AuthN tokens (feature `verify`): the signature with the server's
 //! HMAC secret or RSA public key, the algorithm, the times, optionally issuer and audience;
-//! then permission checks as an AIStore cluster makes them ([`crate::acl`]).
+//! then permission checks as an AIStore cluster makes them ([`crate::access`]).
 //!
 //! What AIStore v1.5.0 checks, and where: `cmd/authn/tok/token.go` (`ValidateToken`,
 //! `buildParseOptions`: RS256/384/512 and HS256 only, strict base64url, `exp` required, a
 //! `sub` required by `AISClaims.Validate`) and `cmd/authn/tok/key_mgr.go` (a key set refetched
 //! when a key ID is unknown, at most every 30 s; key IDs of at most 256 characters without
 //! shell or path characters, `GetKeyID` in `token.go`).
+//!
+//! Here the [`Verifier`]: how it is made, its settings, and [`Verifier::verify`], which runs
+//! the checks in order. In their own files: the keys and the key set it refetches ([`keys`]),
+//! the checks of the token's parts, signature and claims ([`jwt`]), the [`VerifiedToken`]
+//! ([`verified`]), and RSA public keys from PEM ([`der`]).
 
 pub(crate) mod der;
+pub(crate) mod jwt;
+pub(crate) mod keys;
+pub(crate) mod verified;
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
 
-use base64::Engine as _;
-use serde::Deserialize;
-
+use crate::api::server::ServerManager;
 #[cfg(doc)]
-use crate::access::DenyReason;
-use crate::access::{check, Denied};
-use crate::api::server::{Jwks, ServerManager};
-use crate::client::Client;
 use crate::error::reject::RejectReason;
 use crate::error::Error;
-use crate::model::access_attr::AccessAttr;
-use crate::model::bucket::Bucket;
-use crate::model::token::{Token, TokenClaims};
+use crate::model::server::Jwks;
 use crate::secret::Secret;
-use crate::verify::der::{rsa_key_from_pem, RsaKey};
+use crate::verify::der::rsa_key_from_pem;
+use crate::verify::jwt::Parts;
+use crate::verify::keys::{fetch_key_set, key_set, KeySet, Keys};
 
-/// The longest token `verify` reads; AuthN's are a few kilobytes even with many ACLs.
-const MAX_TOKEN_BYTES: usize = 1 << 20;
-/// The longest key ID accepted, as AIStore's `maxKidLength`.
-const MAX_KID_LEN: usize = 256;
-/// How many unknown key IDs the verifier remembers having refetched for, before it forgets
-/// them all (each refetch is also rate-limited, so this bounds memory, not requests).
-const MAX_TRIED_KIDS: usize = 1024;
+// Re-exported by lib.rs from here, with the verifier.
+pub use crate::verify::verified::VerifiedToken;
 
 /// Verifies AuthN tokens without asking the server: signature, algorithm, expiry, issue time,
 /// and optionally issuer and audience. Feature `verify`.
@@ -94,6 +90,7 @@ const MAX_TRIED_KIDS: usize = 1024;
 /// }
 /// # Ok::<(), aistore_authn::Error>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
 #[derive(Clone)]
 pub struct Verifier {
     keys: Arc<Keys>,
@@ -101,185 +98,6 @@ pub struct Verifier {
     issuer: Option<String>,
     audience: Vec<String>,
     min_refetch_interval: Duration,
-}
-
-/// What a verifier checks signatures with.
-enum Keys {
-    /// AuthN's HMAC secret: HS256.
-    Hmac(Secret),
-    /// One RSA public key, whatever key ID a token names.
-    Rsa(RsaKey),
-    /// RSA keys by key ID, from a JWKS; refetched from the server when it came from one.
-    Set(KeySet),
-}
-
-struct KeySet {
-    keys: RwLock<Arc<HashMap<String, SetKey>>>,
-    /// Where to refetch the set from; `None` for a set given by the caller.
-    refetch: Option<Refetch>,
-}
-
-#[derive(Clone)]
-struct SetKey {
-    key: RsaKey,
-    /// The algorithm the JWK names, if it names one: then it is the only one accepted.
-    alg: Option<Alg>,
-}
-
-struct Refetch {
-    /// The caller's client (same connection pool) without its token or credentials.
-    client: Client,
-    state: Mutex<RefetchState>,
-}
-
-#[derive(Default)]
-struct RefetchState {
-    /// When the set was last refetched for an unknown key ID (not the first fetch).
-    last: Option<Instant>,
-    /// The unknown key IDs a refetch has been made for.
-    tried: HashSet<String>,
-}
-
-/// The JWT algorithms this verifier knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Alg {
-    Hs256,
-    Rs256,
-    Rs384,
-    Rs512,
-}
-
-impl Alg {
-    fn parse(name: &str) -> Option<Alg> {
-        match name {
-            "HS256" => Some(Alg::Hs256),
-            "RS256" => Some(Alg::Rs256),
-            "RS384" => Some(Alg::Rs384),
-            "RS512" => Some(Alg::Rs512),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Alg::Hs256 => "HS256",
-            Alg::Rs256 => "RS256",
-            Alg::Rs384 => "RS384",
-            Alg::Rs512 => "RS512",
-        }
-    }
-
-    fn rsa_parameters(self) -> Option<&'static ring::signature::RsaParameters> {
-        match self {
-            Alg::Hs256 => None,
-            Alg::Rs256 => Some(&ring::signature::RSA_PKCS1_2048_8192_SHA256),
-            Alg::Rs384 => Some(&ring::signature::RSA_PKCS1_2048_8192_SHA384),
-            Alg::Rs512 => Some(&ring::signature::RSA_PKCS1_2048_8192_SHA512),
-        }
-    }
-}
-
-/// The key a token's signature is checked with.
-enum KeyRef<'a> {
-    Hmac(&'a Secret),
-    Rsa(RsaKey),
-}
-
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    crit: Option<serde::de::IgnoredAny>,
-}
-
-/// The claims [`Token`] does not keep.
-#[derive(Deserialize)]
-struct TimeClaims {
-    #[serde(default)]
-    nbf: Option<i64>,
-}
-
-fn reject<T>(reason: RejectReason, message: impl Into<String>) -> Result<T, Error> {
-    Err(Error::TokenRejected {
-        reason,
-        message: message.into(),
-    })
-}
-
-/// A value from a token, for a message: quoted, escaped, at most 64 characters.
-fn shown(value: &str) -> String {
-    let cut: String = value.chars().take(64).collect();
-    if cut.len() < value.len() {
-        format!("{cut:?}…")
-    } else {
-        format!("{cut:?}")
-    }
-}
-
-/// Strict base64url, as AIStore decodes JWT parts: no padding, no stray trailing bits.
-fn base64url(part: &str) -> Option<Vec<u8>> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(part)
-        .ok()
-}
-
-fn unix_time(secs: i64) -> SystemTime {
-    let secs = u64::try_from(secs).unwrap_or(0);
-    UNIX_EPOCH
-        .checked_add(Duration::from_secs(secs))
-        .unwrap_or(UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX)))
-}
-
-/// The usable RSA keys of a JWKS by key ID, or why there are none. Keys that are not RSA,
-/// have no key ID, name an algorithm other than RS256/384/512, or do not decode are left
-/// out; the first key with a given ID counts.
-fn key_set(jwks: &Jwks) -> Result<HashMap<String, SetKey>, String> {
-    let mut keys = HashMap::new();
-    let mut skipped = Vec::new();
-    for jwk in &jwks.keys {
-        let alg = match jwk.alg.as_deref() {
-            None => Ok(None),
-            Some(name) => match Alg::parse(name) {
-                Some(Alg::Hs256) | None => Err(format!("algorithm {}", shown(name))),
-                rsa => Ok(rsa),
-            },
-        };
-        let decode = |v: &str| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT
-                .decode(v)
-                .map_err(|_| "n or e is not base64url".to_owned())
-        };
-        let key = alg.and_then(|alg| {
-            if jwk.kty != "RSA" {
-                return Err(format!("key type {}", shown(&jwk.kty)));
-            }
-            if jwk.kid.is_empty() {
-                return Err("no key ID".to_owned());
-            }
-            let key = RsaKey::new(&decode(&jwk.n)?, &decode(&jwk.e)?)?;
-            Ok(SetKey { key, alg })
-        });
-        match key {
-            Ok(key) => {
-                keys.entry(jwk.kid.clone()).or_insert(key);
-            }
-            Err(why) => {
-                log::debug!("JWKS key {}: left out: {why}", shown(&jwk.kid));
-                skipped.push(format!("{}: {why}", shown(&jwk.kid)));
-            }
-        }
-    }
-    if keys.is_empty() {
-        return Err(format!(
-            "the key set has no usable RSA key ({} keys{}{})",
-            jwks.keys.len(),
-            if skipped.is_empty() { "" } else { "; " },
-            skipped.join(", ")
-        ));
-    }
-    Ok(keys)
 }
 
 impl Verifier {
@@ -370,10 +188,7 @@ impl Verifier {
     /// ```
     pub fn from_jwks(jwks: &Jwks) -> Result<Verifier, Error> {
         let keys = key_set(jwks).map_err(Error::InvalidArgument)?;
-        Ok(Verifier::with_keys(Keys::Set(KeySet {
-            keys: RwLock::new(Arc::new(keys)),
-            refetch: None,
-        })))
+        Ok(Verifier::with_keys(Keys::Set(KeySet::fixed(keys))))
     }
 
     /// A verifier for a server that signs with RSA keys: fetches its key set now
@@ -404,13 +219,9 @@ impl Verifier {
     pub fn from_server(server: &ServerManager<'_>) -> Result<Verifier, Error> {
         let client = server.client.without_identity();
         let keys = fetch_key_set(&client)?;
-        Ok(Verifier::with_keys(Keys::Set(KeySet {
-            keys: RwLock::new(Arc::new(keys)),
-            refetch: Some(Refetch {
-                client,
-                state: Mutex::new(RefetchState::default()),
-            }),
-        })))
+        Ok(Verifier::with_keys(Keys::Set(KeySet::refetched(
+            keys, client,
+        ))))
     }
 
     /// Allows this much clock difference between this host and the server when checking
@@ -526,267 +337,13 @@ impl Verifier {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn verify(&self, jwt: &str) -> Result<VerifiedToken, Error> {
-        use RejectReason::*;
-        let jwt = jwt.trim();
-        if jwt.len() > MAX_TOKEN_BYTES {
-            return reject(Malformed, "the token is longer than 1 MiB");
-        }
-        let mut parts = jwt.split('.');
-        let (Some(header_part), Some(claims_part), Some(signature_part), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return reject(Malformed, "a JWT has three parts separated by dots");
-        };
-        let header = base64url(header_part)
-            .ok_or("the header is not base64url (unpadded)")
-            .and_then(|json| {
-                serde_json::from_slice::<Header>(&json)
-                    .map_err(|_| "the header is not a JSON object with a string \"alg\"")
-            });
-        let header = match header {
-            Ok(header) => header,
-            Err(why) => return reject(Malformed, why),
-        };
-        if header.crit.is_some() {
-            return reject(
-                Malformed,
-                "the header lists critical extensions (crit), which this verifier does not implement",
-            );
-        }
-        let Some(claims_json) = base64url(claims_part) else {
-            return reject(Malformed, "the claims are not base64url (unpadded)");
-        };
-        let Some(signature) = base64url(signature_part) else {
-            return reject(Malformed, "the signature is not base64url (unpadded)");
-        };
-
-        let (alg, key) = self.key_for(&header)?;
-        let signed = &jwt.as_bytes()[..header_part.len() + 1 + claims_part.len()];
-        let valid = match (&key, alg.rsa_parameters()) {
-            (KeyRef::Hmac(secret), None) => {
-                let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.expose().as_bytes());
-                ring::hmac::verify(&key, signed, &signature).is_ok()
-            }
-            (KeyRef::Rsa(key), Some(parameters)) => ring::signature::RsaPublicKeyComponents {
-                n: &key.n,
-                e: &key.e,
-            }
-            .verify(parameters, signed, &signature)
-            .is_ok(),
-            // key_for pairs HMAC secrets with HS256 and RSA keys with RS*.
-            _ => false,
-        };
-        if !valid {
-            return reject(
-                BadSignature,
-                format!(
-                    "the {} signature does not match the header and claims under this key",
-                    alg.name()
-                ),
-            );
-        }
-
-        let token = Token::parse(jwt).map_err(|e| Error::TokenRejected {
-            reason: Malformed,
-            message: match e {
-                Error::InvalidToken(why) => why,
-                other => other.to_string(),
-            },
-        })?;
-        let times: TimeClaims =
-            serde_json::from_slice(&claims_json).map_err(|_| Error::TokenRejected {
-                reason: Malformed,
-                message: "the claims' nbf is not an integer".into(),
-            })?;
-        self.check_claims(token.claims(), times.nbf.map(unix_time))?;
-        Ok(VerifiedToken { token })
+        let parts = Parts::split(jwt.trim())?; // 1
+        let (alg, key) = self.key_for(&parts.header)?; // 2 and 3
+        parts.check_signature(alg, &key)?; // 4
+        let (token, not_before) = parts.claims()?; // 5
+        self.check_claims(token.claims(), not_before)?; // 6 and 7
+        Ok(VerifiedToken::new(token))
     }
-
-    /// The algorithm and key for a token with this header, or why there is none.
-    fn key_for(&self, header: &Header) -> Result<(Alg, KeyRef<'_>), Error> {
-        use RejectReason::*;
-        let alg = Alg::parse(&header.alg);
-        let wrong = |accepted: &str| {
-            reject(
-                WrongAlgorithm,
-                format!(
-                    "the token's algorithm is {}; this key accepts {accepted}",
-                    shown(&header.alg)
-                ),
-            )
-        };
-        match &*self.keys {
-            Keys::Hmac(secret) => match alg {
-                Some(Alg::Hs256) => Ok((Alg::Hs256, KeyRef::Hmac(secret))),
-                _ => wrong("HS256 only (an HMAC secret)"),
-            },
-            Keys::Rsa(key) => match alg {
-                Some(alg) if alg != Alg::Hs256 => Ok((alg, KeyRef::Rsa(key.clone()))),
-                _ => wrong("RS256, RS384 or RS512 (an RSA key)"),
-            },
-            Keys::Set(set) => {
-                let Some(alg) = alg.filter(|a| *a != Alg::Hs256) else {
-                    return wrong("RS256, RS384 or RS512 (RSA keys)");
-                };
-                let Some(kid) = header.kid.as_deref().filter(|k| !k.is_empty()) else {
-                    return reject(
-                        UnknownKey,
-                        "the token names no key (kid), and the verifier holds a key set",
-                    );
-                };
-                if kid.len() > MAX_KID_LEN || kid.contains(|c| "/\\|;&$<>`\"'()".contains(c)) {
-                    return reject(
-                        Malformed,
-                        "the key ID (kid) is over 256 characters or has characters AIStore refuses",
-                    );
-                }
-                let key = self.set_key(set, kid)?;
-                match key.alg {
-                    Some(pinned) if pinned != alg => {
-                        wrong(&format!("{} only (its JWK says so)", pinned.name()))
-                    }
-                    _ => Ok((alg, KeyRef::Rsa(key.key))),
-                }
-            }
-        }
-    }
-
-    /// The key with this ID, refetching the set once if the verifier may.
-    fn set_key(&self, set: &KeySet, kid: &str) -> Result<SetKey, Error> {
-        let current = || {
-            set.keys
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(kid)
-                .cloned()
-        };
-        if let Some(key) = current() {
-            return Ok(key);
-        }
-        let unknown = |why: &str| {
-            reject(
-                RejectReason::UnknownKey,
-                format!("no key {} in the key set{why}", shown(kid)),
-            )
-        };
-        let Some(refetch) = &set.refetch else {
-            return unknown("");
-        };
-        // One refetch at a time; verifications of known keys go on meanwhile.
-        let mut state = refetch.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(key) = current() {
-            return Ok(key); // another thread's refetch brought it
-        }
-        if state.tried.contains(kid) {
-            return unknown(", which was refetched once already for this key ID");
-        }
-        if let Some(last) = state.last {
-            let since = last.elapsed();
-            if since < self.min_refetch_interval {
-                return unknown(&format!(
-                    " (the set was refetched {:.1} s ago; the next refetch may be {:?} after that)",
-                    since.as_secs_f64(),
-                    self.min_refetch_interval
-                ));
-            }
-        }
-        state.last = Some(Instant::now());
-        log::debug!("key ID {} is unknown: refetching the JWKS", shown(kid));
-        let keys = fetch_key_set(&refetch.client)?;
-        if state.tried.len() >= MAX_TRIED_KIDS {
-            state.tried.clear();
-        }
-        state.tried.insert(kid.to_owned());
-        *set.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
-        match current() {
-            Some(key) => Ok(key),
-            None => unknown(", even refetched from the server"),
-        }
-    }
-
-    /// Steps 6 and 7 of [`Verifier::verify`].
-    fn check_claims(
-        &self,
-        claims: &TokenClaims,
-        not_before: Option<SystemTime>,
-    ) -> Result<(), Error> {
-        use RejectReason::*;
-        let now = SystemTime::now();
-        let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        if claims
-            .expires_at
-            .checked_add(self.leeway)
-            .is_some_and(|deadline| now >= deadline)
-        {
-            return reject(
-                Expired,
-                format!(
-                    "the token expired at {} (Unix time), {} s ago (leeway {:?})",
-                    secs(claims.expires_at),
-                    now.duration_since(claims.expires_at)
-                        .map_or(0, |d| d.as_secs()),
-                    self.leeway
-                ),
-            );
-        }
-        if let Some(latest) = now.checked_add(self.leeway) {
-            for (name, at) in [
-                ("issued (iat)", claims.issued_at),
-                ("valid from (nbf)", not_before),
-            ] {
-                if let Some(at) = at.filter(|at| *at > latest) {
-                    return reject(
-                        NotYetValid,
-                        format!(
-                            "the token says it is {name} {} (Unix time), {} s from now (leeway {:?})",
-                            secs(at),
-                            at.duration_since(now).map_or(0, |d| d.as_secs()),
-                            self.leeway
-                        ),
-                    );
-                }
-            }
-        }
-        if let Some(issuer) = &self.issuer {
-            if claims.issuer != *issuer {
-                return reject(
-                    WrongIssuer,
-                    format!(
-                        "the token's issuer is {}, not {}",
-                        shown(&claims.issuer),
-                        shown(issuer)
-                    ),
-                );
-            }
-        }
-        if !self.audience.is_empty() && !claims.audience.iter().any(|a| self.audience.contains(a)) {
-            let theirs: Vec<String> = claims.audience.iter().take(8).map(|a| shown(a)).collect();
-            return reject(
-                WrongAudience,
-                format!(
-                    "the token's audience [{}] holds none of the required [{}]",
-                    theirs.join(", "),
-                    self.audience
-                        .iter()
-                        .map(|a| shown(a))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-        }
-        Ok(())
-    }
-}
-
-/// `GET /.well-known/jwks.json` and its usable keys.
-fn fetch_key_set(client: &Client) -> Result<HashMap<String, SetKey>, Error> {
-    let jwks = ServerManager::new(client).jwks()?;
-    key_set(&jwks).map_err(|message| Error::Decode {
-        message,
-        method: "GET",
-        path: "/.well-known/jwks.json".to_owned(),
-        source: None,
-    })
 }
 
 /// The key material is never printed: `[redacted]` for a secret, the size of RSA keys, the
@@ -819,250 +376,16 @@ impl fmt::Debug for Verifier {
     }
 }
 
-/// A token whose signature and times [`Verifier::verify`] checked, with its claims: ask it
-/// what it allows on a cluster or bucket, with AIStore's rules. Feature `verify`.
-///
-/// `Debug` prints the claims, never the token.
-///
-/// # Example
-/// ```
-/// use aistore_authn::{AccessAttr, Bucket, Verifier};
-/// # fn sign(claims: &str, secret: &str) -> String {
-/// #     use base64::Engine as _;
-/// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-/// #     let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()));
-/// #     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-/// #     format!("{input}.{}", b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()))
-/// # }
-///
-/// // Read-only on every cluster, read-write on s3://logs of cluster c1.
-/// let jwt = sign(r#"{"sub":"bob","exp":4102444800,"clusters":[{"id":"","perm":"771"}],
-///     "buckets":[{"bck":{"name":"logs","provider":"aws","namespace":{"uuid":"c1","name":""}},"perm":"831"}]}"#, "s3cret");
-/// let token = Verifier::hmac("s3cret")?.verify(&jwt)?;
-///
-/// let logs = Bucket::parse("s3://logs")?;
-/// assert!(token.allows("c1", Some(&logs), AccessAttr::PUT));
-/// assert!(!token.allows("c2", Some(&logs), AccessAttr::PUT)); // the default ACL: read-only
-/// assert!(token.allows("c2", Some(&logs), AccessAttr::GET));
-/// assert!(!format!("{token:?}").contains(&jwt));
-/// # Ok::<(), aistore_authn::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifiedToken {
-    token: Token,
-}
-
-impl VerifiedToken {
-    /// The token: its JWT ([`Token::as_str`]; `Debug` prints `[redacted]`), algorithm, key ID
-    /// and claims.
-    ///
-    /// # Example
-    /// ```
-    /// # fn sign(claims: &str, secret: &str) -> String {
-    /// #     use base64::Engine as _;
-    /// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    /// #     let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()));
-    /// #     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    /// #     format!("{input}.{}", b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()))
-    /// # }
-    /// let jwt = sign(r#"{"sub":"alice","exp":4102444800}"#, "s3cret");
-    /// let token = aistore_authn::Verifier::hmac("s3cret")?.verify(&jwt)?;
-    /// assert_eq!(token.token().as_str(), jwt);
-    /// assert_eq!(token.token().algorithm(), "HS256");
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn token(&self) -> &Token {
-        &self.token
-    }
-
-    /// The token, to keep or send on.
-    ///
-    /// # Example
-    /// ```
-    /// # fn sign(claims: &str, secret: &str) -> String {
-    /// #     use base64::Engine as _;
-    /// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    /// #     let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()));
-    /// #     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    /// #     format!("{input}.{}", b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()))
-    /// # }
-    /// let jwt = sign(r#"{"sub":"alice","exp":4102444800}"#, "s3cret");
-    /// let token: aistore_authn::Token = aistore_authn::Verifier::hmac("s3cret")?.verify(&jwt)?.into_token();
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn into_token(self) -> Token {
-        self.token
-    }
-
-    /// The verified claims: subject, issuer, admin flag, times, audience, ACLs.
-    ///
-    /// # Example
-    /// ```
-    /// # fn sign(claims: &str, secret: &str) -> String {
-    /// #     use base64::Engine as _;
-    /// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    /// #     let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()));
-    /// #     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    /// #     format!("{input}.{}", b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()))
-    /// # }
-    /// let jwt = sign(r#"{"sub":"alice","exp":4102444800,"aud":["c1"]}"#, "s3cret");
-    /// let token = aistore_authn::Verifier::hmac("s3cret")?.verify(&jwt)?;
-    /// assert_eq!(token.claims().audience, ["c1"]);
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn claims(&self) -> &TokenClaims {
-        self.token.claims()
-    }
-
-    /// The user the token was issued to (`sub`).
-    ///
-    /// # Example
-    /// ```
-    /// # fn sign(claims: &str, secret: &str) -> String {
-    /// #     use base64::Engine as _;
-    /// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    /// #     let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()));
-    /// #     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    /// #     format!("{input}.{}", b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()))
-    /// # }
-    /// let jwt = sign(r#"{"sub":"alice","exp":4102444800}"#, "s3cret");
-    /// assert_eq!(aistore_authn::Verifier::hmac("s3cret")?.verify(&jwt)?.subject(), "alice");
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn subject(&self) -> &str {
-        self.token.subject()
-    }
-
-    /// True for an administrator's token, which AIStore allows everything.
-    ///
-    /// # Example
-    /// ```
-    /// # fn sign(claims: &str, secret: &str) -> String {
-    /// #     use base64::Engine as _;
-    /// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    /// #     let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()));
-    /// #     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    /// #     format!("{input}.{}", b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()))
-    /// # }
-    /// let jwt = sign(r#"{"sub":"admin","exp":4102444800,"admin":true,"clusters":null}"#, "s3cret");
-    /// let token = aistore_authn::Verifier::hmac("s3cret")?.verify(&jwt)?;
-    /// assert!(token.is_admin() && token.allows("any", None, aistore_authn::AccessAttr::ADMIN));
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn is_admin(&self) -> bool {
-        self.token.is_admin()
-    }
-
-    /// When the token expires (`exp`).
-    ///
-    /// # Example
-    /// ```
-    /// use std::time::{Duration, UNIX_EPOCH};
-    /// # fn sign(claims: &str, secret: &str) -> String {
-    /// #     use base64::Engine as _;
-    /// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    /// #     let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()));
-    /// #     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    /// #     format!("{input}.{}", b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()))
-    /// # }
-    /// let jwt = sign(r#"{"sub":"alice","exp":4102444800}"#, "s3cret");
-    /// let token = aistore_authn::Verifier::hmac("s3cret")?.verify(&jwt)?;
-    /// assert_eq!(token.expires_at(), UNIX_EPOCH + Duration::from_secs(4102444800));
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn expires_at(&self) -> SystemTime {
-        self.token.claims().expires_at
-    }
-
-    /// True when an AIStore cluster with ID `cluster_id` would let this token do `perms`,
-    /// on `bucket` for bucket and object permissions: [`check`](VerifiedToken::check) is
-    /// `Ok`.
-    ///
-    /// # Example
-    /// ```
-    /// use aistore_authn::{AccessAttr, Bucket};
-    /// # fn sign(claims: &str, secret: &str) -> String {
-    /// #     use base64::Engine as _;
-    /// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    /// #     let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()));
-    /// #     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    /// #     format!("{input}.{}", b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()))
-    /// # }
-    /// let jwt = sign(r#"{"sub":"alice","exp":4102444800,"clusters":[{"id":"c1","perm":"13059"}]}"#, "s3cret");
-    /// let token = aistore_authn::Verifier::hmac("s3cret")?.verify(&jwt)?;
-    /// assert!(token.allows("c1", None, AccessAttr::LIST_BUCKETS));
-    /// assert!(token.allows("c1", Some(&Bucket::new("ais", "raw")), AccessAttr::ACCESS_RO));
-    /// assert!(!token.allows("c1", None, AccessAttr::CREATE_BUCKET));
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn allows(&self, cluster_id: &str, bucket: Option<&Bucket>, perms: AccessAttr) -> bool {
-        self.check(cluster_id, bucket, perms).is_ok()
-    }
-
-    /// Checks `perms` on the cluster with ID `cluster_id` (and on `bucket`, for bucket and
-    /// object permissions) exactly as an AIStore proxy does, in `AISClaims.CheckPermissions`
-    /// (`cmd/authn/tok/token.go`, AIStore v1.5.0):
-    ///
-    /// 1. An admin token may do anything, even an empty request.
-    /// 2. An empty request is refused ([`DenyReason::EmptyRequest`]).
-    /// 3. `perms` splits into cluster bits (`CLUSTER_ACCESS_RW | ADMIN`) and bucket bits
-    ///    (`ACCESS_RW | BUCKET_ADMIN | PROMOTE`); any other bit is refused
-    ///    ([`DenyReason::UnknownBits`]).
-    /// 4. The cluster ACL is the first with exactly `cluster_id`, else the (last) default ACL,
-    ///    the one with an empty ID. Cluster bits need that ACL ([`DenyReason::NoClusterAcl`]),
-    ///    a non-empty `cluster_id` ([`DenyReason::NoClusterId`]), and all the bits
-    ///    ([`DenyReason::ClusterAclLacks`]).
-    /// 5. Bucket bits need a bucket ([`DenyReason::NoBucket`]). The first bucket ACL for this
-    ///    bucket decides alone, overriding the cluster ACL either way
-    ///    ([`DenyReason::BucketAclLacks`]). A bucket ACL is for this bucket when its namespace
-    ///    UUID is `cluster_id` and its name and provider equal the bucket's, and the bucket is
-    ///    in the global namespace (AIStore compares the token's bucket, rebuilt without
-    ///    namespace, with `Bck.Equal`, `cmn/bck.go`). The bucket's provider is normalized first
-    ///    as the proxy does (`""` → `ais`, `s3` → `aws`, `gs` → `gcp`, `az` → `azure`,
-    ///    `oc` → `oci`). Without a matching bucket ACL, the cluster ACL must hold all the
-    ///    bucket bits ([`DenyReason::NoClusterAcl`], [`DenyReason::ClusterAclLacks`]).
-    ///
-    /// A proxy adds [`AccessAttr::ADMIN`] itself for requests on system buckets; this check
-    /// does not know which buckets those are.
-    ///
-    /// # Errors
-    /// [`Denied`]: the reason, the requested bits that are missing, and what the deciding ACL
-    /// grants.
-    ///
-    /// # Example
-    /// ```
-    /// use aistore_authn::{AccessAttr, Bucket, DenyReason};
-    /// # fn sign(claims: &str, secret: &str) -> String {
-    /// #     use base64::Engine as _;
-    /// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    /// #     let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()));
-    /// #     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    /// #     format!("{input}.{}", b64(ring::hmac::sign(&key, input.as_bytes()).as_ref()))
-    /// # }
-    /// let jwt = sign(r#"{"sub":"alice","exp":4102444800,"clusters":[{"id":"c1","perm":"771"}]}"#, "s3cret");
-    /// let token = aistore_authn::Verifier::hmac("s3cret")?.verify(&jwt)?;
-    ///
-    /// let denied = token.check("c1", None, AccessAttr::GET).unwrap_err();
-    /// assert_eq!((denied.reason, denied.missing), (DenyReason::NoBucket, AccessAttr::GET));
-    /// let denied = token.check("c2", Some(&Bucket::new("ais", "raw")), AccessAttr::GET).unwrap_err();
-    /// assert_eq!(denied.reason, DenyReason::NoClusterAcl);
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn check(
-        &self,
-        cluster_id: &str,
-        bucket: Option<&Bucket>,
-        perms: AccessAttr,
-    ) -> Result<(), Denied> {
-        check(self.token.claims(), cluster_id, bucket, perms)
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod tests {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-    fn b64(data: &[u8]) -> String {
+    use base64::Engine as _;
+
+    use super::*;
+    use crate::error::reject::RejectReason;
+
+    pub(crate) fn b64(data: &[u8]) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
     }
 
@@ -1074,10 +397,10 @@ mod tests {
         format!("{input}.{}", b64(tag.as_ref()))
     }
 
-    const HS: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
-    const ALICE: &str = r#"{"sub":"alice","iss":"http://localhost:52001","exp":4102444800,"iat":1700000000,"aud":["c1"],"admin":false,"clusters":[{"id":"c1","perm":"771"}]}"#;
+    pub(crate) const HS: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+    pub(crate) const ALICE: &str = r#"{"sub":"alice","iss":"http://localhost:52001","exp":4102444800,"iat":1700000000,"aud":["c1"],"admin":false,"clusters":[{"id":"c1","perm":"771"}]}"#;
 
-    fn reason(r: Result<VerifiedToken, Error>) -> RejectReason {
+    pub(crate) fn reason(r: Result<VerifiedToken, Error>) -> RejectReason {
         match r {
             Err(Error::TokenRejected {
                 reason, message, ..
@@ -1089,7 +412,7 @@ mod tests {
         }
     }
 
-    fn now() -> i64 {
+    pub(crate) fn now() -> i64 {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
@@ -1114,224 +437,6 @@ mod tests {
     }
 
     #[test]
-    fn a_changed_payload_or_another_secret_is_a_bad_signature() {
-        let jwt = sign_hs256(HS, ALICE, "s3cret");
-        let parts: Vec<&str> = jwt.split('.').collect();
-        let forged = format!(
-            "{}.{}.{}",
-            parts[0],
-            b64(ALICE
-                .replace(r#""admin":false"#, r#""admin":true"#)
-                .as_bytes()),
-            parts[2]
-        );
-        let v = Verifier::hmac("s3cret").unwrap();
-        assert_eq!(reason(v.verify(&forged)), RejectReason::BadSignature);
-        let other = Verifier::hmac("other").unwrap();
-        assert_eq!(reason(other.verify(&jwt)), RejectReason::BadSignature);
-        // A signature cut short, or empty.
-        let short = &jwt[..jwt.len() - 3]; // 40 base64 characters, 30 bytes
-        assert_eq!(reason(v.verify(short)), RejectReason::BadSignature);
-        let unsigned = format!("{}.{}.", parts[0], parts[1]);
-        assert_eq!(reason(v.verify(&unsigned)), RejectReason::BadSignature);
-    }
-
-    #[test]
-    fn only_hs256_for_a_secret_and_only_rs_for_a_key() {
-        let v = Verifier::hmac("s3cret").unwrap();
-        for header in [
-            r#"{"alg":"none"}"#,
-            r#"{"alg":"None"}"#,
-            r#"{"alg":"HS384"}"#,
-            r#"{"alg":"HS512"}"#,
-            r#"{"alg":"RS256"}"#,
-            r#"{"alg":"hs256"}"#,
-            r#"{"alg":""}"#,
-        ] {
-            let jwt = sign_hs256(header, ALICE, "s3cret");
-            assert_eq!(
-                reason(v.verify(&jwt)),
-                RejectReason::WrongAlgorithm,
-                "{header}"
-            );
-        }
-        for header in [r#"{"typ":"JWT"}"#, r#"{"alg":5}"#, "[]", "null", "{"] {
-            let jwt = sign_hs256(header, ALICE, "s3cret");
-            assert_eq!(reason(v.verify(&jwt)), RejectReason::Malformed, "{header}");
-        }
-        let crit = sign_hs256(r#"{"alg":"HS256","crit":["exp"]}"#, ALICE, "s3cret");
-        assert_eq!(reason(v.verify(&crit)), RejectReason::Malformed);
-    }
-
-    #[test]
-    fn malformed_tokens() {
-        let v = Verifier::hmac("s3cret").unwrap();
-        let jwt = sign_hs256(HS, ALICE, "s3cret");
-        let parts: Vec<&str> = jwt.split('.').collect();
-        for bad in [
-            String::new(),
-            "abc".into(),
-            "a.b".into(),
-            format!("{jwt}.x"),
-            format!("{}=.{}.{}", parts[0], parts[1], parts[2]),
-            format!("{}.{}=.{}", parts[0], parts[1], parts[2]),
-            format!("{}.{}.{}=", parts[0], parts[1], parts[2]),
-            // Standard base64's alphabet, and stray bits ("e31" is "{}" plus a 1 bit).
-            format!("{}.{}./{}", parts[0], parts[1], &parts[2][1..]),
-            format!("e31.{}.{}", parts[1], parts[2]),
-            "x".repeat(MAX_TOKEN_BYTES + 1),
-        ] {
-            assert_eq!(reason(v.verify(&bad)), RejectReason::Malformed, "{bad:.40}");
-        }
-        // Signed, but the claims are not AuthN's: no sub, no exp, not JSON, a float exp.
-        for claims in [
-            r#"{"exp":4102444800}"#,
-            r#"{"sub":"a"}"#,
-            r#"{"sub":"","exp":4102444800}"#,
-            "not json",
-            r#"{"sub":"a","exp":4102444800.5}"#,
-            r#"{"sub":"a","exp":4102444800,"nbf":"soon"}"#,
-            r#"{"sub":"a","exp":4102444800,"admin":"yes"}"#,
-        ] {
-            let jwt = sign_hs256(HS, claims, "s3cret");
-            assert_eq!(reason(v.verify(&jwt)), RejectReason::Malformed, "{claims}");
-        }
-    }
-
-    #[test]
-    fn times_are_checked_with_the_leeway() {
-        let v = Verifier::hmac("s3cret").unwrap();
-        let claims = |exp: i64, iat: i64| {
-            sign_hs256(
-                HS,
-                &format!(r#"{{"sub":"a","exp":{exp},"iat":{iat}}}"#),
-                "s3cret",
-            )
-        };
-        let t = now();
-        assert_eq!(
-            reason(v.verify(&claims(t - 60, t - 120))),
-            RejectReason::Expired
-        );
-        assert_eq!(reason(v.verify(&claims(0, 0))), RejectReason::Expired);
-        assert_eq!(reason(v.verify(&claims(-5, 0))), RejectReason::Expired);
-        // Within the leeway: still accepted; without it, expired.
-        v.verify(&claims(t - 2, t - 60)).unwrap();
-        let strict = v.clone().leeway(Duration::ZERO);
-        assert_eq!(
-            reason(strict.verify(&claims(t - 2, t - 60))),
-            RejectReason::Expired
-        );
-        // Issued in the future.
-        assert_eq!(
-            reason(v.verify(&claims(t + 3600, t + 60))),
-            RejectReason::NotYetValid
-        );
-        v.verify(&claims(t + 3600, t + 2)).unwrap();
-        let nbf = sign_hs256(
-            HS,
-            &format!(r#"{{"sub":"a","exp":{},"nbf":{}}}"#, t + 3600, t + 60),
-            "s3cret",
-        );
-        assert_eq!(reason(v.verify(&nbf)), RejectReason::NotYetValid);
-        // Extreme values neither panic nor pass as expired.
-        v.verify(&claims(i64::MAX, 0)).unwrap();
-        let huge = v.clone().leeway(Duration::MAX);
-        huge.verify(&claims(t - 60, i64::MAX)).unwrap();
-    }
-
-    #[test]
-    fn issuer_and_audience_when_required() {
-        let jwt = sign_hs256(HS, ALICE, "s3cret");
-        let v = Verifier::hmac("s3cret").unwrap();
-        v.clone()
-            .issuer("http://localhost:52001")
-            .verify(&jwt)
-            .unwrap();
-        assert_eq!(
-            reason(v.clone().issuer("http://localhost:52002").verify(&jwt)),
-            RejectReason::WrongIssuer
-        );
-        v.clone()
-            .audience("c0")
-            .audience("c1")
-            .verify(&jwt)
-            .unwrap();
-        assert_eq!(
-            reason(v.clone().audience("c2").verify(&jwt)),
-            RejectReason::WrongAudience
-        );
-        let no_aud = sign_hs256(HS, r#"{"sub":"a","exp":4102444800}"#, "s3cret");
-        assert_eq!(
-            reason(v.clone().audience("c1").verify(&no_aud)),
-            RejectReason::WrongAudience
-        );
-    }
-
-    #[test]
-    fn bad_keys_are_refused_when_made() {
-        assert!(matches!(Verifier::hmac(""), Err(Error::InvalidArgument(_))));
-        assert!(matches!(
-            Verifier::rsa_public_key_pem("-----BEGIN CERTIFICATE-----"),
-            Err(Error::InvalidArgument(_))
-        ));
-        let jwks: Jwks = serde_json::from_str(
-            r#"{"keys":[{"kid":"k1","kty":"EC","n":"","e":""},{"kid":"k2","kty":"RSA","n":"AQAB","e":"AQAB"},
-                        {"kid":"k3","kty":"RSA","alg":"HS256","n":"AQAB","e":"AQAB"}]}"#,
-        )
-        .unwrap();
-        match Verifier::from_jwks(&jwks) {
-            Err(Error::InvalidArgument(m)) => {
-                assert!(m.contains("\"k1\": key type \"EC\""), "{m}");
-                assert!(m.contains("\"k2\": the RSA modulus has 17 bits"), "{m}");
-                assert!(m.contains("\"k3\": algorithm \"HS256\""), "{m}");
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(Verifier::from_jwks(&Jwks { keys: vec![] }).is_err());
-    }
-
-    #[test]
-    fn a_key_set_needs_a_valid_known_kid() {
-        let n = b64(&[0xc5; 256]);
-        let jwks: Jwks = serde_json::from_value(serde_json::json!(
-            {"keys": [{"kid": "k1", "kty": "RSA", "alg": "RS256", "n": n, "e": "AQAB"}]}
-        ))
-        .unwrap();
-        let v = Verifier::from_jwks(&jwks).unwrap();
-        assert!(format!("{v:?}").contains("[\"k1\"]"));
-        let token = |header: &str| sign_hs256(header, ALICE, "x");
-        assert_eq!(
-            reason(v.verify(&token(r#"{"alg":"RS256"}"#))),
-            RejectReason::UnknownKey
-        );
-        assert_eq!(
-            reason(v.verify(&token(r#"{"alg":"RS256","kid":"k2"}"#))),
-            RejectReason::UnknownKey
-        );
-        assert_eq!(
-            reason(v.verify(&token(r#"{"alg":"RS256","kid":"../k1"}"#))),
-            RejectReason::Malformed
-        );
-        let long = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, "k".repeat(257));
-        assert_eq!(reason(v.verify(&token(&long))), RejectReason::Malformed);
-        // The JWK says RS256: RS512 is refused; HS256 always is.
-        assert_eq!(
-            reason(v.verify(&token(r#"{"alg":"RS512","kid":"k1"}"#))),
-            RejectReason::WrongAlgorithm
-        );
-        assert_eq!(
-            reason(v.verify(&token(r#"{"alg":"HS256","kid":"k1"}"#))),
-            RejectReason::WrongAlgorithm
-        );
-        // The right kid and algorithm, and a signature that is not RSA's.
-        assert_eq!(
-            reason(v.verify(&token(r#"{"alg":"RS256","kid":"k1"}"#))),
-            RejectReason::BadSignature
-        );
-    }
-
-    #[test]
     fn messages_never_hold_the_token() {
         let v = Verifier::hmac("s3cret").unwrap().issuer("x").audience("y");
         let t = now();
@@ -1348,61 +453,6 @@ mod tests {
                     assert!(!shown.contains(part), "{shown}");
                 }
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod proptests {
-    use proptest::prelude::*;
-
-    use super::tests::sign_hs256;
-    use super::*;
-
-    const CLAIMS: &str =
-        r#"{"sub":"alice","exp":4102444800,"clusters":[{"id":"c1","perm":"771"}]}"#;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(1024))]
-
-        #[test]
-        fn arbitrary_strings_never_panic_or_pass(text in ".{0,300}") {
-            let v = Verifier::hmac("s3cret").unwrap();
-            prop_assert!(v.verify(&text).is_err());
-        }
-
-        #[test]
-        fn jwt_shaped_garbage_never_panics_or_passes(
-            header in "[A-Za-z0-9_-]{0,60}",
-            claims in "[A-Za-z0-9_-]{0,120}",
-            signature in "[A-Za-z0-9_=+/-]{0,90}",
-        ) {
-            let v = Verifier::hmac("s3cret").unwrap();
-            let jwt = format!("eyJ{header}.eyJ{claims}.{signature}");
-            prop_assert!(v.verify(&jwt).is_err());
-        }
-
-        #[test]
-        fn any_change_to_a_signed_token_is_refused(at in any::<usize>(), c in "[A-Za-z0-9_.=-]") {
-            let jwt = sign_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, CLAIMS, "s3cret");
-            let v = Verifier::hmac("s3cret").unwrap();
-            prop_assert!(v.verify(&jwt).is_ok());
-            let at = at % jwt.len();
-            let mut changed = jwt.clone();
-            changed.replace_range(at..=at, &c);
-            if changed != jwt {
-                prop_assert!(v.verify(&changed).is_err(), "{changed}");
-            }
-        }
-
-        #[test]
-        fn signed_odd_headers_and_claims_never_panic(
-            header in "\\{[\"a-z0-9:,\\[\\] ]{0,40}\\}",
-            claims in "\\{[\"a-z0-9:,\\[\\]{} .-]{0,120}\\}",
-        ) {
-            let v = Verifier::hmac("s3cret").unwrap().issuer("i").audience("a");
-            let _ = v.verify(&sign_hs256(&header, &claims, "s3cret"));
-            let _ = v.verify(&sign_hs256(r#"{"alg":"HS256"}"#, &claims, "s3cret"));
         }
     }
 }

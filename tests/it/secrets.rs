@@ -135,6 +135,9 @@ fn secrets_never_show() {
     shown(&mut out, &Client::from_env());
     std::env::remove_var("AIS_AUTHN_TOKEN");
     std::env::remove_var("AIS_AUTHN_TOKEN_FILE");
+    // The tests share one process now: a URL left here sends every test started later to this
+    // server, without its admin password.
+    std::env::remove_var("AIS_AUTHN_URL");
     std::fs::remove_file(&file).unwrap();
     shown(&mut out, &roles.delete(&role, false));
     shown(&mut out, &clusters.delete(&c.id, false));

@@ -1,0 +1,351 @@
+//! What a verifier checks signatures with: an HMAC secret, one RSA key, or RSA keys by key
+//! ID from a key set, refetched from the server when a token names a key it does not hold.
+//! Steps 2 and 3 of [`Verifier::verify`]: the key a token's header asks for, and the
+//! algorithms that key accepts (the key pins the algorithm).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Instant;
+
+use base64::Engine as _;
+
+use crate::api::server::ServerManager;
+use crate::client::Client;
+use crate::error::reject::RejectReason;
+use crate::error::Error;
+use crate::model::server::Jwks;
+use crate::secret::Secret;
+use crate::verify::der::RsaKey;
+use crate::verify::jwt::{reject, shown, Alg, Header};
+use crate::verify::Verifier;
+
+/// The longest key ID accepted, as AIStore's `maxKidLength`.
+const MAX_KID_LEN: usize = 256;
+/// How many unknown key IDs the verifier remembers having refetched for, before it forgets
+/// them all (each refetch is also rate-limited, so this bounds memory, not requests).
+const MAX_TRIED_KIDS: usize = 1024;
+
+/// What a verifier checks signatures with.
+pub(crate) enum Keys {
+    /// AuthN's HMAC secret: HS256.
+    Hmac(Secret),
+    /// One RSA public key, whatever key ID a token names.
+    Rsa(RsaKey),
+    /// RSA keys by key ID, from a JWKS; refetched from the server when it came from one.
+    Set(KeySet),
+}
+
+pub(crate) struct KeySet {
+    pub(crate) keys: RwLock<Arc<HashMap<String, SetKey>>>,
+    /// Where to refetch the set from; `None` for a set given by the caller.
+    pub(crate) refetch: Option<Refetch>,
+}
+
+#[derive(Clone)]
+pub(crate) struct SetKey {
+    key: RsaKey,
+    /// The algorithm the JWK names, if it names one: then it is the only one accepted.
+    alg: Option<Alg>,
+}
+
+pub(crate) struct Refetch {
+    /// The caller's client (same connection pool) without its token or credentials.
+    pub(crate) client: Client,
+    state: Mutex<RefetchState>,
+}
+
+#[derive(Default)]
+struct RefetchState {
+    /// When the set was last refetched for an unknown key ID (not the first fetch).
+    last: Option<Instant>,
+    /// The unknown key IDs a refetch has been made for.
+    tried: HashSet<String>,
+}
+
+impl KeySet {
+    /// A set given by the caller, never refetched.
+    pub(crate) fn fixed(keys: HashMap<String, SetKey>) -> KeySet {
+        KeySet {
+            keys: RwLock::new(Arc::new(keys)),
+            refetch: None,
+        }
+    }
+
+    /// A set fetched with `client`, and refetched with it for unknown key IDs.
+    pub(crate) fn refetched(keys: HashMap<String, SetKey>, client: Client) -> KeySet {
+        KeySet {
+            keys: RwLock::new(Arc::new(keys)),
+            refetch: Some(Refetch {
+                client,
+                state: Mutex::new(RefetchState::default()),
+            }),
+        }
+    }
+}
+
+/// The key a token's signature is checked with.
+pub(crate) enum KeyRef<'a> {
+    Hmac(&'a Secret),
+    Rsa(RsaKey),
+}
+
+/// The usable RSA keys of a JWKS by key ID, or why there are none. Keys that are not RSA,
+/// have no key ID, name an algorithm other than RS256/384/512, or do not decode are left
+/// out; the first key with a given ID counts.
+pub(crate) fn key_set(jwks: &Jwks) -> Result<HashMap<String, SetKey>, String> {
+    let mut keys = HashMap::new();
+    let mut skipped = Vec::new();
+    for jwk in &jwks.keys {
+        let alg = match jwk.alg.as_deref() {
+            None => Ok(None),
+            Some(name) => match Alg::parse(name) {
+                Some(Alg::Hs256) | None => Err(format!("algorithm {}", shown(name))),
+                rsa => Ok(rsa),
+            },
+        };
+        let decode = |v: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT
+                .decode(v)
+                .map_err(|_| "n or e is not base64url".to_owned())
+        };
+        let key = alg.and_then(|alg| {
+            if jwk.kty != "RSA" {
+                return Err(format!("key type {}", shown(&jwk.kty)));
+            }
+            if jwk.kid.is_empty() {
+                return Err("no key ID".to_owned());
+            }
+            let key = RsaKey::new(&decode(&jwk.n)?, &decode(&jwk.e)?)?;
+            Ok(SetKey { key, alg })
+        });
+        match key {
+            Ok(key) => {
+                keys.entry(jwk.kid.clone()).or_insert(key);
+            }
+            Err(why) => {
+                log::debug!("JWKS key {}: left out: {why}", shown(&jwk.kid));
+                skipped.push(format!("{}: {why}", shown(&jwk.kid)));
+            }
+        }
+    }
+    if keys.is_empty() {
+        return Err(format!(
+            "the key set has no usable RSA key ({} keys{}{})",
+            jwks.keys.len(),
+            if skipped.is_empty() { "" } else { "; " },
+            skipped.join(", ")
+        ));
+    }
+    Ok(keys)
+}
+
+/// `GET /.well-known/jwks.json` and its usable keys.
+pub(crate) fn fetch_key_set(client: &Client) -> Result<HashMap<String, SetKey>, Error> {
+    let jwks = ServerManager::new(client).jwks()?;
+    key_set(&jwks).map_err(|message| Error::Decode {
+        message,
+        method: "GET",
+        path: "/.well-known/jwks.json".to_owned(),
+        source: None,
+    })
+}
+
+impl Verifier {
+    /// The algorithm and key for a token with this header, or why there is none.
+    pub(crate) fn key_for(&self, header: &Header) -> Result<(Alg, KeyRef<'_>), Error> {
+        use RejectReason::*;
+        let alg = Alg::parse(&header.alg);
+        let wrong = |accepted: &str| {
+            reject(
+                WrongAlgorithm,
+                format!(
+                    "the token's algorithm is {}; this key accepts {accepted}",
+                    shown(&header.alg)
+                ),
+            )
+        };
+        match &*self.keys {
+            Keys::Hmac(secret) => match alg {
+                Some(Alg::Hs256) => Ok((Alg::Hs256, KeyRef::Hmac(secret))),
+                _ => wrong("HS256 only (an HMAC secret)"),
+            },
+            Keys::Rsa(key) => match alg {
+                Some(alg) if alg != Alg::Hs256 => Ok((alg, KeyRef::Rsa(key.clone()))),
+                _ => wrong("RS256, RS384 or RS512 (an RSA key)"),
+            },
+            Keys::Set(set) => {
+                let Some(alg) = alg.filter(|a| *a != Alg::Hs256) else {
+                    return wrong("RS256, RS384 or RS512 (RSA keys)");
+                };
+                let Some(kid) = header.kid.as_deref().filter(|k| !k.is_empty()) else {
+                    return reject(
+                        UnknownKey,
+                        "the token names no key (kid), and the verifier holds a key set",
+                    );
+                };
+                if kid.len() > MAX_KID_LEN || kid.contains(|c| "/\\|;&$<>`\"'()".contains(c)) {
+                    return reject(
+                        Malformed,
+                        "the key ID (kid) is over 256 characters or has characters AIStore refuses",
+                    );
+                }
+                let key = self.set_key(set, kid)?;
+                match key.alg {
+                    Some(pinned) if pinned != alg => {
+                        wrong(&format!("{} only (its JWK says so)", pinned.name()))
+                    }
+                    _ => Ok((alg, KeyRef::Rsa(key.key))),
+                }
+            }
+        }
+    }
+
+    /// The key with this ID, refetching the set once if the verifier may.
+    fn set_key(&self, set: &KeySet, kid: &str) -> Result<SetKey, Error> {
+        let current = || {
+            set.keys
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(kid)
+                .cloned()
+        };
+        if let Some(key) = current() {
+            return Ok(key);
+        }
+        let unknown = |why: &str| {
+            reject(
+                RejectReason::UnknownKey,
+                format!("no key {} in the key set{why}", shown(kid)),
+            )
+        };
+        let Some(refetch) = &set.refetch else {
+            return unknown("");
+        };
+        // One refetch at a time; verifications of known keys go on meanwhile.
+        let mut state = refetch.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(key) = current() {
+            return Ok(key); // another thread's refetch brought it
+        }
+        if state.tried.contains(kid) {
+            return unknown(", which was refetched once already for this key ID");
+        }
+        if let Some(last) = state.last {
+            let since = last.elapsed();
+            if since < self.min_refetch_interval {
+                return unknown(&format!(
+                    " (the set was refetched {:.1} s ago; the next refetch may be {:?} after that)",
+                    since.as_secs_f64(),
+                    self.min_refetch_interval
+                ));
+            }
+        }
+        state.last = Some(Instant::now());
+        log::debug!("key ID {} is unknown: refetching the JWKS", shown(kid));
+        let keys = fetch_key_set(&refetch.client)?;
+        if state.tried.len() >= MAX_TRIED_KIDS {
+            state.tried.clear();
+        }
+        state.tried.insert(kid.to_owned());
+        *set.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
+        match current() {
+            Some(key) => Ok(key),
+            None => unknown(", even refetched from the server"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::tests::{b64, reason, sign_hs256, ALICE};
+
+    #[test]
+    fn only_hs256_for_a_secret_and_only_rs_for_a_key() {
+        let v = Verifier::hmac("s3cret").unwrap();
+        for header in [
+            r#"{"alg":"none"}"#,
+            r#"{"alg":"None"}"#,
+            r#"{"alg":"HS384"}"#,
+            r#"{"alg":"HS512"}"#,
+            r#"{"alg":"RS256"}"#,
+            r#"{"alg":"hs256"}"#,
+            r#"{"alg":""}"#,
+        ] {
+            let jwt = sign_hs256(header, ALICE, "s3cret");
+            assert_eq!(
+                reason(v.verify(&jwt)),
+                RejectReason::WrongAlgorithm,
+                "{header}"
+            );
+        }
+        for header in [r#"{"typ":"JWT"}"#, r#"{"alg":5}"#, "[]", "null", "{"] {
+            let jwt = sign_hs256(header, ALICE, "s3cret");
+            assert_eq!(reason(v.verify(&jwt)), RejectReason::Malformed, "{header}");
+        }
+        let crit = sign_hs256(r#"{"alg":"HS256","crit":["exp"]}"#, ALICE, "s3cret");
+        assert_eq!(reason(v.verify(&crit)), RejectReason::Malformed);
+    }
+
+    #[test]
+    fn bad_keys_are_refused_when_made() {
+        assert!(matches!(Verifier::hmac(""), Err(Error::InvalidArgument(_))));
+        assert!(matches!(
+            Verifier::rsa_public_key_pem("-----BEGIN CERTIFICATE-----"),
+            Err(Error::InvalidArgument(_))
+        ));
+        let jwks: Jwks = serde_json::from_str(
+            r#"{"keys":[{"kid":"k1","kty":"EC","n":"","e":""},{"kid":"k2","kty":"RSA","n":"AQAB","e":"AQAB"},
+                        {"kid":"k3","kty":"RSA","alg":"HS256","n":"AQAB","e":"AQAB"}]}"#,
+        )
+        .unwrap();
+        match Verifier::from_jwks(&jwks) {
+            Err(Error::InvalidArgument(m)) => {
+                assert!(m.contains("\"k1\": key type \"EC\""), "{m}");
+                assert!(m.contains("\"k2\": the RSA modulus has 17 bits"), "{m}");
+                assert!(m.contains("\"k3\": algorithm \"HS256\""), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Verifier::from_jwks(&Jwks { keys: vec![] }).is_err());
+    }
+
+    #[test]
+    fn a_key_set_needs_a_valid_known_kid() {
+        let n = b64(&[0xc5; 256]);
+        let jwks: Jwks = serde_json::from_value(serde_json::json!(
+            {"keys": [{"kid": "k1", "kty": "RSA", "alg": "RS256", "n": n, "e": "AQAB"}]}
+        ))
+        .unwrap();
+        let v = Verifier::from_jwks(&jwks).unwrap();
+        assert!(format!("{v:?}").contains("[\"k1\"]"));
+        let token = |header: &str| sign_hs256(header, ALICE, "x");
+        assert_eq!(
+            reason(v.verify(&token(r#"{"alg":"RS256"}"#))),
+            RejectReason::UnknownKey
+        );
+        assert_eq!(
+            reason(v.verify(&token(r#"{"alg":"RS256","kid":"k2"}"#))),
+            RejectReason::UnknownKey
+        );
+        assert_eq!(
+            reason(v.verify(&token(r#"{"alg":"RS256","kid":"../k1"}"#))),
+            RejectReason::Malformed
+        );
+        let long = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, "k".repeat(257));
+        assert_eq!(reason(v.verify(&token(&long))), RejectReason::Malformed);
+        // The JWK says RS256: RS512 is refused; HS256 always is.
+        assert_eq!(
+            reason(v.verify(&token(r#"{"alg":"RS512","kid":"k1"}"#))),
+            RejectReason::WrongAlgorithm
+        );
+        assert_eq!(
+            reason(v.verify(&token(r#"{"alg":"HS256","kid":"k1"}"#))),
+            RejectReason::WrongAlgorithm
+        );
+        // The right kid and algorithm, and a signature that is not RSA's.
+        assert_eq!(
+            reason(v.verify(&token(r#"{"alg":"RS256","kid":"k1"}"#))),
+            RejectReason::BadSignature
+        );
+    }
+}
