@@ -1,7 +1,8 @@
 """Benchmark peer: the Python AuthN SDK (`aistore==2.0.0`) driven through the same operations
 as the Rust SDK, the raw-HTTP limit and the Go client.
 
-Run by benches/authn_peers.rs in a throwaway venv; not meant to be run by hand:
+Run by the authn_peers bench (benches/authn_peers/) in a throwaway venv; not meant to be run
+by hand:
 
     python peer.py --spec SPEC.json --op OP --budget SECS --max-iters N --warmup N --count-iters K
     python peer.py --provision --spec PROV-SPEC.json --op loop --parallel 1

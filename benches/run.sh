@@ -7,14 +7,14 @@
 # crates.io. It builds the Go peer (benches/go) into target/bench/go-peer, makes a throwaway
 # venv with aistore==2.0.0 in target/bench/venv, measures the build cost (cold builds in
 # fresh target directories under /tmp, crate counts, the stripped quickstart binary), then
-# runs the harness: `cargo bench --bench authn_peers` (benches/authn_peers.rs), which starts
+# runs the harness: `cargo bench --bench authn_peers` (benches/authn_peers/), which starts
 # one AuthN server and measures every peer against it, then a fresh one for the provisioning
 # rows (1,000 users, bcrypt-bound: about 4 of the minutes). About 10-12 minutes on 2 cores.
 #
 # Run it on a quiet machine (see benches/README.md) and say how quiet in BENCH_LOAD_NOTE.
 # BENCH_SKIP_BUILD_COST=1 reuses target/bench/build.json; the harness's own knobs
 # (BENCH_BUDGET, BENCH_ROUNDS, BENCH_PROV_USERS, ...) are described at the top of
-# benches/authn_peers.rs.
+# benches/authn_peers/main.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -1,7 +1,7 @@
 // Benchmark peer: the Go AuthN client (github.com/NVIDIA/aistore/api/authn v1.5.0) driven
 // through the same operations as the Rust SDK, the raw-HTTP limit and the Python SDK.
 //
-// Run by benches/authn_peers.rs; not meant to be run by hand:
+// Run by the authn_peers bench (benches/authn_peers/); not meant to be run by hand:
 //
 //	go-peer --spec SPEC.json --op OP --budget SECS --max-iters N --warmup N --count-iters K
 //

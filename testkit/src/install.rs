@@ -1,5 +1,5 @@
 //! Getting the Go binaries the testkit runs: `authn` and `aisnode`, both from the module
-//! `github.com/NVIDIA/aistore` at [`AUTHN_VERSION`](crate::AUTHN_VERSION), built once into a
+//! `github.com/NVIDIA/aistore` at [`AUTHN_VERSION`], built once into a
 //! cache and shared by every test process (a lock file makes concurrent callers build once).
 
 use std::ffi::OsString;
@@ -10,7 +10,37 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::AUTHN_VERSION;
+/// The AuthN release this crate installs and `aistore-authn` is tested against.
+///
+/// # Example
+/// ```
+/// use aistore_authn_testkit::{AUTHN_PACKAGE, AUTHN_VERSION};
+///
+/// assert!(AUTHN_VERSION.starts_with('v'));
+/// println!("go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
+/// ```
+pub const AUTHN_VERSION: &str = "v1.5.0";
+/// The Go package of the AuthN server, as given to `go install`.
+///
+/// # Example
+/// ```
+/// use aistore_authn_testkit::{AUTHN_PACKAGE, AUTHN_VERSION};
+///
+/// assert!(AUTHN_PACKAGE.ends_with("/cmd/authn"));
+/// println!("go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
+/// ```
+pub const AUTHN_PACKAGE: &str = "github.com/NVIDIA/aistore/cmd/authn";
+/// The Go package of the AIStore node that [`LocalCluster`](crate::LocalCluster) runs (proxy
+/// and target), built from the same module and version as the AuthN server.
+///
+/// # Example
+/// ```
+/// use aistore_authn_testkit::{AISNODE_PACKAGE, AUTHN_VERSION};
+///
+/// assert!(AISNODE_PACKAGE.ends_with("/cmd/aisnode"));
+/// println!("go install {AISNODE_PACKAGE}@{AUTHN_VERSION}");
+/// ```
+pub const AISNODE_PACKAGE: &str = "github.com/NVIDIA/aistore/cmd/aisnode";
 
 /// How long a second process waits for another's install to finish.
 const INSTALL_WAIT: Duration = Duration::from_secs(20 * 60);
@@ -34,7 +64,7 @@ pub(crate) struct GoBinary {
 /// The AuthN server.
 pub(crate) const AUTHN: GoBinary = GoBinary {
     name: "authn",
-    package: crate::AUTHN_PACKAGE,
+    package: AUTHN_PACKAGE,
     env_var: "AUTHN_BIN",
     what: "the AuthN server",
     flags: &[],
@@ -45,7 +75,7 @@ pub(crate) const AUTHN: GoBinary = GoBinary {
 /// want anyway. `main.build` only names the build in the node's version string.
 pub(crate) const AISNODE: GoBinary = GoBinary {
     name: "aisnode",
-    package: crate::AISNODE_PACKAGE,
+    package: AISNODE_PACKAGE,
     env_var: "AISNODE_BIN",
     what: "the AIStore node (aisnode)",
     flags: &["-ldflags=-X main.build=v1.5.0-testkit"],

@@ -99,6 +99,14 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
     Err("the testkit needs a Unix system: its secrets come from /dev/urandom".into())
 }
 
+/// The server's certificate and key, and the CA that signed the certificate.
+#[derive(Debug, Clone)]
+pub(crate) struct Tls {
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
+    pub(crate) ca: PathBuf,
+}
+
 /// A string that must never be printed (the admin password, the HMAC secret): its `Debug`
 /// prints `[redacted]`, and it has no `Display`.
 #[derive(Clone)]
