@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use aistore_authn::env::{
-    load_token_file, save_token_file, token_file_path, ENV_TOKEN, ENV_TOKEN_FILE,
+    cli_config_dir, load_token_file, save_token_file, token_file_path, Settings, TokenSource,
+    ENV_URL,
 };
 use aistore_authn::{
     AccessAttr, Bucket, BucketAcl, Client, ClusterAcl, ClusterInfo, ConfigUpdate, Error, Namespace,
@@ -25,7 +26,10 @@ use crate::{prompt, Failure};
 pub struct Ctx {
     pub json: bool,
     pub no_headers: bool,
-    /// `-f/--file`, already put into `AIS_AUTHN_TOKEN_FILE`.
+    /// `--url`, which wins over `AIS_AUTHN_URL`.
+    pub url: Option<String>,
+    /// `-f/--file` naming the token file, which wins over `AIS_AUTHN_TOKEN_FILE` and
+    /// `AIS_AUTHN_TOKEN`.
     pub file: Option<PathBuf>,
     /// `-f/--file` of `plan` and `apply`, which names the spec there.
     pub spec_file: Option<PathBuf>,
@@ -35,10 +39,25 @@ const NOT_LOGGED_IN: &str = "not logged in (run `ais-authn login USER_NAME`, or 
                              AIS_AUTHN_TOKEN or AIS_AUTHN_TOKEN_FILE)";
 
 impl Ctx {
+    /// The settings as the ais CLI would find them, the environment and cli.json, with the
+    /// command line's `--url` and `-f/--file` in place of the variables they override.
+    fn settings(&self) -> Result<Settings, Failure> {
+        let vars = |name: &str| match (name, &self.url) {
+            (ENV_URL, Some(url)) => Some(url.clone()),
+            _ => std::env::var(name).ok(),
+        };
+        let mut settings = Settings::from_vars(vars, cli_config_dir().as_deref())?;
+        if let Some(file) = &self.file {
+            // A file named on the command line beats a token in the environment.
+            settings.token = TokenSource::File(file.clone());
+        }
+        Ok(settings)
+    }
+
     /// The client as the ais CLI would be configured: URL, TLS and token from the environment,
     /// cli.json and the token file.
     fn client(&self) -> Result<Client, Failure> {
-        Ok(known(Client::from_env()?))
+        Ok(known(self.settings()?.into_builder()?.build()?))
     }
 
     /// [`Ctx::client`], required to have a token.
@@ -54,20 +73,9 @@ impl Ctx {
     /// logging in replaces a bad or expired token, revoking sends the token in the body, and
     /// the public endpoints need none.
     fn anonymous(&self) -> Result<Client, Failure> {
-        let token = std::env::var_os(ENV_TOKEN);
-        let file = std::env::var_os(ENV_TOKEN_FILE);
-        std::env::remove_var(ENV_TOKEN);
-        // A token file that does not exist means "not logged in" to the SDK.
-        std::env::set_var(ENV_TOKEN_FILE, "/nonexistent/ais-authn/no-token");
-        let built = Client::builder_from_env().and_then(|b| b.build());
-        if let Some(token) = token {
-            std::env::set_var(ENV_TOKEN, token);
-        }
-        match file {
-            Some(file) => std::env::set_var(ENV_TOKEN_FILE, file),
-            None => std::env::remove_var(ENV_TOKEN_FILE),
-        }
-        Ok(known(built?))
+        let mut settings = self.settings()?;
+        settings.token = TokenSource::None;
+        Ok(known(settings.into_builder()?.build()?))
     }
 
     /// The token file: `-f/--file`, else `AIS_AUTHN_TOKEN_FILE`, else the ais CLI's.

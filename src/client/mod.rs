@@ -3,6 +3,7 @@
 //! reach the server only through [`Client::call`].
 
 pub mod env;
+pub(crate) mod settings;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
