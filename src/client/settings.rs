@@ -373,8 +373,10 @@ mod tests {
 
     #[test]
     fn debug_hides_the_token() {
-        let mut settings = Settings::default();
-        settings.token = TokenSource::Token("eyJsecret.x.y".into());
+        let settings = Settings {
+            token: TokenSource::Token("eyJsecret.x.y".into()),
+            ..Settings::default()
+        };
         let printed = format!("{settings:?}");
         assert!(!printed.contains("secret"), "{printed}");
         assert!(printed.contains("[redacted]"), "{printed}");
