@@ -14,7 +14,7 @@ name. Auto traits and blanket impls are left out: they follow from the rest.
 import json
 import sys
 
-AUTO_TRAITS = {"Send", "Sync", "Unpin", "UnwindSafe", "RefUnwindSafe", "Freeze"}
+AUTO_TRAITS = {"Send", "Sync", "Unpin", "UnwindSafe", "RefUnwindSafe", "Freeze", "StructuralPartialEq"}
 
 
 def main(path):

@@ -9,7 +9,7 @@
 use std::error::Error;
 use std::time::Duration;
 
-use aistore_authn::{AccessAttr, Client};
+use aistore_authn::{env, AccessAttr, Client};
 use aistore_authn_testkit::AuthnTarget;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -32,9 +32,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (cluster_id, alias) = (format!("quickstart-{run}"), format!("qs-{run}"));
     let (role_name, user_name) = (format!("qs-readers-{run}"), format!("qs-alice-{run}"));
 
-    // The URL, plus TLS settings from AIS_CLIENT_CA / AIS_SKIP_VERIFY_CRT for an https server.
-    std::env::set_var("AIS_AUTHN_URL", url);
-    let mut admin = Client::builder_from_env()?.build()?;
+    // The settings as the ais CLI finds them (TLS from AIS_CLIENT_CA / AIS_SKIP_VERIFY_CRT for
+    // an https server), with this server's URL in place of AIS_AUTHN_URL.
+    let vars = |name: &str| match name {
+        env::ENV_URL => Some(url.to_owned()),
+        _ => std::env::var(name).ok(),
+    };
+    let settings = env::Settings::from_vars(vars, env::cli_config_dir().as_deref())?;
+    let mut admin = settings.into_builder()?.build()?;
     admin.login(admin_user, admin_pass, None)?;
     println!("logged in as {admin_user}");
 

@@ -10,7 +10,7 @@
 use std::error::Error;
 use std::time::Duration;
 
-use aistore_authn::{AccessAttr, Bucket, Client, RoleInfo, Verifier};
+use aistore_authn::{env, AccessAttr, Bucket, Client, RoleInfo, Verifier};
 use aistore_authn_testkit::AuthnTarget;
 use base64::Engine as _;
 
@@ -28,8 +28,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (url, admin_user, admin_pass) =
         (target.url(), target.admin_user(), target.admin_password());
     println!("AuthN at {url}");
-    std::env::set_var("AIS_AUTHN_URL", url);
-    let mut admin = Client::builder_from_env()?.build()?;
+    // The settings as the ais CLI finds them, with this server's URL in place of AIS_AUTHN_URL.
+    let vars = |name: &str| match name {
+        env::ENV_URL => Some(url.to_owned()),
+        _ => std::env::var(name).ok(),
+    };
+    let settings = env::Settings::from_vars(vars, env::cli_config_dir().as_deref())?;
+    let mut admin = settings.into_builder()?.build()?;
     admin.login(admin_user, admin_pass, None)?;
 
     // A cluster, a role (read-only on the cluster and may list its buckets; read-write on

@@ -33,7 +33,7 @@
 //! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
 //! | verify tokens offline, check permissions as AIStore does (feature `verify`) | `Verifier` (`hmac`, `rsa_public_key_pem`, `from_jwks`, `from_server`; `verify`), `VerifiedToken` (`allows`, `check` → `Denied`); refusals are [`Error::TokenRejected`] with a [`RejectReason`] |
-//! | the `ais` CLI's environment and token file | [`env`](mod@env) |
+//! | the `ais` CLI's environment and token file | [`env`](mod@env): [`env::Settings`] (`from_env`, `from_vars`, `into_builder`) |
 //! | declarative provisioning: a JSON spec, plan, apply, export | [`provision`] |
 //! | a real server and a real AIStore cluster for your own tests | the [`aistore-authn-testkit`](https://docs.rs/aistore-authn-testkit) crate (a dev-dependency): `LocalServer`, `LocalCluster`, `AuthnTarget` |
 //!
@@ -55,8 +55,10 @@
 //! in the CLI's `cli.json`; a token from `AIS_AUTHN_TOKEN` or the token file
 //! (`AIS_AUTHN_TOKEN_FILE`, else the CLI's `auth.token`); TLS from `AIS_CLIENT_CA`,
 //! `AIS_SKIP_VERIFY_CRT`, `AIS_CRT`/`AIS_CRT_KEY` or `cli.json`'s `cluster` section. Proxies
-//! are chosen by the target's scheme and never used for loopback. [`env::save_token_file`]
-//! writes a login where the CLI finds it.
+//! are chosen by the target's scheme and never used for loopback. [`env::Settings`] holds what
+//! was found as a value to read and change first, and [`env::Settings::from_vars`] takes a
+//! lookup in place of the environment. [`env::save_token_file`] writes a login where the CLI
+//! finds it.
 //!
 //! # Timeouts and retries
 //!

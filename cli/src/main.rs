@@ -14,7 +14,6 @@ mod prompt;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-use aistore_authn::env::{ENV_TOKEN, ENV_TOKEN_FILE, ENV_URL};
 use clap::error::ErrorKind;
 use clap::Parser;
 
@@ -69,11 +68,6 @@ fn main() -> ExitCode {
         Err(e) => return clap_exit(&e),
     };
     warn_about_secrets(&cli.command);
-    // The SDK's `Client::from_env` reads the ais CLI's variables: the flags that override
-    // them are put there, before anything else runs (one thread so far).
-    if let Some(url) = &cli.global.url {
-        std::env::set_var(ENV_URL, url);
-    }
     // `plan -f spec.json` and `apply -f spec.json`: there -f names the spec.
     let spec_in_file = match &cli.command {
         Command::Plan(p) | Command::Apply(Apply { target: p, .. }) => p.spec.is_none(),
@@ -83,14 +77,10 @@ fn main() -> ExitCode {
         true => (None, cli.global.file.clone()),
         false => (cli.global.file.clone(), None),
     };
-    if let Some(file) = &token_file {
-        std::env::set_var(ENV_TOKEN_FILE, file);
-        // A file named on the command line beats a token in the environment.
-        std::env::remove_var(ENV_TOKEN);
-    }
     let ctx = commands::Ctx {
         json: cli.global.json,
         no_headers: cli.global.no_headers,
+        url: cli.global.url.clone(),
         file: token_file,
         spec_file,
     };

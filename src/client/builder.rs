@@ -170,8 +170,8 @@ impl ClientBuilder {
     }
 
     /// Like [`ca_cert_pem`](ClientBuilder::ca_cert_pem), read from this file by `build()`,
-    /// which returns [`Error::Config`] naming the file when it cannot be read or holds no
-    /// certificate. Ignored when `ca_cert_pem` is also set.
+    /// which returns [`Error::ConfigFile`] when the file cannot be read, [`Error::Config`]
+    /// naming it when it holds no certificate. Ignored when `ca_cert_pem` is also set.
     ///
     /// # Example
     /// ```no_run
@@ -211,8 +211,9 @@ impl ClientBuilder {
     }
 
     /// Like [`client_cert_pem`](ClientBuilder::client_cert_pem), read from these PEM files by
-    /// `build()`, which returns [`Error::Config`] naming the file that cannot be read or holds
-    /// no certificate or key. What the `ais` CLI's `AIS_CRT` / `AIS_CRT_KEY` name.
+    /// `build()`, which returns [`Error::ConfigFile`] for a file that cannot be read and
+    /// [`Error::Config`] naming the file that holds no certificate or key. What the `ais`
+    /// CLI's `AIS_CRT` / `AIS_CRT_KEY` name.
     ///
     /// # Example
     /// ```no_run
@@ -324,7 +325,9 @@ impl ClientBuilder {
     /// - [`Error::InvalidArgument`] for a CA certificate, a client certificate or
     ///   `skip_verify` in a build with no TLS feature.
     /// - [`Error::Config`] when the CA data holds no certificate, or the CA file (named in the
-    ///   message) cannot be read or holds none; likewise for the client certificate and key.
+    ///   message) holds none; likewise for the client certificate and key.
+    /// - [`Error::ConfigFile`], with the path and the [`std::io::Error`], when the CA file or a
+    ///   client certificate or key file cannot be read.
     ///
     /// # Example
     /// ```

@@ -5,6 +5,9 @@
 //! (the AuthN URL under `auth.url`, TLS settings under `cluster`) and `auth.token` (the login).
 //! Environment variables win over the file where the CLI lets them: `AIS_AUTHN_URL`,
 //! `AIS_CLIENT_CA`, `AIS_SKIP_VERIFY_CRT`, `AIS_CRT`, `AIS_CRT_KEY`.
+//!
+//! [`Settings`] holds what was found as a value to read and change before building a client;
+//! [`Settings::from_vars`] reads a lookup of your own in place of the environment.
 
 use std::fs;
 use std::io::Read;
@@ -12,10 +15,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Client, ClientBuilder};
+pub use crate::client::settings::{Settings, TokenSource};
 use crate::error::Error;
 use crate::secret::random_id;
-use crate::transport::normalize_base_url;
 
 /// The AuthN base URL.
 pub const ENV_URL: &str = "AIS_AUTHN_URL";
@@ -157,7 +159,8 @@ impl CliConfig {
     /// never run. Empty strings in the file count as unset.
     ///
     /// # Errors
-    /// [`Error::Config`] naming the file when it cannot be read or is not the CLI's JSON.
+    /// [`Error::ConfigFile`] when the file exists but cannot be read; [`Error::Config`] naming
+    /// the file when it is not the CLI's JSON.
     ///
     /// # Example
     /// ```no_run
@@ -174,12 +177,7 @@ impl CliConfig {
         let text = match fs::read(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(Error::Config(format!(
-                    "cannot read the ais CLI config {}: {e}",
-                    path.display()
-                )))
-            }
+            Err(e) => return Err(Error::config_file("read the ais CLI config", &path, e)),
         };
         let file: CliFile = serde_json::from_slice(&text).map_err(|e| {
             Error::Config(format!(
@@ -207,9 +205,10 @@ struct TokenFile {
 /// Reads the token from a token file (`{"token": "..."}`).
 ///
 /// # Errors
-/// [`Error::Config`] naming the file when it cannot be read, is larger than
-/// [`MAX_TOKEN_FILE_BYTES`] (64 KiB), is not that JSON, or holds an empty token or one an HTTP
-/// header cannot carry.
+/// [`Error::ConfigFile`] when the file cannot be read (its
+/// [`source`](std::error::Error::source) is the [`std::io::Error`]: `NotFound` for a missing
+/// file); [`Error::Config`] naming the file when it is larger than [`MAX_TOKEN_FILE_BYTES`]
+/// (64 KiB), is not that JSON, or holds an empty token or one an HTTP header cannot carry.
 ///
 /// # Example
 /// ```
@@ -225,7 +224,7 @@ pub fn load_token_file(path: &Path) -> Result<String, Error> {
     let mut text = Vec::new();
     fs::File::open(path)
         .and_then(|file| file.take(MAX_TOKEN_FILE_BYTES + 1).read_to_end(&mut text))
-        .map_err(|e| Error::Config(format!("cannot read token file {shown}: {e}")))?;
+        .map_err(|e| Error::config_file("read the token file", path, e))?;
     if text.len() as u64 > MAX_TOKEN_FILE_BYTES {
         return Err(Error::Config(format!(
             "token file {shown} is larger than {} KiB: not a token file",
@@ -251,8 +250,8 @@ pub fn load_token_file(path: &Path) -> Result<String, Error> {
 /// the old one), and missing parent directories are created.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for an empty token; [`Error::Config`] naming the file when it
-/// cannot be written.
+/// [`Error::InvalidArgument`] for an empty token; [`Error::ConfigFile`] with the path and the
+/// I/O error when it cannot be written.
 ///
 /// # Example
 /// ```no_run
@@ -268,9 +267,7 @@ pub fn save_token_file(path: &Path, token: &str) -> Result<(), Error> {
     if token.trim().is_empty() {
         return Err(Error::InvalidArgument("the token to save is empty".into()));
     }
-    let fail = |e: std::io::Error| {
-        Error::Config(format!("cannot write token file {}: {e}", path.display()))
-    };
+    let fail = |e| Error::config_file("write the token file", path, e);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -307,180 +304,14 @@ fn write_new_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
-impl Client {
-    /// A client configured the way the `ais` CLI v1.5.0 configures itself, from the
-    /// environment and the CLI's files in [`cli_config_dir`]; see
-    /// [`Client::builder_from_cli_dir`] for what is read and which source wins.
-    ///
-    /// Sends no request. Use [`Client::builder_from_env`] to change other settings first.
-    ///
-    /// # Errors
-    /// [`Error::Config`] naming the variable or file that is missing or malformed.
-    ///
-    /// # Example
-    /// ```no_run
-    /// // After `ais auth login alice` (AIS_AUTHN_URL set, or auth.url in cli.json):
-    /// let client = aistore_authn::Client::from_env()?;
-    /// println!("logged in as {}", client.whoami()?.user.id);
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn from_env() -> Result<Client, Error> {
-        Client::builder_from_env()?.build()
-    }
-
-    /// The builder [`Client::from_env`] uses, to adjust before `build()`.
-    ///
-    /// # Errors
-    /// As [`Client::builder_from_cli_dir`].
-    ///
-    /// # Example
-    /// ```no_run
-    /// let client = aistore_authn::Client::builder_from_env()?
-    ///     .timeout(std::time::Duration::from_secs(10))
-    ///     .build()?;
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn builder_from_env() -> Result<ClientBuilder, Error> {
-        Client::builder_from_cli_dir(cli_config_dir().as_deref())
-    }
-
-    /// A builder configured from the environment and the `ais` CLI's files in `dir` (its
-    /// configuration directory; `None`: no files), with the CLI's precedence:
-    ///
-    /// - URL: `AIS_AUTHN_URL`, else `auth.url` in `cli.json`; one is required.
-    /// - Token: `AIS_AUTHN_TOKEN`, else the file `AIS_AUTHN_TOKEN_FILE`, else `auth.token` in
-    ///   `dir`. A token file that does not exist means "not logged in", as the CLI sees it; one
-    ///   that exists must hold a valid token.
-    /// - TLS, for an `https://` URL only: CA certificates from `AIS_CLIENT_CA`, else
-    ///   `cluster.client_ca_tls`; no verification when `AIS_SKIP_VERIFY_CRT` (when set) or
-    ///   `cluster.skip_verify_crt` says so; a client certificate and key (mutual TLS) from
-    ///   `AIS_CRT` / `AIS_CRT_KEY`, else `cluster.client_crt` / `cluster.client_crt_key`.
-    ///   Files are read by [`build`](ClientBuilder::build).
-    ///
-    /// Sends no request.
-    ///
-    /// # Errors
-    /// [`Error::Config`] naming the variable or file that is missing or malformed: no URL, a
-    /// bad URL, a `cli.json` that is not the CLI's JSON, a bad token, a token file over 64 KiB,
-    /// a client certificate without its key (or the reverse), a boolean that is not one.
-    ///
-    /// # Example
-    /// ```no_run
-    /// // A second ais CLI profile kept in its own directory.
-    /// let client = aistore_authn::Client::builder_from_cli_dir(Some("/etc/ais/cli".as_ref()))?
-    ///     .build()?;
-    /// # Ok::<(), aistore_authn::Error>(())
-    /// ```
-    pub fn builder_from_cli_dir(dir: Option<&Path>) -> Result<ClientBuilder, Error> {
-        let file = match dir {
-            Some(dir) => CliConfig::load(dir)?,
-            None => None,
-        }
-        .unwrap_or_default();
-        let config_file = || match dir {
-            Some(dir) => dir.join(CLI_CONFIG_FILE).display().to_string(),
-            None => CLI_CONFIG_FILE.to_owned(),
-        };
-        let url = match (var(ENV_URL), &file.auth_url) {
-            (Some(url), _) => {
-                normalize_base_url(&url).map_err(|e| Error::Config(format!("{ENV_URL}: {e}")))?;
-                url
-            }
-            (None, Some(url)) => {
-                normalize_base_url(url)
-                    .map_err(|e| Error::Config(format!("auth.url in {}: {e}", config_file())))?;
-                url.clone()
-            }
-            (None, None) => {
-                return Err(Error::Config(format!(
-                    "{ENV_URL} is not set, and no auth.url in the ais CLI config {}",
-                    config_file()
-                )))
-            }
-        };
-        let mut builder = Client::builder(&url);
-        let token_file = var(ENV_TOKEN_FILE)
-            .map(PathBuf::from)
-            .or_else(|| dir.map(|d| d.join(CLI_TOKEN_FILE)));
-        let token = match (var(ENV_TOKEN), token_file) {
-            (Some(token), _) => {
-                if !token.trim().bytes().all(|b| b.is_ascii_graphic()) {
-                    return Err(Error::Config(format!(
-                        "{ENV_TOKEN} has spaces or non-ASCII characters inside the token"
-                    )));
-                }
-                Some(token.trim().to_owned())
-            }
-            // A missing file means "not logged in", as for the ais CLI (whose login creates
-            // it); a file that is there must hold a token.
-            (None, Some(file)) if file.exists() => Some(load_token_file(&file)?),
-            (None, _) => None,
-        };
-        if let Some(token) = token {
-            builder = builder.token(token);
-        }
-        // TLS settings matter only for https; a plain-http set-up may carry them unused.
-        if !url.starts_with("https://") {
-            return Ok(builder);
-        }
-        if let Some(ca) = var(ENV_CLIENT_CA).map(PathBuf::from).or(file.client_ca) {
-            builder = builder.ca_cert_file(ca);
-        }
-        let skip = match var(ENV_SKIP_VERIFY) {
-            Some(skip) => parse_bool(ENV_SKIP_VERIFY, &skip)?,
-            None => file.skip_verify,
-        };
-        if skip {
-            builder = builder.skip_verify(true);
-        }
-        let cert = var(ENV_CLIENT_CERT).map(PathBuf::from).or(file.client_cert);
-        let key = var(ENV_CLIENT_CERT_KEY)
-            .map(PathBuf::from)
-            .or(file.client_cert_key);
-        match (cert, key) {
-            (Some(cert), Some(key)) => builder = builder.client_cert_file(cert, key),
-            (None, None) => {}
-            _ => {
-                return Err(Error::Config(format!(
-                    "a client certificate needs both a certificate and a key: set both \
-                     {ENV_CLIENT_CERT} and {ENV_CLIENT_CERT_KEY}, or cluster.client_crt and \
-                     cluster.client_crt_key in {}",
-                    config_file()
-                )))
-            }
-        }
-        Ok(builder)
-    }
-}
-
 /// A non-empty environment variable.
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// The boolean spellings Go's `strconv.ParseBool` and the AIS tools accept.
-fn parse_bool(name: &str, value: &str) -> Result<bool, Error> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "t" | "true" | "y" | "yes" | "on" => Ok(true),
-        "0" | "f" | "false" | "n" | "no" | "off" => Ok(false),
-        _ => Err(Error::Config(format!(
-            "{name}={value:?} is not a boolean (true/false)"
-        ))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn booleans() {
-        assert!(parse_bool("X", "TRUE").unwrap());
-        assert!(parse_bool("X", " yes").unwrap());
-        assert!(!parse_bool("X", "0").unwrap());
-        let e = parse_bool("AIS_SKIP_VERIFY_CRT", "maybe").unwrap_err();
-        assert!(e.to_string().contains("AIS_SKIP_VERIFY_CRT"), "{e}");
-    }
 
     #[test]
     fn token_file_round_trip_mode_and_errors() {
@@ -517,8 +348,9 @@ mod tests {
         }
         let e = load_token_file(&dir.join("missing")).unwrap_err();
         assert!(
-            matches!(&e, Error::Config(m) if m.contains("missing")),
-            "{e}"
+            matches!(&e, Error::ConfigFile { path, source, .. }
+                if path.ends_with("missing") && source.kind() == std::io::ErrorKind::NotFound),
+            "{e:?}"
         );
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -8,6 +8,7 @@
 pub(crate) mod builder;
 pub mod env;
 pub(crate) mod login;
+pub(crate) mod settings;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};

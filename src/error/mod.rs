@@ -56,6 +56,21 @@ pub enum Error {
     /// [`ClientBuilder::ca_cert_pem`](crate::ClientBuilder::ca_cert_pem)).
     #[error("configuration: {0}")]
     Config(String),
+    /// A file the settings name (a token file, the `ais` CLI's `cli.json`, a CA or client
+    /// certificate file) cannot be read or written: what was tried, the path, and the I/O
+    /// error, also what [`std::error::Error::source`] returns, so that its
+    /// [`kind`](std::io::Error::kind) tells a missing file from one that cannot be read.
+    #[error("cannot {action} {}: {source}", path.display())]
+    #[non_exhaustive]
+    ConfigFile {
+        /// What was tried, e.g. `read the token file`.
+        action: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The user does not exist (HTTP 404).
     #[error("user {0:?} does not exist")]
     UserNotFound(String),
@@ -195,6 +210,19 @@ impl std::fmt::Display for TransportErrorKind {
 }
 
 impl Error {
+    /// An [`Error::ConfigFile`]: `action` (e.g. `read the token file`) failed on `path`.
+    pub(crate) fn config_file(
+        action: &'static str,
+        path: &std::path::Path,
+        source: std::io::Error,
+    ) -> Error {
+        Error::ConfigFile {
+            action,
+            path: path.to_owned(),
+            source,
+        }
+    }
+
     /// The HTTP status this error stands for: the one the server sent, or for a role found
     /// missing while resolving names, the 404 it would have sent. `None` for errors raised
     /// before or without an HTTP reply.

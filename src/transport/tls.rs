@@ -38,9 +38,8 @@ pub(crate) fn tls_config(settings: &Settings) -> Result<ureq::tls::TlsConfig, Er
     let pem = match (&settings.ca_pem, &settings.ca_file) {
         (Some(pem), _) => Some((pem.clone(), "the CA PEM data".to_owned())),
         (None, Some(path)) => {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::Config(format!("cannot read CA file {}: {e}", path.display()))
-            })?;
+            let pem =
+                std::fs::read(path).map_err(|e| Error::config_file("read the CA file", path, e))?;
             Some((pem, format!("CA file {}", path.display())))
         }
         (None, None) => None,
@@ -85,13 +84,8 @@ fn pem_certificates(
 #[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn client_cert(source: &ClientCertSource) -> Result<ureq::tls::ClientCert, Error> {
     use ureq::tls::{ClientCert, PrivateKey};
-    let read = |path: &PathBuf, what: &str| {
-        std::fs::read(path).map_err(|e| {
-            Error::Config(format!(
-                "cannot read the client {what} file {}: {e}",
-                path.display()
-            ))
-        })
+    let read = |path: &PathBuf, action| {
+        std::fs::read(path).map_err(|e| Error::config_file(action, path, e))
     };
     let (cert, key, cert_from, key_from) = match source {
         ClientCertSource::Pem { cert, key } => (
@@ -101,8 +95,10 @@ fn client_cert(source: &ClientCertSource) -> Result<ureq::tls::ClientCert, Error
             "the client key PEM data".to_owned(),
         ),
         ClientCertSource::Files { cert, key } => (
-            read(cert, "certificate")?,
-            Secret::new(String::from_utf8_lossy(&read(key, "key")?).into_owned()),
+            read(cert, "read the client certificate file")?,
+            Secret::new(
+                String::from_utf8_lossy(&read(key, "read the client key file")?).into_owned(),
+            ),
             format!("client certificate file {}", cert.display()),
             format!("client key file {}", key.display()),
         ),

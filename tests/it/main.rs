@@ -1,12 +1,14 @@
 //! The SDK's integration tests, one module per subject, linked into one binary (one link
-//! instead of one per file). Two tests keep binaries of their own: `tests/threads.rs` counts
-//! the process's threads, which other tests would add to, and `tests/env.rs` changes the
-//! process environment that every thread here reads.
+//! instead of one per file). One test keeps a binary of its own: `tests/threads.rs` counts
+//! the process's threads, which other tests would add to. No test here changes the process
+//! environment, which every thread reads: a test that needs other variables runs a child
+//! process of this binary with `Command::env` (see `env.rs`).
 
 mod admin;
 mod client;
 mod cluster_access;
 mod clusters;
+mod env;
 mod faults;
 mod modules;
 mod provision;

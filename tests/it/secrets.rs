@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::support::{make_tls_files, unique, TestServer};
+use aistore_authn::env::Settings;
 use aistore_authn::{AccessAttr, Client, ConfigUpdate, RoleInfo, RoleUpdate, Token};
 use aistore_authn_testkit::LocalServer;
 
@@ -124,20 +125,30 @@ fn secrets_never_show() {
     // The environment and the token file.
     let file = std::env::temp_dir().join(format!("authn-secrets-{}.token", std::process::id()));
     aistore_authn::env::save_token_file(&file, &admin_token).unwrap();
-    std::env::set_var("AIS_AUTHN_URL", &server.url);
-    std::env::set_var("AIS_AUTHN_TOKEN_FILE", &file);
-    std::env::set_var("NO_PROXY", "127.0.0.1");
-    std::env::remove_var("AIS_AUTHN_TOKEN");
-    let from_env = Client::from_env();
-    shown(&mut out, &from_env);
-    shown(&mut out, &from_env.unwrap().whoami());
-    std::env::set_var("AIS_AUTHN_TOKEN", format!("{admin_token} x"));
-    shown(&mut out, &Client::from_env());
-    std::env::remove_var("AIS_AUTHN_TOKEN");
-    std::env::remove_var("AIS_AUTHN_TOKEN_FILE");
-    // The tests share one process now: a URL left here sends every test started later to this
-    // server, without its admin password.
-    std::env::remove_var("AIS_AUTHN_URL");
+    let settings = |token: Option<String>| {
+        let vars = |name: &str| match name {
+            "AIS_AUTHN_URL" => Some(server.url.clone()),
+            "AIS_AUTHN_TOKEN_FILE" => Some(file.display().to_string()),
+            "AIS_AUTHN_TOKEN" => token.clone(),
+            _ => None,
+        };
+        Settings::from_vars(vars, None)
+    };
+    for token in [
+        None,
+        Some(admin_token.clone()),
+        Some(format!("{admin_token} x")),
+    ] {
+        let settings = settings(token);
+        shown(&mut out, &settings);
+        let client = settings
+            .and_then(|s| s.into_builder())
+            .and_then(|b| b.build());
+        shown(&mut out, &client);
+        if let Ok(client) = client {
+            shown(&mut out, &client.whoami());
+        }
+    }
     std::fs::remove_file(&file).unwrap();
     shown(&mut out, &roles.delete(&role, false));
     shown(&mut out, &clusters.delete(&c.id, false));

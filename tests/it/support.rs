@@ -1,5 +1,5 @@
 //! Test support: the real AuthN server, and a loopback stub for exact wire checks.
-#![allow(dead_code)] // tests/env.rs and tests/threads.rs use parts of it too
+#![allow(dead_code)] // tests/threads.rs uses parts of it too
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -272,8 +272,9 @@ impl LocalServer {
     /// HTTPS, trusting the server's CA. `POST /v1/users/admin`.
     ///
     /// # Errors
-    /// As [`Client::login`]; [`Error::Config`] when the CA file given to
-    /// [`LocalServerBuilder::https`] cannot be read or holds no certificate;
+    /// As [`Client::login`]; [`Error::ConfigFile`] when the CA file given to
+    /// [`LocalServerBuilder::https`] cannot be read, [`Error::Config`] when it holds no
+    /// certificate;
     /// [`Error::InvalidArgument`] for an HTTPS server when `aistore-authn` is built without a
     /// TLS feature.
     ///

@@ -1,0 +1,127 @@
+//! Provisioning from a spec: `plan`, `apply`, `export`.
+
+use std::io::IsTerminal;
+
+use aistore_authn::Client;
+use serde_json::json;
+
+use super::Ctx;
+use crate::args::{Apply, Provision};
+use crate::output;
+use crate::{prompt, Failure};
+
+/// `plan`: the plan, printed.
+pub(super) fn show_plan(ctx: &Ctx, target: &Provision) -> Result<(), Failure> {
+    let (_, planned) = plan(ctx, target)?;
+    match ctx.json {
+        true => ctx.print_json(&planned),
+        false => {
+            output::line(&planned.to_string());
+            Ok(())
+        }
+    }
+}
+
+/// `export`: the server's users, roles and clusters as a spec.
+pub(super) fn export(ctx: &Ctx) -> Result<(), Failure> {
+    let spec = aistore_authn::provision::export(&ctx.logged_in()?)?;
+    ctx.print_json(&spec)
+}
+
+/// The spec named on the command line, checked, and the plan that makes the server match it.
+fn plan(
+    ctx: &Ctx,
+    target: &Provision,
+) -> Result<(Client, aistore_authn::provision::Plan), Failure> {
+    use aistore_authn::provision::{PlanOptions, Spec};
+    let path = target
+        .spec
+        .clone()
+        .or_else(|| ctx.spec_file.clone())
+        .ok_or_else(|| Failure::usage("which spec? give it as SPEC or -f/--file SPEC"))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::usage(format!("cannot read the spec {}: {e}", path.display())))?;
+    // Every problem of the spec at once, each with its JSON path; nothing was sent.
+    let invalid = |errors: aistore_authn::provision::ValidationErrors| {
+        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        Failure::usage(format!(
+            "the spec {} is not valid: {}",
+            path.display(),
+            all.join("; ")
+        ))
+    };
+    let spec = Spec::from_json(&text).map_err(invalid)?;
+    spec.validate().map_err(invalid)?;
+    let client = ctx.logged_in()?;
+    let planned =
+        aistore_authn::provision::plan(&client, &spec, &PlanOptions::new().prune(target.prune))?;
+    Ok((client, planned))
+}
+
+/// `apply`: the plan, a confirmation, the changes with progress on stderr, and the report.
+pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
+    use aistore_authn::provision::{apply_with_progress, ApplyOptions, Progress};
+    let (client, planned) = plan(ctx, &args.target)?;
+    if planned.is_empty() {
+        match ctx.json {
+            true => output::json(&json!({"plan": planned, "report": null})),
+            false => output::line("Nothing to do: the server matches the spec."),
+        }
+        return Ok(());
+    }
+    let changes = planned.actions.len();
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::usage(format!(
+                "apply would make {changes} changes: confirm with --yes (stdin is not a terminal)"
+            )));
+        }
+        eprintln!("{planned}");
+        if !prompt::confirm(&format!("Make these {changes} changes?"))? {
+            return Err(Failure::failed("nothing applied"));
+        }
+    }
+    // A bar redrawn in place on a terminal; otherwise a plain line at every tenth.
+    let terminal = std::io::stderr().is_terminal();
+    let show = |p: Progress| {
+        if terminal {
+            let filled = p.finished * 30 / p.total.max(1);
+            eprint!(
+                "\r[{}{}] {}/{} ({} failed)",
+                "#".repeat(filled),
+                ".".repeat(30 - filled),
+                p.finished,
+                p.total,
+                p.failed
+            );
+            if p.finished == p.total {
+                eprintln!();
+            }
+        } else if p.finished == p.total
+            || p.finished * 10 / p.total > (p.finished - 1) * 10 / p.total
+        {
+            eprintln!(
+                "ais-authn: {}/{} changes made ({} failed)",
+                p.finished, p.total, p.failed
+            );
+        }
+    };
+    let report = apply_with_progress(
+        &client,
+        &planned,
+        &ApplyOptions::new().parallel(args.parallel),
+        &show,
+    );
+    match ctx.json {
+        true => ctx.print_json(&report)?,
+        false => output::line(&report.to_string()),
+    }
+    let (done, failed, skipped) = report.counts();
+    let summary =
+        format!("{done} done, {failed} failed, {skipped} skipped (the report says which)");
+    match (report.is_success(), done) {
+        (true, _) => Ok(()),
+        (false, 0) => Err(Failure::failed(format!("nothing applied: {summary}"))),
+        (false, _) => Err(Failure::Partial(format!("partly applied: {summary}"))),
+    }
+}

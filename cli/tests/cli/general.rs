@@ -1,0 +1,165 @@
+//! The command line itself: help, usage errors and completions, a closed stdout, and
+//! passwords on the command line (warned about; stdin instead; never logged).
+
+use std::process::{Command, Stdio};
+
+use aistore_authn::env::load_token_file;
+
+use crate::support::*;
+
+#[test]
+fn help_usage_errors_and_completions() {
+    // No server needed: nothing here reaches one.
+    let run = |args: &[&str]| run_bin(args, None, &[("AIS_AUTHN_URL", "http://127.0.0.1:9")]);
+    for args in [&["--help"][..], &["help"], &["-h"]] {
+        let out = run(args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        for want in [
+            "Usage: ais-authn",
+            "rotate-key",
+            "Exit codes:",
+            "3  partly applied",
+        ] {
+            assert!(out.stdout.contains(want), "{want}: {}", out.stdout);
+        }
+    }
+    for verb in [
+        &["login"][..],
+        &["logout"],
+        &["whoami"],
+        &["show"],
+        &["show", "role"],
+        &["add", "cluster"],
+        &["set", "config"],
+        &["update", "user"],
+        &["rm", "token"],
+        &["rotate-key"],
+        &["completions"],
+    ] {
+        let mut args = verb.to_vec();
+        args.push("--help");
+        let out = run(&args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stdout.contains("Usage: ais-authn "),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+    let out = run(&["show", "role", "--help"]);
+    assert!(out.stdout.contains("--cluster") && out.stdout.contains("--non-verbose"));
+    let out = run(&["--version"]);
+    assert_eq!((out.code, out.stdout.trim()), (0, "ais-authn 0.1.0"));
+
+    // Usage errors: exit 2, one line.
+    let usage = |args: &[&str], want: &str| assert_exit(&run(args), 2, args, want);
+    usage(&["fly"], "unrecognized subcommand 'fly'");
+    usage(
+        &["show", "user", "--bogus"],
+        "unexpected argument '--bogus'",
+    );
+    usage(&["show", "bogus"], "unrecognized subcommand 'bogus'");
+    usage(
+        &["login", "admin", "-p"],
+        "a value is required for '--password",
+    );
+    usage(
+        &["login", "admin", "-p", "x", "-e", "soon"],
+        "--expire soon",
+    );
+    usage(&["login", "admin", "-p", "x", "--expire=0"], "--expire 0");
+    usage(
+        &["login", "admin", "-p", "x", "--password-stdin"],
+        "cannot be used with",
+    );
+    usage(&["rm", "user"], "USER_NAME");
+    usage(&["add", "role", "r", "--bucket", "ais://b"], "--cluster");
+    usage(&["set", "config"], "NAME=VALUE");
+    usage(&["set", "config", "net.http.port=1"], "cannot be set");
+    usage(&["set", "config", "log.level"], "the value is missing");
+    usage(&["completions", "tcsh"], "invalid value 'tcsh'");
+    // No command: the help, on stderr, and exit 2.
+    for args in [&[][..], &["show"], &["rm"]] {
+        let out = run(args);
+        assert_eq!(out.code, 2, "{args:?}");
+        assert!(out.stderr.contains("Usage: ais-authn"), "{}", out.stderr);
+    }
+
+    // Completion scripts.
+    let out = run(&["completions", "bash"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.len() > 1000
+            && out.stdout.contains("complete -F _ais__authn")
+            && out.stdout.contains("rotate-key")
+            && out.stdout.contains("--password-stdin"),
+        "{}",
+        out.stdout
+    );
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = run(&["completions", shell]);
+        assert!(
+            out.code == 0 && out.stdout.contains("ais-authn"),
+            "{shell}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let cli = Cli::new("pipe");
+    cli.login_admin();
+    for _ in 0..3 {
+        cli.ok(&["add", "role", &unique("r"), "ro"]);
+    }
+    for args in [&["--help"][..], &["completions", "bash"], &["show", "role"]] {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("AIS_AUTHN_URL", &cli.url)
+            .env("AIS_AUTHN_TOKEN_FILE", &cli.token_file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before the first line is written
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn passwords_warn_stdin_works_and_ureq_never_logs_the_token() {
+    let cli = Cli::new("pwwarn");
+    let pw = cli.admin_password();
+    let out = cli.ok(&["login", "admin", "-p", &pw]);
+    assert!(out.stderr.starts_with(PASSWORD_WARNING), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    let out = cli.ok(&["add", "user", &unique("u"), &format!("--password={pw}")]);
+    assert!(out.stderr.starts_with(PASSWORD_WARNING), "{}", out.stderr);
+    let out = cli.run_with(
+        &["login", "admin", "--password-stdin"],
+        Some(&format!("{pw}\nignored\n")),
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (0, ""),
+        "no warning for --password-stdin"
+    );
+    let empty = cli.run_with(&["login", "admin", "--password-stdin"], Some("\n"));
+    assert_exit(&empty, 2, &["login"], "stdin holds no password");
+    let wrong = cli.run_with(&["login", "admin", "--password-stdin"], Some("wrong\n"));
+    assert_exit(&wrong, 1, &["login"], "invalid credentials");
+
+    // RUST_LOG=trace: the SDK's own lines, but not ureq's header dumps with the token.
+    let token = load_token_file(&cli.token_file).unwrap();
+    let out = cli.run_env(&["show", "user"], None, &[("RUST_LOG", "trace")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("aistore_authn"), "{}", out.stderr);
+    assert!(!out.stderr.contains(&token), "the token was logged");
+    // Asking for ureq by name gets its lines: the filter above is what kept them out.
+    let out = cli.run_env(&["show", "user"], None, &[("RUST_LOG", "trace,ureq=trace")]);
+    assert!(out.stderr.contains("ureq"), "{}", out.stderr);
+}

@@ -1,0 +1,12 @@
+//! `ais-authn` against the real AuthN server (the testkit starts one per test): every verb,
+//! tables and JSON, exit codes, prompts and confirmations, and a login shared with the SDK and
+//! the `ais` CLI's token file.
+//!
+//! One test binary, one module per command group; `support` holds what they share.
+
+mod entities;
+mod general;
+mod provision;
+mod server;
+mod support;
+mod tokens;

@@ -1,0 +1,196 @@
+//! Provisioning: `plan`, `apply` and `export`, with JSON, exit codes and confirmation.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use aistore_authn::Client;
+
+use crate::support::*;
+
+#[test]
+fn plan_apply_export_with_json_exit_codes_and_confirmation() {
+    let cli = Cli::new("provision");
+    cli.login_admin();
+    let dir = cli.home.join("spec");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (role, user, cluster) = (unique("ops"), unique("pu"), unique("pc"));
+    std::fs::write(dir.join("pw"), "s3cret-pw\n").unwrap();
+    let spec = serde_json::json!({
+        "clusters": [{"id": format!("{cluster}-id"), "alias": cluster}],
+        "roles": [{"name": role, "description": "operators",
+                   "acls": [{"cluster": cluster, "perms": "ro,CREATE-BUCKET"},
+                            {"cluster": cluster, "bucket": "s3://logs", "perms": "GET"}]}],
+        "users": [{"id": user, "roles": [role], "password": {"file": dir.join("pw")}}]
+    });
+    let path = dir.join("spec.json");
+    std::fs::write(&path, spec.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+
+    // plan: what would change, as text and as JSON, with the spec positional or after -f.
+    let out = cli.ok(&["plan", path]);
+    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("create user {user}")),
+        "{}",
+        out.stdout
+    );
+    let planned = cli.json(&["plan", "-f", path]);
+    assert_eq!(planned["actions"].as_array().unwrap().len(), 3, "{planned}");
+    assert!(
+        !planned.to_string().contains("s3cret-pw"),
+        "the plan shows no password"
+    );
+
+    // apply: refused without --yes when stdin is not a terminal, nothing done.
+    cli.exits(2, &["apply", path], "--yes");
+    assert!(cli.admin().user_manager().get(&user).is_err());
+    let report = cli.json(&["apply", path, "--yes", "--parallel", "2"]);
+    let statuses: Vec<&str> = report["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(statuses, ["done"; 3], "{report}");
+
+    let mut alice = Client::builder(&cli.url)
+        .proxy_from_env(false)
+        .build()
+        .unwrap();
+    alice.login(&user, "s3cret-pw", None).unwrap();
+    // Progress on stderr: plain lines when stderr is not a terminal.
+    std::fs::write(
+        path,
+        spec.to_string().replace("operators", "operators of c1"),
+    )
+    .unwrap();
+    let out = cli.ok(&["apply", path, "-y"]);
+    assert!(
+        out.stderr.contains("1/1 changes made (0 failed)"),
+        "{}",
+        out.stderr
+    );
+    // On a terminal (script(1) gives the command one), a bar redrawn in place.
+    std::fs::write(
+        path,
+        spec.to_string()
+            .replace("operators", "operators of c1 and c2"),
+    )
+    .unwrap();
+    let command = format!(
+        "{BIN} apply {path} -y --url {} --file {}",
+        cli.url,
+        cli.token_file.display()
+    );
+    let tty = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) from util-linux");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(
+        shown.contains("\r[##############################] 1/1 (0 failed)"),
+        "{shown:?}"
+    );
+    let again = cli.ok(&["apply", "-f", path, "-y"]);
+    assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
+    assert_eq!(cli.ok(&["plan", path]).stdout.trim(), "nothing to do");
+
+    // export: the server as a spec, the role's ACLs in the CLI's words.
+    let exported = cli.json(&["export"]);
+    let exported_role = exported["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == role.as_str())
+        .expect("the role is exported")
+        .clone();
+    assert_eq!(exported_role["description"], "operators of c1 and c2");
+    assert!(exported.to_string().contains("s3://logs"), "{exported}");
+
+    // A bad spec: exit 2 with every problem and its path; nothing sent.
+    std::fs::write(dir.join("bad.json"), r#"{"roles": [{"name": "-bad", "acls": [{"cluster": "x", "perms": "FLY"}]}], "users": [{"id": "u", "roles": ["nope"]}]}"#).unwrap();
+    let bad = cli.exits(
+        2,
+        &["plan", dir.join("bad.json").to_str().unwrap()],
+        "not valid",
+    );
+    assert!(
+        bad.stderr.contains("roles[0]") && bad.stderr.contains("users[0]"),
+        "{}",
+        bad.stderr
+    );
+    cli.exits(2, &["plan"], "which spec");
+
+    // A role the server lacks, named as external: the plan is refused (exit 2), nothing done.
+    let role2 = unique("r2");
+    let external = serde_json::json!({
+        "roles": [{"name": role2, "acls": [{"cluster": "*", "perms": "ro"}]}],
+        "external_roles": ["ghost-role"]
+    });
+    std::fs::write(dir.join("external.json"), external.to_string()).unwrap();
+    cli.exits(
+        2,
+        &[
+            "apply",
+            dir.join("external.json").to_str().unwrap(),
+            "--yes",
+        ],
+        "ghost-role",
+    );
+    assert!(cli.admin().role_manager().get(&role2).is_err());
+
+    // Partly applied: exit 3. A cluster whose URL answers AuthN's handshake with a 500 cannot
+    // be registered, so its role and user are skipped; the independent role is made.
+    let refusing = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refusing_url = format!("http://{}", refusing.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in refusing.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let (bad_cluster, role3, role4, user3) =
+        (unique("bc"), unique("r3"), unique("r4"), unique("u3"));
+    let partial = serde_json::json!({
+        "clusters": [{"id": format!("{bad_cluster}-id"), "alias": bad_cluster, "urls": [refusing_url]}],
+        "roles": [{"name": role3, "acls": [{"cluster": bad_cluster, "perms": "ro"}]},
+                  {"name": role4, "acls": [{"cluster": "*", "perms": "ro"}]}],
+        "users": [{"id": user3, "roles": [role3], "password": {"file": dir.join("pw")}}]
+    });
+    std::fs::write(dir.join("partial.json"), partial.to_string()).unwrap();
+    let out = cli.run(&[
+        "apply",
+        dir.join("partial.json").to_str().unwrap(),
+        "--yes",
+        "--json",
+    ]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("partly applied"), "{}", out.stderr);
+    let report = out.json();
+    let status_of = |name: &str| {
+        report["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .map(|o| o["status"].as_str().unwrap_or("?").to_owned())
+    };
+    assert_eq!(
+        status_of(&format!("{bad_cluster}-id")).as_deref(),
+        Some("failed"),
+        "{report}"
+    );
+    assert_eq!(status_of(&role3).as_deref(), Some("skipped"), "{report}");
+    assert_eq!(status_of(&user3).as_deref(), Some("skipped"), "{report}");
+    assert_eq!(status_of(&role4).as_deref(), Some("done"), "{report}");
+    let admin = cli.admin();
+    assert!(admin.role_manager().get(&role4).is_ok());
+    assert!(admin.user_manager().get(&user3).is_err());
+}

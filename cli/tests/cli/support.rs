@@ -1,0 +1,229 @@
+//! What the tests share: the binary, a real server with a home directory and token file of
+//! the test's own, and assertions on exit codes and error lines.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aistore_authn::env::load_token_file;
+use aistore_authn::{Client, Error, Token};
+use aistore_authn_testkit::LocalServer;
+use serde_json::Value;
+
+/// The binary under test, built by cargo for this integration test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_ais-authn");
+
+/// What every error line starts with.
+pub const ERROR: &str = "ais-authn: error: ";
+/// The first words of the warning for a password on the command line.
+pub const PASSWORD_WARNING: &str = "ais-authn: warning: a password on the command line";
+
+/// A name no other test uses, valid as a user, role or alias name.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{:x}-{n}", std::process::id())
+}
+
+/// A real server, a home directory and a token file of the test's own.
+pub struct Cli {
+    pub server: LocalServer,
+    pub url: String,
+    pub home: PathBuf,
+    pub token_file: PathBuf,
+}
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+/// Runs the binary with `args`, `stdin` (closed when `None`) and `env` added to a cleaned
+/// environment: no AIS_* or proxy variables from outside, no RUST_LOG.
+pub fn run_bin(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("RUST_LOG");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AIS_") || k.to_ascii_lowercase().ends_with("_proxy") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(env.iter().copied())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        // A child that fails before reading its input closes the pipe: that is its answer.
+        let _ = input.write_all(text.as_bytes());
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+impl Cli {
+    pub fn new(name: &str) -> Cli {
+        Cli::with(name, LocalServer::start())
+    }
+
+    pub fn with(
+        name: &str,
+        server: Result<LocalServer, aistore_authn_testkit::LocalServerError>,
+    ) -> Cli {
+        let server = server
+            .unwrap_or_else(|e| panic!("cannot start the real AuthN server for the tests:\n{e}"));
+        let home =
+            std::env::temp_dir().join(format!("ais-authn-cli-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&home).unwrap();
+        Cli {
+            url: server.url(),
+            server,
+            token_file: home.join("auth.token"),
+            home,
+        }
+    }
+
+    pub fn run_env(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
+        let token_file = self.token_file.to_str().unwrap();
+        let home = self.home.to_str().unwrap();
+        let mut all = vec![
+            ("AIS_AUTHN_URL", self.url.as_str()),
+            ("AIS_AUTHN_TOKEN_FILE", token_file),
+            ("HOME", home),
+        ];
+        all.extend_from_slice(env);
+        run_bin(args, stdin, &all)
+    }
+
+    pub fn run_with(&self, args: &[&str], stdin: Option<&str>) -> Out {
+        self.run_env(args, stdin, &[])
+    }
+
+    pub fn run(&self, args: &[&str]) -> Out {
+        self.run_with(args, None)
+    }
+
+    /// Runs and requires success.
+    pub fn ok(&self, args: &[&str]) -> Out {
+        let out = self.run(args);
+        assert_eq!(
+            out.code, 0,
+            "ais-authn {args:?}: {}{}",
+            out.stdout, out.stderr
+        );
+        out
+    }
+
+    /// Runs with `--json` and returns the parsed output.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        self.ok(&args).json()
+    }
+
+    /// Runs and requires exit `code` with a one-line error containing `want`.
+    pub fn exits(&self, code: i32, args: &[&str], want: &str) -> Out {
+        let out = self.run(args);
+        assert_exit(&out, code, args, want);
+        out
+    }
+
+    /// Exit 1 (failed) with `want` in the one-line error.
+    pub fn fails(&self, args: &[&str], want: &str) -> Out {
+        self.exits(1, args, want)
+    }
+
+    pub fn admin_password(&self) -> String {
+        self.server.admin_password().to_owned()
+    }
+
+    pub fn login_admin(&self) {
+        let pw = format!("{}\n", self.admin_password());
+        let out = self.run_with(&["login", "admin", "--password-stdin"], Some(&pw));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.stderr, "", "no warning for --password-stdin");
+    }
+
+    /// An SDK client logged in as the administrator.
+    pub fn admin(&self) -> Client {
+        self.server.admin_client().unwrap()
+    }
+
+    /// An SDK client sending `token`.
+    pub fn with_token(&self, token: &str) -> Client {
+        Client::builder(&self.url)
+            .proxy_from_env(false)
+            .token(token)
+            .build()
+            .unwrap()
+    }
+
+    /// A fresh token of `user`, from the SDK.
+    pub fn token_of(&self, user: &str, password: &str) -> String {
+        let mut client = Client::builder(&self.url)
+            .proxy_from_env(false)
+            .build()
+            .unwrap();
+        client
+            .login(user, password, None)
+            .unwrap()
+            .as_str()
+            .to_owned()
+    }
+}
+
+impl Drop for Cli {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+/// Exit `code`, and a single error line (after any password warning) containing `want`.
+pub fn assert_exit(out: &Out, code: i32, args: &[&str], want: &str) {
+    assert_eq!(
+        out.code, code,
+        "ais-authn {args:?} should exit {code}: {}{}",
+        out.stdout, out.stderr
+    );
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with(PASSWORD_WARNING))
+        .collect();
+    assert_eq!(errors.len(), 1, "one line: {}", out.stderr);
+    assert!(
+        errors[0].starts_with(ERROR) && errors[0].contains(want),
+        "ais-authn {args:?}: want {want:?} in: {}",
+        out.stderr
+    );
+}
+
+pub fn subject(file: &Path) -> String {
+    Token::parse(&load_token_file(file).unwrap())
+        .unwrap()
+        .subject()
+        .to_owned()
+}
+
+pub fn is_revoked(cli: &Cli, token: &str) -> bool {
+    match cli.with_token(token).whoami() {
+        Ok(_) => false,
+        Err(Error::Unauthorized { .. }) => true,
+        Err(e) => panic!("{e}"),
+    }
+}
