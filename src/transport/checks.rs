@@ -10,7 +10,7 @@ pub(crate) fn is_loopback(host: &str) -> bool {
         || host.to_ascii_lowercase().ends_with(".localhost")
         || host
             .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 /// Whether a bearer token may be sent to `url` without anyone on the way reading it: over TLS,

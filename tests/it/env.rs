@@ -524,6 +524,47 @@ fn proxies_come_from_the_environment() {
         4,
         "nothing more went through the proxy"
     );
+    // NO_PROXY ranges, as Go reads them: the real server reached at 0.0.0.0 and [::] (this
+    // machine, but not loopback, so the proxy rules apply) goes direct when a range names it,
+    // and through the proxy when none does.
+    let port = server.url.rsplit(':').next().unwrap();
+    for (target, no_proxy) in [
+        (format!("http://0.0.0.0:{port}"), "10.0.0.0/8, 0.0.0.0/8"),
+        (format!("http://[::]:{port}"), "fd00::/8,::/127"),
+    ] {
+        let out = run_child(
+            "env::child_lists_roles",
+            &[
+                ("AIS_AUTHN_URL", &target),
+                ("HTTP_PROXY", &proxy.url),
+                ("NO_PROXY", no_proxy),
+            ],
+        );
+        assert!(
+            out.contains("ROLES=") && !out.contains("ROLES=0"),
+            "{target} with NO_PROXY={no_proxy}: the server answered directly: {out}"
+        );
+    }
+    assert_eq!(proxy.lines().len(), 4, "the proxy saw no request");
+    let out = run_child(
+        "env::child_lists_roles",
+        &[
+            ("AIS_AUTHN_URL", &format!("http://0.0.0.0:{port}")),
+            ("HTTP_PROXY", &proxy.url),
+            ("NO_PROXY", "10.0.0.0/8"),
+        ],
+    );
+    assert!(
+        out.contains("ROLES=0"),
+        "a range that does not name it: {out}"
+    );
+    assert_eq!(
+        proxy.lines()[4..],
+        [
+            format!("CONNECT 0.0.0.0:{port}"),
+            "GET /v1/roles".to_owned()
+        ]
+    );
     let out = run_child(
         "env::child_lists_roles",
         &[("AIS_AUTHN_URL", far), ("HTTP_PROXY", "ftp://u:s3cr3t@x y")],
