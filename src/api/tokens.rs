@@ -135,11 +135,14 @@ impl Client {
     }
 
     /// The decoded claims of this client's token (not verified; see [`Token`]). Sends no
-    /// request.
+    /// request, except on a client with
+    /// [`credentials`](crate::client::builder::ClientBuilder::credentials) that has no token
+    /// yet (or one about to expire): it logs in first, `POST /v1/users/{user}`.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when the client has no token; [`Error::InvalidToken`] when it
-    /// is not a well-formed JWT.
+    /// [`Error::InvalidArgument`] when the client has no token (and no credentials);
+    /// [`Error::InvalidToken`] when it is not a well-formed JWT; with credentials, the errors
+    /// of [`Client::login`].
     ///
     /// # Example
     /// ```
@@ -150,13 +153,13 @@ impl Client {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn token_claims(&self) -> Result<TokenClaims, Error> {
-        Ok(Token::parse(&self.logged_in()?)?.claims().clone())
+        let token = self.usable_token()?.ok_or_else(not_logged_in)?;
+        Ok(Token::parse(token.jwt.expose())?.claims().clone())
     }
 
     /// The token, or the error for a client that has none.
     fn logged_in(&self) -> Result<String, Error> {
-        self.token()
-            .ok_or_else(|| Error::InvalidArgument("not logged in: the client has no token".into()))
+        self.token().ok_or_else(not_logged_in)
     }
 
     /// Who this client is: its token's claims and the user with their current roles, as
@@ -180,4 +183,7 @@ impl Client {
         let user = UserManager::new(self).get(&claims.subject)?;
         Ok(Identity { claims, user })
     }
+}
+fn not_logged_in() -> Error {
+    Error::InvalidArgument("not logged in: the client has no token".into())
 }

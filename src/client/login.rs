@@ -149,6 +149,16 @@ impl Client {
             .clone()
     }
 
+    /// The token to use now: the one held, or, with credentials, a new login when there is
+    /// none or it is expiring.
+    pub(crate) fn usable_token(&self) -> Result<Option<Arc<HeldToken>>, Error> {
+        let token = self.held_token();
+        if self.credentials.is_some() && token.as_ref().is_none_or(|t| t.expiring()) {
+            return self.relogin(token.as_ref()).map(Some);
+        }
+        Ok(token)
+    }
+
     pub(crate) fn store_token(&self, token: Option<Arc<HeldToken>>) {
         *self.token.write().unwrap_or_else(PoisonError::into_inner) = token;
     }

@@ -178,14 +178,13 @@ impl Client {
         if request.anonymous {
             return self.transport.send(request, None);
         }
-        let mut token = self.held_token();
-        if let Some(held) = &token {
+        if let Some(held) = self.held_token() {
             check_token(held.jwt.expose())?;
         }
-        let needs_login = || token.as_ref().is_none_or(|t| t.expiring());
-        if self.credentials.is_some() && request.needs_token && needs_login() {
-            token = Some(self.relogin(token.as_ref())?);
-        }
+        let token = match request.needs_token {
+            true => self.usable_token()?,
+            false => self.held_token(),
+        };
         let jwt = token.as_ref().map(|t| t.jwt.expose());
         match self.transport.send(request, jwt) {
             Err(e) if self.credentials.is_some() && token_refused(&e) => {

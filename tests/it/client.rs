@@ -345,3 +345,27 @@ fn credentials_never_retry_a_refused_login_or_a_missing_right() {
         "no login for a missing right"
     );
 }
+
+#[test]
+fn a_credentials_client_can_ask_whoami_first() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let id = unique("who");
+    admin.user_manager().create(&id, &[], "pw-who").unwrap();
+    let client = with_credentials(&server, &id, "pw-who");
+    assert_eq!(client.token(), None);
+    // The first call needs the token's claims: it logs in for them.
+    let me = client.whoami().unwrap();
+    assert_eq!(
+        (me.claims.subject.as_str(), me.user.id.as_str()),
+        (id.as_str(), id.as_str())
+    );
+    assert_eq!(client.token_claims().unwrap().subject, id);
+    assert!(client.token().is_some());
+    // Without credentials it stays an error that sends nothing.
+    let err = server.anonymous().whoami().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument(m) if m.contains("not logged in")),
+        "{err:?}"
+    );
+}
