@@ -237,22 +237,19 @@ impl Verifier {
                 ),
             );
         }
+        // `iat` is not checked: AIStore does not check it either (golang-jwt's default).
         if let Some(latest) = now.checked_add(self.leeway) {
-            for (name, at) in [
-                ("issued (iat)", claims.issued_at),
-                ("valid from (nbf)", not_before),
-            ] {
-                if let Some(at) = at.filter(|at| *at > latest) {
-                    return reject(
-                        NotYetValid,
-                        format!(
-                            "the token says it is {name} {} (Unix time), {} s from now (leeway {:?})",
-                            secs(at),
-                            at.duration_since(now).map_or(0, |d| d.as_secs()),
-                            self.leeway
-                        ),
-                    );
-                }
+            if let Some(at) = not_before.filter(|at| *at > latest) {
+                return reject(
+                    NotYetValid,
+                    format!(
+                        "the token says it is valid from (nbf) {} (Unix time), {} s from now \
+                         (leeway {:?})",
+                        secs(at),
+                        at.duration_since(now).map_or(0, |d| d.as_secs()),
+                        self.leeway
+                    ),
+                );
             }
         }
         if let Some(issuer) = &self.issuer {
@@ -368,25 +365,29 @@ mod tests {
         );
         assert_eq!(reason(v.verify(&claims(0, 0))), RejectReason::Expired);
         assert_eq!(reason(v.verify(&claims(-5, 0))), RejectReason::Expired);
-        // Within the leeway: still accepted; without it, expired.
-        v.verify(&claims(t - 2, t - 60)).unwrap();
-        let strict = v.clone().leeway(Duration::ZERO);
+        // No leeway by default, as AIStore: expired from `exp` on. With one, accepted within it.
+        assert_eq!(Verifier::DEFAULT_LEEWAY, Duration::ZERO);
         assert_eq!(
-            reason(strict.verify(&claims(t - 2, t - 60))),
+            reason(v.verify(&claims(t - 2, t - 60))),
             RejectReason::Expired
         );
-        // Issued in the future.
-        assert_eq!(
-            reason(v.verify(&claims(t + 3600, t + 60))),
-            RejectReason::NotYetValid
-        );
-        v.verify(&claims(t + 3600, t + 2)).unwrap();
-        let nbf = sign_hs256(
-            HS,
-            &format!(r#"{{"sub":"a","exp":{},"nbf":{}}}"#, t + 3600, t + 60),
-            "s3cret",
-        );
-        assert_eq!(reason(v.verify(&nbf)), RejectReason::NotYetValid);
+        let lenient = v.clone().leeway(Duration::from_secs(5));
+        lenient.verify(&claims(t - 2, t - 60)).unwrap();
+        v.verify(&claims(t + 2, t - 60)).unwrap();
+        // Issued in the future: not checked, as AIStore does not check `iat`.
+        v.verify(&claims(t + 3600, t + 60)).unwrap();
+        // Not valid before a time to come (`nbf`): refused, within the leeway accepted.
+        let nbf = |at: i64| {
+            sign_hs256(
+                HS,
+                &format!(r#"{{"sub":"a","exp":{},"nbf":{at}}}"#, t + 3600),
+                "s3cret",
+            )
+        };
+        assert_eq!(reason(v.verify(&nbf(t + 60))), RejectReason::NotYetValid);
+        assert_eq!(reason(v.verify(&nbf(t + 2))), RejectReason::NotYetValid);
+        lenient.verify(&nbf(t + 2)).unwrap();
+        v.verify(&nbf(t - 2)).unwrap();
         // Extreme values neither panic nor pass as expired.
         v.verify(&claims(i64::MAX, 0)).unwrap();
         let huge = v.clone().leeway(Duration::MAX);

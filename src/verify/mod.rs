@@ -52,10 +52,13 @@ pub use crate::verify::verified::VerifiedToken;
 /// with HMAC using the RSA public key as the secret, are refused. HMAC signatures are compared
 /// in constant time (ring's `hmac::verify`).
 ///
-/// Times are checked with a leeway for clock differences ([`leeway`](Verifier::leeway),
-/// default [`Verifier::DEFAULT_LEEWAY`] = 5 s; AIStore itself allows none): a token is
-/// expired once `exp + leeway` has passed, and refused as not yet valid when its `iat` (or an
-/// `nbf`) is after `now + leeway`.
+/// Times are checked as AIStore v1.5.0 checks them (golang-jwt's defaults): a token is
+/// expired once `exp` has passed, refused as not yet valid while an `nbf` is still to come,
+/// and its `iat` is not checked. The default leeway is zero
+/// ([`Verifier::DEFAULT_LEEWAY`]) so that a token this verifier accepts is one a cluster
+/// accepts too: with a leeway, [`VerifiedToken::allows`] could say yes for up to that long
+/// after a cluster refuses the token. [`leeway`](Verifier::leeway) allows for clock
+/// differences where that matters more.
 ///
 /// It does not know about revocation: a token revoked with
 /// [`TokenManager::revoke`](crate::TokenManager::revoke) verifies until it expires, as it
@@ -101,8 +104,8 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// The default leeway for clock differences: 5 s.
-    pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
+    /// The default leeway for clock differences: none, as AIStore allows none.
+    pub const DEFAULT_LEEWAY: Duration = Duration::ZERO;
     /// The default shortest time between two refetches of a server's key set: 30 s, as
     /// AIStore's `defaultMinRotationRefresh`.
     pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
@@ -225,13 +228,14 @@ impl Verifier {
     }
 
     /// Allows this much clock difference between this host and the server when checking
-    /// `exp`, `iat` and `nbf`. Default [`Verifier::DEFAULT_LEEWAY`] (5 s); AIStore allows none.
+    /// `exp` and `nbf`. Default [`Verifier::DEFAULT_LEEWAY`] (none), as AIStore; a leeway makes
+    /// this verifier accept a token for that long after a cluster refuses it.
     ///
     /// # Example
     /// ```
     /// use std::time::Duration;
     ///
-    /// let strict = aistore_authn::Verifier::hmac("s3cret")?.leeway(Duration::ZERO);
+    /// let lenient = aistore_authn::Verifier::hmac("s3cret")?.leeway(Duration::from_secs(5));
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     #[must_use]

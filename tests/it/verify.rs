@@ -211,7 +211,7 @@ fn altered_foreign_unsigned_expired_and_garbage_tokens_are_refused() {
         );
     }
 
-    // Signed with the right secret, but expired a minute ago (or not issued yet).
+    // Signed with the right secret, but expired a minute ago.
     let header = serde_json::json!({"alg": "HS256", "typ": "JWT"});
     let mut claims = claims_json(&jwt);
     claims["exp"] = (unix_now() - 60).into();
@@ -224,21 +224,29 @@ fn altered_foreign_unsigned_expired_and_garbage_tokens_are_refused() {
         .leeway(Duration::from_secs(120))
         .verify(&expired)
         .unwrap();
+    // Issued in the future: AIStore does not check `iat`, nor does the verifier; the server
+    // takes the token too.
     claims["exp"] = (unix_now() + 3600).into();
     claims["iat"] = (unix_now() + 600).into();
-    let future = sign_hs256(&header, &claims, secret.as_bytes());
+    let future_iat = sign_hs256(&header, &claims, secret.as_bytes());
+    verifier.verify(&future_iat).unwrap();
+    server.with_token(&future_iat).whoami().unwrap();
+    // Not valid before a time to come: refused by both.
+    claims["nbf"] = (unix_now() + 600).into();
+    let future_nbf = sign_hs256(&header, &claims, secret.as_bytes());
     assert_eq!(
-        rejected(verifier.verify(&future)),
+        rejected(verifier.verify(&future_nbf)),
         RejectReason::NotYetValid
     );
     // The crafted token with sane times verifies: the refusals above are the times'.
     claims["iat"] = unix_now().into();
+    claims["nbf"] = unix_now().into();
     verifier
         .verify(&sign_hs256(&header, &claims, secret.as_bytes()))
         .unwrap();
 
-    // The server agrees: it refuses the altered and the expired token.
-    for bad in [&promoted, &expired] {
+    // The server agrees: it refuses the altered, the expired and the not-yet-valid token.
+    for bad in [&promoted, &expired, &future_nbf] {
         let err = server.with_token(bad).whoami().unwrap_err();
         assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     }
