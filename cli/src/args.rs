@@ -246,9 +246,13 @@ pub enum Add {
         /// An alias, and the cluster's URLs (http:// or https://)
         #[arg(value_name = "ALIAS|URL")]
         args: Vec<String>,
-        /// The cluster's ID (its UUID); AuthN then contacts nothing
+        /// The cluster's ID (its UUID); with no URLs AuthN then contacts nothing
         #[arg(long, value_name = "CLUSTER_ID")]
         id: Option<String>,
+        /// Accept plain http:// URLs to other hosts: AuthN sends each URL an admin token,
+        /// readable on the way without TLS
+        #[arg(long)]
+        allow_plain_http: bool,
     },
 }
 
@@ -272,6 +276,10 @@ pub enum Set {
         /// The new alias
         #[arg(long, value_name = "ALIAS")]
         alias: Option<String>,
+        /// Accept plain http:// URLs to other hosts: AuthN sends each URL an admin token,
+        /// readable on the way without TLS
+        #[arg(long)]
+        allow_plain_http: bool,
     },
     /// Change the server's configuration: auth.expiration_time, log.level, auth.secret
     #[command(

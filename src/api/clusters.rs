@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::Client;
 use crate::error::{Entity, Error};
 use crate::model::info::{ClusterInfo, ClusterMap};
-use crate::transport::checks::token_safe_to_send;
+use crate::transport::checks::{is_loopback_host, token_safe_to_send};
 use crate::transport::names::{check_cluster_id, check_new_name};
 use crate::transport::request::{Method, Request};
 
@@ -29,6 +29,7 @@ use crate::transport::request::{Method, Request};
 #[derive(Debug, Clone, Copy)]
 pub struct ClusterManager<'a> {
     client: &'a Client,
+    allow_plain_http: bool,
 }
 
 /// `GET /v1/clusters[/{id}]` replies `{"clusters": {id: cluster}}`, or `{}` when there are none.
@@ -59,7 +60,40 @@ impl<'a> ClusterManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn new(client: &'a Client) -> Self {
-        ClusterManager { client }
+        ClusterManager {
+            client,
+            allow_plain_http: false,
+        }
+    }
+
+    /// Lets [`register`](ClusterManager::register),
+    /// [`register_with_id`](ClusterManager::register_with_id) and
+    /// [`update`](ClusterManager::update) take plain `http://` cluster URLs to hosts other than
+    /// this machine's loopback. Off by default: AuthN sends each registered URL an admin token
+    /// (see [`register_with_id`](ClusterManager::register_with_id)), which over plain HTTP
+    /// anyone on the way can read and use for about five minutes.
+    ///
+    /// # Example
+    /// ```no_run
+    /// let mut client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// client.login("admin", "admin-password", None)?;
+    /// // A lab network where the cluster has no TLS, on purpose.
+    /// let clusters = client.cluster_manager().allow_plain_http(true);
+    /// clusters.register("lab", &["http://10.0.0.5:8080"])?;
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    #[must_use]
+    pub fn allow_plain_http(mut self, allow: bool) -> Self {
+        self.allow_plain_http = allow;
+        self
+    }
+
+    /// The URLs AuthN is to contact, trimmed and checked: see [`cluster_urls`] and
+    /// [`check_plain_http`].
+    fn urls_to_register<'u>(&self, urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
+        let urls = cluster_urls(urls)?;
+        check_plain_http(&urls, self.allow_plain_http)?;
+        Ok(urls)
     }
 
     /// All registered clusters, by ID. `GET /v1/clusters`. Needs no token.
@@ -109,9 +143,11 @@ impl<'a> ClusterManager<'a> {
     /// First `GET {url}/v1/health?cii=true`, which every AIS node answers without a token,
     /// sent with this client's TLS settings (CA, client certificate) but **no token**. Only
     /// when that gives no ID, and only where the token cannot be read on the way (an
-    /// `https://` URL or a loopback host), `GET {url}/v1/daemon?what=smap` with the client's
-    /// token, as the `ais` CLI and the Python SDK do. An AuthN admin token is never sent to a
-    /// plain-`http://` cluster elsewhere.
+    /// `https://` URL whose certificate is checked, or a loopback host),
+    /// `GET {url}/v1/daemon?what=smap` with the client's token, as the `ais` CLI and the
+    /// Python SDK do. An AuthN admin token is never sent to a plain-`http://` cluster
+    /// elsewhere, nor with [`skip_verify`](crate::client::builder::ClientBuilder::skip_verify)
+    /// to an `https://` one (its server may be anyone).
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: a URL that is not `http(s)://` with a
@@ -154,7 +190,9 @@ impl<'a> ClusterManager<'a> {
             });
         let error = match health {
             Ok(uuid) => return Ok(uuid),
-            Err(e) if !token_safe_to_send(url) => return Err(e),
+            Err(e) if !token_safe_to_send(url, self.client.verifies_certificates()) => {
+                return Err(e)
+            }
             Err(e) => e,
         };
         log::debug!("GET {health_url} gave no cluster ID ({error}); reading the cluster map");
@@ -195,7 +233,7 @@ impl<'a> ClusterManager<'a> {
                 "register needs at least one cluster URL to find the cluster ID".into(),
             ));
         }
-        let urls = cluster_urls(urls)?;
+        let urls = self.urls_to_register(urls)?;
         if !alias.is_empty() {
             check_new_name("cluster alias", alias)?;
         }
@@ -216,17 +254,29 @@ impl<'a> ClusterManager<'a> {
     /// itself accepts the latter, after which GET and DELETE of that name reach different
     /// clusters.
     ///
-    /// When `urls` is not empty, AuthN first hands the cluster its signing key over
+    /// When `urls` is not empty, AuthN first hands the cluster what it needs to check tokens:
     /// `POST {url}/v1/tokens`, trying the URLs in order and retrying an unreachable one for
     /// about 80 s (longer than the client's default 60 s timeout); with no URLs it contacts
-    /// nothing. Trailing slashes are trimmed from the URLs (AuthN would post to
+    /// nothing. **What each URL receives** (AuthN v1.5.0), there and later on every
+    /// revocation (`DELETE {url}/v1/tokens` with the revoked tokens):
+    /// - `Authorization: Bearer` an **admin token** AuthN signs for itself (`sub` `AuthN`,
+    ///   `admin: true`, audience the cluster ID, valid 5 minutes), which any cluster keyed to
+    ///   this AuthN that does not require that audience accepts as an administrator's;
+    /// - in HMAC mode, an unsalted SHA-256 of the signing secret (`{"secret": ...}`); in RSA
+    ///   mode, the public key.
+    ///
+    /// So a URL must be the cluster's: a mistyped or foreign URL receives an admin token. A
+    /// plain `http://` URL to a host other than this machine's loopback is refused unless
+    /// [`allow_plain_http`](ClusterManager::allow_plain_http) is set, since anyone on the way
+    /// could read the token. Trailing slashes are trimmed from the URLs (AuthN would post to
     /// `//v1/tokens`). Requests: `GET /v1/clusters/{id}` (the clash check), `POST /v1/clusters`,
     /// `GET /v1/clusters/{id}`. Needs an admin token.
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], no request sent: an ID that is not ASCII letters, digits,
     ///   `-` and `_`; an alias the server would refuse; a URL that is not `http(s)://` with a
-    ///   host or that has credentials (AuthN would serve them to anyone).
+    ///   host or that has credentials (AuthN would serve them to anyone); a plain `http://`
+    ///   URL to another host without [`allow_plain_http`](ClusterManager::allow_plain_http).
     /// - [`Error::ClusterAlreadyRegistered`] (the ID, or the alias for another ID);
     ///   [`Error::Api`] with status 400 when the handshake with the cluster fails;
     ///   [`Error::Unauthorized`]; [`Error::Transport`], [`Error::Decode`].
@@ -249,7 +299,7 @@ impl<'a> ClusterManager<'a> {
         if !alias.is_empty() {
             check_new_name("cluster alias", alias)?;
         }
-        let urls = cluster_urls(urls)?;
+        let urls = self.urls_to_register(urls)?;
         // AuthN accepts an ID that is another cluster's alias, after which GET and DELETE of
         // that name reach different clusters. Refuse it.
         match self.get(id) {
@@ -315,7 +365,7 @@ impl<'a> ClusterManager<'a> {
         if let Some(alias) = alias {
             check_new_name("cluster alias", alias)?;
         }
-        let urls = urls.map(cluster_urls).transpose()?;
+        let urls = urls.map(|u| self.urls_to_register(u)).transpose()?;
         let id = self.get(id_or_alias)?.id;
         let request = Request::to(Method::Put, Entity::Cluster(&id))?;
         let body = ClusterBody {
@@ -392,6 +442,36 @@ impl Client {
     }
 }
 
+/// Refuses plain `http://` cluster URLs to hosts other than this machine's loopback unless
+/// `allowed`: AuthN sends every registered URL an admin token, readable on the way over
+/// plain HTTP. The error names the URL and the opt-ins.
+pub(crate) fn check_plain_http(urls: &[&str], allowed: bool) -> Result<(), Error> {
+    if allowed {
+        return Ok(());
+    }
+    let plain = urls.iter().find(|url| {
+        url.strip_prefix("http://").is_some_and(|rest| {
+            let authority = rest.split('/').next().unwrap_or_default();
+            // host:port, or [v6]:port
+            let host = match authority.rsplit_once(':') {
+                Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+                _ => authority,
+            };
+            !is_loopback_host(host)
+        })
+    });
+    match plain {
+        None => Ok(()),
+        Some(url) => Err(Error::InvalidArgument(format!(
+            "cluster URL {url} is plain http to another host: AuthN sends each cluster URL an \
+             admin token (valid 5 minutes) and a hash of its signing secret, which anyone on \
+             the way could read; use https://, or allow it on purpose \
+             (ClusterManager::allow_plain_http(true); ais-authn --allow-plain-http; in a spec, \
+             \"allow_plain_http\": true on the cluster)"
+        ))),
+    }
+}
+
 /// Checks cluster URLs (http or https, a host, no credentials) and trims trailing slashes:
 /// AuthN appends `/v1/tokens` to each as it is, and `//v1/tokens` fails its handshake.
 pub(crate) fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> {
@@ -419,4 +499,36 @@ pub(crate) fn cluster_urls<'u>(urls: &[&'u str]) -> Result<Vec<&'u str>, Error> 
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_only_to_other_hosts_and_only_without_the_opt_in() {
+        for fine in [
+            "https://ais-proxy:8080",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:51080",
+            "http://localhost:8080",
+        ] {
+            assert!(check_plain_http(&[fine], false).is_ok(), "{fine}");
+        }
+        for plain in [
+            "http://ais-proxy:8080",
+            "http://10.0.0.5:8080",
+            "http://0.0.0.0:8080",
+            "http://[fd00::1]:8080",
+            "http://localhost.evil.example",
+        ] {
+            let err = check_plain_http(&["https://ok:1", plain], false).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidArgument(m) if m.contains(plain)),
+                "{err:?}"
+            );
+            assert!(check_plain_http(&[plain], true).is_ok(), "{plain}");
+        }
+    }
 }

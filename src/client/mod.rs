@@ -171,6 +171,12 @@ impl Client {
         }
     }
 
+    /// Whether this client checks server certificates (false with
+    /// [`skip_verify`](crate::client::builder::ClientBuilder::skip_verify)).
+    pub(crate) fn verifies_certificates(&self) -> bool {
+        self.transport.verifies_certificates()
+    }
+
     /// Sends `request` with this client's token and returns the body of the 2xx reply: the
     /// one path every manager's call takes. With credentials, logs in first when a token is
     /// needed and missing or expiring, and once more when the token is refused.

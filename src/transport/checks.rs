@@ -13,15 +13,20 @@ pub(crate) fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
-/// Whether a bearer token may be sent to `url` without anyone on the way reading it: over TLS,
-/// or to this machine's loopback.
-pub(crate) fn token_safe_to_send(url: &str) -> bool {
+/// Whether a bearer token may be sent to `url` without anyone on the way reading it: to this
+/// machine's loopback, or over TLS whose certificate is checked (`certificates_checked`:
+/// with `skip_verify`, an `https://` server may be anyone).
+pub(crate) fn token_safe_to_send(url: &str, certificates_checked: bool) -> bool {
     let Ok(uri) = url.parse::<ureq::http::Uri>() else {
         return false;
     };
     let host = uri.host().unwrap_or_default();
-    uri.scheme_str() == Some("https")
-        || is_loopback(host.trim_start_matches('[').trim_end_matches(']'))
+    (uri.scheme_str() == Some("https") && certificates_checked) || is_loopback_host(host)
+}
+
+/// Whether the host of a URL (IPv6 in brackets) is this machine's loopback.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    is_loopback(host.trim_start_matches('[').trim_end_matches(']'))
 }
 
 /// Trims trailing slashes and refuses URLs the client cannot use safely.
@@ -115,10 +120,14 @@ mod tests {
             "http://[::1]:1",
             "http://localhost",
         ] {
-            assert!(token_safe_to_send(safe), "{safe}");
+            assert!(token_safe_to_send(safe, true), "{safe}");
         }
         for unsafe_ in ["http://ais:8080", "http://10.0.0.1:8080", "not a url"] {
-            assert!(!token_safe_to_send(unsafe_), "{unsafe_}");
+            assert!(!token_safe_to_send(unsafe_, true), "{unsafe_}");
         }
+        // With certificate checks off, an https server may be anyone: loopback only.
+        assert!(!token_safe_to_send("https://ais:8080", false));
+        assert!(token_safe_to_send("https://127.0.0.1:8080", false));
+        assert!(token_safe_to_send("http://localhost", false));
     }
 }

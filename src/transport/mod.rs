@@ -63,6 +63,8 @@ pub(crate) struct Transport {
     max_reply_bytes: u64,
     /// Whether requests outside AuthN choose a proxy from the environment too.
     proxy_from_env: bool,
+    /// Whether server certificates are checked (`skip_verify` off).
+    verifies_certificates: bool,
 }
 
 impl Transport {
@@ -71,6 +73,12 @@ impl Transport {
     /// # Errors
     /// [`Error::InvalidArgument`] for TLS settings in a build without TLS; [`Error::Config`]
     /// for CA data or a CA file that holds no certificate.
+    /// Whether server certificates are checked: false with `skip_verify`, when an `https://`
+    /// server may be anyone.
+    pub(crate) fn verifies_certificates(&self) -> bool {
+        self.verifies_certificates
+    }
+
     pub(crate) fn new(base_url: String, settings: &Settings) -> Result<Transport, Error> {
         let timeout = settings.timeout.min(MAX_TIMEOUT);
         let config = ureq::Agent::config_builder()
@@ -109,6 +117,7 @@ impl Transport {
             retry: settings.retry,
             max_reply_bytes: settings.max_response_bytes,
             proxy_from_env: settings.proxy_from_env,
+            verifies_certificates: !settings.skip_verify,
         })
     }
 

@@ -204,7 +204,12 @@ fn delete_by_id_and_alias_missing_ok_both_ways() {
 /// A loopback stand-in for an AIS node: serves its health with cluster info and its cluster
 /// map, and accepts AuthN's handshake.
 fn ais_node(uuid: &'static str) -> Stub {
-    Stub::start(move |r| match (r.method.as_str(), r.path.as_str()) {
+    ais_node_on(std::net::TcpListener::bind("127.0.0.1:0").unwrap(), uuid)
+}
+
+/// As [`ais_node`], on a listener the test bound.
+fn ais_node_on(listener: std::net::TcpListener, uuid: &'static str) -> Stub {
+    let reply = move |r: &crate::support::Recorded| match (r.method.as_str(), r.path.as_str()) {
         ("GET", "/v1/health?cii=true") => (
             200,
             format!(
@@ -214,7 +219,74 @@ fn ais_node(uuid: &'static str) -> Stub {
         ("GET", "/v1/daemon?what=smap") => (200, format!(r#"{{"uuid":"{uuid}","version":"7"}}"#)),
         ("POST" | "DELETE", "/v1/tokens") => (200, String::new()),
         _ => (404, r#"{"message":"not here"}"#.into()),
+    };
+    Stub::start_raw_on(listener, move |r, _| {
+        let (status, body) = reply(r);
+        crate::support::Raw::Reply(crate::support::http_reply(status, &body))
     })
+}
+
+#[test]
+fn plain_http_urls_to_other_hosts_need_an_opt_in_and_get_an_admin_token() {
+    // 0.0.0.0 reaches this machine but is not loopback: a stand-in for a cluster elsewhere.
+    let server = TestServer::start();
+    let admin = server.admin();
+    let uuid: &'static str = Box::leak(unique("uuid").into_boxed_str());
+    let node = ais_node_on(std::net::TcpListener::bind("0.0.0.0:0").unwrap(), uuid);
+    let url = node.url.clone(); // http://0.0.0.0:port
+    let alias = unique("c");
+    let before = admin.cluster_manager().list().unwrap();
+    for refused in [
+        admin.cluster_manager().register(&alias, &[&url]),
+        admin
+            .cluster_manager()
+            .register_with_id(uuid, &alias, &[&url]),
+    ] {
+        let err = refused.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidArgument(m) if m.contains(&url) && m.contains("allow_plain_http")),
+            "{err:?}"
+        );
+    }
+    assert!(node.requests().is_empty(), "nothing was sent to the URL");
+    assert_eq!(
+        admin.cluster_manager().list().unwrap(),
+        before,
+        "nothing registered"
+    );
+
+    // Allowed on purpose: registered, and AuthN hands the URL an admin token for itself,
+    // valid five minutes, as the docs say.
+    let c = admin
+        .cluster_manager()
+        .allow_plain_http(true)
+        .register(&alias, &[&url])
+        .unwrap();
+    assert_eq!(
+        (c.id.as_str(), c.urls.as_slice()),
+        (uuid, [url.clone()].as_slice())
+    );
+    let seen = node.requests();
+    let handshake = seen
+        .iter()
+        .find(|r| r.method == "POST" && r.path == "/v1/tokens")
+        .expect("the handshake");
+    let bearer = handshake.header("authorization").unwrap();
+    let token = Token::parse(bearer.trim_start_matches("Bearer ")).unwrap();
+    let claims = token.claims();
+    assert!(claims.admin && claims.subject == "AuthN", "{claims:?}");
+    assert_eq!(claims.audience, [uuid]);
+    let lifetime = claims
+        .expires_at
+        .duration_since(claims.issued_at.unwrap())
+        .unwrap();
+    assert_eq!(lifetime, std::time::Duration::from_secs(300));
+    // An update to a plain-http URL elsewhere needs the opt-in too.
+    let err = admin
+        .cluster_manager()
+        .update(&alias, None, Some(&[&url]))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
 }
 
 #[test]

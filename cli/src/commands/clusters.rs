@@ -17,7 +17,12 @@ pub(super) fn show(ctx: &Ctx, id: Option<String>) -> Result<(), Failure> {
     }
 }
 
-pub(super) fn add(ctx: &Ctx, args: Vec<String>, id: Option<String>) -> Result<(), Failure> {
+pub(super) fn add(
+    ctx: &Ctx,
+    args: Vec<String>,
+    id: Option<String>,
+    allow_plain_http: bool,
+) -> Result<(), Failure> {
     let (urls, names) = split_urls(&args);
     let alias = match names.as_slice() {
         [] => "",
@@ -30,7 +35,7 @@ pub(super) fn add(ctx: &Ctx, args: Vec<String>, id: Option<String>) -> Result<()
         }
     };
     let client = ctx.logged_in()?;
-    let clusters = client.cluster_manager();
+    let clusters = client.cluster_manager().allow_plain_http(allow_plain_http);
     let cluster = match &id {
         Some(id) => clusters.register_with_id(id, alias, &urls)?,
         None if urls.is_empty() => {
@@ -40,6 +45,7 @@ pub(super) fn add(ctx: &Ctx, args: Vec<String>, id: Option<String>) -> Result<()
         }
         None => clusters.register(alias, &urls)?,
     };
+    tell_what_urls_receive(&cluster.urls);
     print_clusters(ctx, &[cluster], true)
 }
 
@@ -48,6 +54,7 @@ pub(super) fn set(
     cluster: String,
     args: Vec<String>,
     alias: Option<String>,
+    allow_plain_http: bool,
 ) -> Result<(), Failure> {
     // As `ais auth set cluster`: a word that is no URL is the new alias (or --alias).
     let (urls, names) = split_urls(&args);
@@ -60,12 +67,32 @@ pub(super) fn set(
             ))
         }
     };
-    let urls = (!urls.is_empty()).then_some(urls.as_slice());
+    let new_urls = !urls.is_empty();
+    let urls = new_urls.then_some(urls.as_slice());
     let cluster = ctx
         .logged_in()?
         .cluster_manager()
+        .allow_plain_http(allow_plain_http)
         .update(&cluster, alias, urls)?;
+    if new_urls {
+        tell_what_urls_receive(&cluster.urls);
+    }
     print_clusters(ctx, &[cluster], true)
+}
+
+/// Says on stderr which URLs AuthN contacts and what it hands them (see
+/// `ClusterManager::register_with_id`).
+fn tell_what_urls_receive(urls: &[String]) {
+    if !urls.is_empty() {
+        eprintln!(
+            "AuthN hands each of these URLs an admin token (valid 5 minutes), now and on every \
+             token revocation, and what checks its tokens (a hash of its HMAC secret, or its \
+             public key):"
+        );
+        for url in urls {
+            eprintln!("  {url}");
+        }
+    }
 }
 
 /// A table, or JSON: an object for `one` named cluster, else an array (of any length).

@@ -144,7 +144,11 @@ fn add(ctx: &Ctx, add: Add) -> Result<(), Failure> {
     match add {
         Add::User(spec) => users::add(ctx, spec),
         Add::Role(spec) => roles::add(ctx, &spec),
-        Add::Cluster { args, id } => clusters::add(ctx, args, id),
+        Add::Cluster {
+            args,
+            id,
+            allow_plain_http,
+        } => clusters::add(ctx, args, id, allow_plain_http),
     }
 }
 
@@ -156,7 +160,8 @@ fn set(ctx: &Ctx, set: Set) -> Result<(), Failure> {
             cluster,
             args,
             alias,
-        } => clusters::set(ctx, cluster, args, alias),
+            allow_plain_http,
+        } => clusters::set(ctx, cluster, args, alias, allow_plain_http),
         Set::Config { pairs } => config::set(ctx, pairs),
     }
 }

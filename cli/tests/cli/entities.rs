@@ -297,3 +297,84 @@ fn users_roles_and_clusters_end_to_end() {
     cli.fails(&["rm", "cluster", &again], "is not registered");
     assert!(cli.admin().cluster_manager().get(&id).is_err());
 }
+
+/// A stand-in AIS node on every interface that answers 200 to whatever AuthN sends it, and
+/// remembers the request lines.
+fn any_node() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let record = record.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    record.lock().unwrap().push(line.trim().to_owned());
+                    let mut length = 0;
+                    loop {
+                        let mut header = String::new();
+                        reader.read_line(&mut header).unwrap();
+                        if header.trim().is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = header.split_once(':') {
+                            if k.eq_ignore_ascii_case("content-length") {
+                                length = v.trim().parse().unwrap_or(0);
+                            }
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    let reply = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+                    if stream.write_all(reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn plain_http_cluster_urls_elsewhere_need_allow_plain_http() {
+    let cli = Cli::new("plain");
+    cli.login_admin();
+    // http://0.0.0.0:port: this machine, but not loopback.
+    let (url, seen) = any_node();
+    let (id, alias) = (unique("id"), unique("c"));
+    let add = ["add", "cluster", "--id", &id, &alias, &url];
+    let out = cli.exits(2, &add, "--allow-plain-http");
+    assert!(
+        out.stderr.contains(&url),
+        "the refusal names the URL: {}",
+        out.stderr
+    );
+    assert!(seen.lock().unwrap().is_empty(), "nothing reached the URL");
+    cli.fails(&["show", "cluster", &alias], "not");
+
+    let out = cli.ok(&[&add[..], &["--allow-plain-http"]].concat());
+    assert!(
+        out.stderr.contains("admin token") && out.stderr.contains(&url),
+        "the URLs that receive the token are listed: {}",
+        out.stderr
+    );
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.starts_with("POST /v1/tokens")),
+        "{:?}",
+        seen.lock().unwrap()
+    );
+    cli.exits(2, &["set", "cluster", &alias, &url], "--allow-plain-http");
+    cli.ok(&["set", "cluster", &alias, &url, "--allow-plain-http"]);
+}
