@@ -23,7 +23,8 @@ use crate::secret::redact_tokens;
 /// | [`InvalidArgument`](Error::InvalidArgument) | a bad argument; **no request was sent** |
 /// | [`InvalidToken`](Error::InvalidToken) | a token that is not a well-formed AuthN JWT |
 /// | [`TokenRejected`](Error::TokenRejected) | offline verification (feature `verify`) refused a token, with a [`RejectReason`] |
-/// | [`Config`](Error::Config) | a bad or missing environment variable or file; the message names it |
+/// | [`Config`](Error::Config) | a bad or missing setting (environment variable, `cli.json` entry, token file content); the message names it |
+/// | [`ConfigFile`](Error::ConfigFile) `{ action, path, source }` | a file the settings name (token file, `cli.json`, CA or client certificate) cannot be read or written; `source` is the `io::Error` |
 /// | [`UserNotFound`](Error::UserNotFound), [`RoleNotFound`](Error::RoleNotFound), [`ClusterNotFound`](Error::ClusterNotFound) | 404 on that entity, or a role name that does not exist |
 /// | [`UserAlreadyExists`](Error::UserAlreadyExists), [`RoleAlreadyExists`](Error::RoleAlreadyExists), [`ClusterAlreadyRegistered`](Error::ClusterAlreadyRegistered) | 409 on a create |
 /// | [`InvalidCredentials`](Error::InvalidCredentials) | login with an unknown user or a wrong password |
