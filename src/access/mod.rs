@@ -26,8 +26,12 @@ const OBJECT_BITS: AccessAttr = AccessAttr::from_bits(
 ///
 /// `Display` says it in a sentence with the permissions in the `ais` CLI's words.
 ///
+/// The type is in every build, but only `VerifiedToken::check` makes one, and that needs the
+/// `verify` feature (as does this example).
+///
 /// # Example
-/// ```
+#[cfg_attr(feature = "verify", doc = "```")]
+#[cfg_attr(not(feature = "verify"), doc = "```ignore")]
 /// use aistore_authn::{AccessAttr, Bucket, DenyReason, Verifier};
 /// # fn sign(claims: &str, secret: &str) -> String {
 /// #     use base64::Engine as _;
@@ -69,6 +73,8 @@ pub struct Denied {
 /// refusal in AIStore's `CheckPermissions` (`cmd/authn/tok/token.go`).
 ///
 /// New reasons may be added in minor releases: match with a wildcard arm.
+///
+/// In every build, like [`Denied`]; only `VerifiedToken::check` (feature `verify`) gives one.
 ///
 /// # Example
 /// ```

@@ -18,6 +18,27 @@ use crate::secret::redact_tokens;
 /// [`Error::Api`] for a status it does not expect (a 500, a proxy's 502), and
 /// [`Error::Transport`].
 ///
+/// | variant | when |
+/// |---|---|
+/// | [`InvalidArgument`](Error::InvalidArgument) | a bad argument; **no request was sent** |
+/// | [`InvalidToken`](Error::InvalidToken) | a token that is not a well-formed AuthN JWT |
+/// | [`TokenRejected`](Error::TokenRejected) | offline verification (feature `verify`) refused a token, with a [`RejectReason`] |
+/// | [`Config`](Error::Config) | a bad or missing setting (environment variable, `cli.json` entry, token file content); the message names it |
+/// | [`ConfigFile`](Error::ConfigFile) `{ action, path, source }` | a file the settings name (token file, `cli.json`, CA or client certificate) cannot be read or written; `source` is the `io::Error` |
+/// | [`UserNotFound`](Error::UserNotFound), [`RoleNotFound`](Error::RoleNotFound), [`ClusterNotFound`](Error::ClusterNotFound) | 404 on that entity, or a role name that does not exist |
+/// | [`UserAlreadyExists`](Error::UserAlreadyExists), [`RoleAlreadyExists`](Error::RoleAlreadyExists), [`ClusterAlreadyRegistered`](Error::ClusterAlreadyRegistered) | 409 on a create |
+/// | [`InvalidCredentials`](Error::InvalidCredentials) | login with an unknown user or a wrong password |
+/// | [`Unauthorized`](Error::Unauthorized) | 401: no, invalid, expired or revoked token, or not an admin |
+/// | [`Forbidden`](Error::Forbidden) | 403: the server protects `admin` and `Admin` |
+/// | [`Api`](Error::Api) `{ status, message, method, path }` | any other HTTP error, 3xx included (redirects are not followed) |
+/// | [`Transport`](Error::Transport) `{ kind, .. }` | connect, TLS, timeout, broken connection, oversized reply ([`TransportErrorKind`]) |
+/// | [`Decode`](Error::Decode) | a 2xx reply that is not what AuthN sends |
+///
+/// [`Error::status`] gives the HTTP status where there is one, and [`Error::is_not_found`]
+/// groups the three not-found cases. The Python SDK's "last substring wins" turns a 404 on a
+/// role whose message mentions a user into `ErrUserNotFound`; here the entity the request
+/// addressed decides.
+///
 /// # Example
 /// ```no_run
 /// use aistore_authn::{Client, Error};
@@ -189,7 +210,10 @@ pub enum TransportErrorKind {
     Io,
     /// The reply body is larger than the configured limit.
     TooLarge,
-    /// The server's reply is not valid HTTP, or redirects could not be followed.
+    /// The reply is not valid HTTP (a malformed status line or headers, headers over the
+    /// HTTP layer's size limit), or it broke off or stalled in the middle of its body; also a
+    /// request the HTTP layer could not build from its URL. (A redirect is never followed: a
+    /// 3xx reply is an [`Error::Api`].)
     Protocol,
     /// Anything else the HTTP layer reported.
     Other,

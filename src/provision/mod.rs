@@ -101,6 +101,10 @@
 //! Request counts: `plan` sends 3 requests; `apply` sends exactly the requests its actions
 //! list, plus one `GET /v1/users` to verify; `export` sends 3.
 //!
+//! [`export`] leaves out `admin`, `Admin` and the roles AuthN made for the clusters while they
+//! are unchanged, sorts everything, and carries no passwords: add password sources before
+//! applying it elsewhere.
+//!
 //! # Pruning
 //!
 //! With [`PlanOptions::prune`], users, roles and clusters the spec does not name are deleted
@@ -120,6 +124,13 @@
 //! `apply(&client, &plan, &ApplyOptions::new().parallel(n))` runs a plan with `n` workers;
 //! creating 1,000 users is 1,000 `POST /v1/users` plus the plan's 3 reads and one verifying
 //! read (`.verify(false)` drops it).
+//!
+//! Measured (the repository's `benches/RESULTS.md`): 1,000 users with 3 roles each on a fresh
+//! server on 2 cores, `apply` with 2, 4 or 8 workers runs at the server's capacity (0.99-1.01x
+//! of raw parallel `POST`s at the same concurrency, about 36 users/s; every create is a bcrypt
+//! hash on the server) and 2.2x a loop of the Python SDK's `create`; expect about
+//! min(workers, server cores) times on bigger servers. A plan of the same spec against the
+//! server holding it takes about 8 ms.
 
 pub(crate) mod apply;
 pub(crate) mod export;

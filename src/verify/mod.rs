@@ -2,6 +2,11 @@
 //! HMAC secret or RSA public key, the algorithm, the times, optionally issuer and audience;
 //! then permission checks as an AIStore cluster makes them ([`crate::access`]).
 //!
+//! The reference for users (the checks in order and the refusal each gives, the permission
+//! rules, what is not covered) is the crate docs' section "Verifying tokens offline" in
+//! `src/lib.rs`: this module is private, so its own docs never reach them. Keep the two true
+//! together.
+//!
 //! What AIStore v1.5.0 checks, and where: `cmd/authn/tok/token.go` (`ValidateToken`,
 //! `buildParseOptions`: RS256/384/512 and HS256 only, strict base64url, `exp` required, a
 //! `sub` required by `AISClaims.Validate`) and `cmd/authn/tok/key_mgr.go` (a key set refetched

@@ -81,3 +81,8 @@ pub use cluster::{LocalCluster, LocalClusterBuilder, LocalClusterError};
 pub use install::{AISNODE_PACKAGE, AUTHN_PACKAGE, AUTHN_VERSION};
 pub use server::{LocalServer, LocalServerBuilder, LocalServerError};
 pub use target::AuthnTarget;
+
+/// The README's examples, compiled by `cargo test --doc` so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
