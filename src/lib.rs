@@ -81,7 +81,7 @@
 //! | `roles.delete(name, missing_ok)` | `DELETE /v1/roles/{name}` | also strips the role from every user |
 //! | `clusters.discover_id(url)` | `GET {url}/v1/health?cii=true` (no token); only if that gives no ID and the URL is `https://` or loopback, `GET {url}/v1/daemon?what=smap` with the token | asks the cluster itself for its ID (cluster-map UUID) |
 //! | `clusters.register(alias, &urls)` | `discover_id` on each URL in turn, then as `register_with_id` | the ID from the first URL that gives one; no admin token reaches a plain-`http://` cluster elsewhere than loopback |
-//! | `clusters.register_with_id(id, alias, &urls)` | `GET /v1/clusters/{id}`, `POST /v1/clusters`, `GET` | empty `urls`: AuthN contacts nothing; else it hands the cluster its key over `POST {url}/v1/tokens` |
+//! | `clusters.register_with_id(id, alias, &urls)` | `GET /v1/clusters/{id}`, `POST /v1/clusters`, `GET` | empty `urls`: AuthN contacts nothing; else it sends each URL an admin token of its own (5 minutes) and a hash of its HMAC secret (or its public key) over `POST {url}/v1/tokens`, and again on every revocation: plain `http://` URLs to other hosts are refused without [`allow_plain_http`](ClusterManager::allow_plain_http) |
 //! | `clusters.list()` / `clusters.get(id_or_alias)` | `GET /v1/clusters[/{x}]` | [`ClusterMap`] by ID; no token needed |
 //! | `clusters.update(id_or_alias, alias, urls)` | `GET`, `PUT /v1/clusters/{id}`, `GET` | an alias works too (the server's PUT takes only IDs) |
 //! | `clusters.delete(id_or_alias, missing_ok)` | `DELETE /v1/clusters/{x}` | the roles AuthN made for it stay |
@@ -253,7 +253,7 @@
 //! | a key set holds the token's `kid` (refetched as above; a `kid` AIStore refuses, over 256 characters or with shell or path characters, is `Malformed`) | `UnknownKey` |
 //! | the signature (ring; HMAC compared in constant time) | `BadSignature` |
 //! | claims as AuthN writes them, with `sub` and an integer `exp` | `Malformed` |
-//! | `exp` + leeway not passed; `iat`, `nbf` not after now + leeway (leeway 5 s by default, `.leeway(d)`; AIStore allows none) | `Expired`, `NotYetValid` |
+//! | `exp` not passed; an `nbf` not to come (`iat` is not checked), as AIStore v1.5.0 checks them: no leeway by default, so a token verified here is one a cluster accepts; `.leeway(d)` allows for clock differences | `Expired`, `NotYetValid` |
 //! | optional: `.issuer(url)` exactly, `.audience(cluster_id)` (any of those given) | `WrongIssuer`, `WrongAudience` |
 //!
 //! `VerifiedToken::check(cluster_id, bucket, perms)` (and `allows`, its `bool`) follows
@@ -325,7 +325,7 @@
 //! |---|---|
 //! | `AuthNClient(endpoint, skip_verify, ca_cert, timeout, retry, token)` | [`Client::builder`]`(url)` with `.skip_verify(..)`, `.ca_cert_file(..)`, `.timeout(..)`, `.retry(..)`, `.token(..)`, then `.build()` |
 //! | `client.user_manager()` | [`Client::user_manager`] (a [`UserManager`] borrowing the client) |
-//! | `UserManager.client` (property) | `users.client()`: the [`Client`] the manager borrows |
+//! | `UserManager.client` (property) | [`users.client()`](UserManager::client): the [`Client`] the manager borrows (every manager has one) |
 //! | `create(username, roles, password)` | [`UserManager::create`]`(id, &roles, password)`: same order; one role lookup for all roles |
 //! | `delete(username, missing_ok=False)` | [`UserManager::delete`]`(id, missing_ok)` |
 //! | `get(username)` | [`UserManager::get`]`(id)` |

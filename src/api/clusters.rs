@@ -66,6 +66,20 @@ impl<'a> ClusterManager<'a> {
         }
     }
 
+    /// The client this manager borrows (and sends its requests through), as the Python
+    /// SDK's `ClusterManager.client`.
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let manager = client.cluster_manager();
+    /// assert_eq!(manager.client().base_url(), "http://127.0.0.1:52001");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn client(&self) -> &'a Client {
+        self.client
+    }
+
     /// Lets [`register`](ClusterManager::register),
     /// [`register_with_id`](ClusterManager::register_with_id) and
     /// [`update`](ClusterManager::update) take plain `http://` cluster URLs to hosts other than

@@ -47,6 +47,20 @@ impl<'a> RoleManager<'a> {
         RoleManager { client }
     }
 
+    /// The client this manager borrows (and sends its requests through), as the Python
+    /// SDK's `RoleManager.client`.
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let manager = client.role_manager();
+    /// assert_eq!(manager.client().base_url(), "http://127.0.0.1:52001");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn client(&self) -> &'a Client {
+        self.client
+    }
+
     /// All roles, sorted by name. `GET /v1/roles`. Needs no token.
     ///
     /// # Errors

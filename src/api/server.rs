@@ -44,6 +44,20 @@ impl<'a> ServerManager<'a> {
         ServerManager { client }
     }
 
+    /// The client this manager borrows (and sends its requests through), as the Python
+    /// SDK's `ServerManager.client`.
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let manager = client.server_manager();
+    /// assert_eq!(manager.client().base_url(), "http://127.0.0.1:52001");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn client(&self) -> &'a Client {
+        self.client
+    }
+
     /// The server's configuration. `GET /v1/daemon`. Needs an admin token.
     ///
     /// # Errors

@@ -68,6 +68,20 @@ impl<'a> TokenManager<'a> {
         TokenManager { client }
     }
 
+    /// The client this manager borrows (and sends its requests through), as the Python
+    /// SDK's `TokenManager.client`.
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let manager = client.token_manager();
+    /// assert_eq!(manager.client().base_url(), "http://127.0.0.1:52001");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn client(&self) -> &'a Client {
+        self.client
+    }
+
     /// Revokes `token`. `DELETE /v1/tokens` with the token in the body. Needs no token of the
     /// client's own: anyone holding a valid token can revoke it. Revoking a token twice is not
     /// an error.

@@ -55,6 +55,20 @@ impl<'a> UserManager<'a> {
         UserManager { client }
     }
 
+    /// The client this manager borrows (and sends its requests through), as the Python
+    /// SDK's `UserManager.client`.
+    ///
+    /// # Example
+    /// ```
+    /// let client = aistore_authn::Client::new("http://127.0.0.1:52001")?;
+    /// let manager = client.user_manager();
+    /// assert_eq!(manager.client().base_url(), "http://127.0.0.1:52001");
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn client(&self) -> &'a Client {
+        self.client
+    }
+
     /// One user with its roles. `GET /v1/users/{id}`. Needs an admin token, or the user's own.
     ///
     /// # Errors

@@ -1,13 +1,107 @@
 //! Settings from the environment, the `ais` CLI's configuration file and its token file, read
 //! the way the `ais` CLI v1.5.0 reads them.
 //!
-//! The CLI keeps its files in `<home>/.config/ais/cli/` ([`cli_config_dir`]): `cli.json`
-//! (the AuthN URL under `auth.url`, TLS settings under `cluster`) and `auth.token` (the login).
-//! Environment variables win over the file where the CLI lets them: `AIS_AUTHN_URL`,
-//! `AIS_CLIENT_CA`, `AIS_SKIP_VERIFY_CRT`, `AIS_CRT`, `AIS_CRT_KEY`.
+//! [`Client::from_env`](crate::Client::from_env) configures a client as the `ais` CLI v1.5.0
+//! configures itself: from the environment and the CLI's own files in `<home>/.config/ais/cli/`
+//! ([`cli_config_dir`]). After `ais config cli set auth.url …` and `ais auth login`,
+//! `from_env()` works with nothing else set; it sends no request.
 //!
-//! [`Settings`] holds what was found as a value to read and change before building a client;
-//! [`Settings::from_vars`] reads a lookup of your own in place of the environment.
+//! ```no_run
+//! // After `ais auth login alice` (AIS_AUTHN_URL set, or auth.url in cli.json):
+//! let client = aistore_authn::Client::from_env()?;
+//! println!("logged in as {}", client.whoami()?.user.id);
+//! # Ok::<(), aistore_authn::Error>(())
+//! ```
+//!
+//! Where both are set, the environment wins, as for the CLI. Empty or blank variables count as
+//! unset.
+//!
+//! | setting | environment | `cli.json` | notes |
+//! |---|---|---|---|
+//! | AuthN URL | `AIS_AUTHN_URL` | `auth.url` | one is required; a URL that is not `http(s)://host[:port][/path]` is an error naming its source |
+//! | token | `AIS_AUTHN_TOKEN`, else the file `AIS_AUTHN_TOKEN_FILE` | else `auth.token` beside `cli.json` | a token file that does not exist means "not logged in"; one that exists must be `{"token": "..."}`, at most 64 KiB ([`MAX_TOKEN_FILE_BYTES`]) |
+//! | CA certificates for `https://` | `AIS_CLIENT_CA` | `cluster.client_ca_tls` | a PEM file, read by `build()`; it replaces the built-in roots |
+//! | no certificate verification | `AIS_SKIP_VERIFY_CRT` | `cluster.skip_verify_crt` | `true`/`false` in Go's spellings (`1`, `t`, `yes`, `on`, ...); anything else is an error; logs a warning when on |
+//! | client certificate (mutual TLS) | `AIS_CRT`, `AIS_CRT_KEY` | `cluster.client_crt`, `cluster.client_crt_key` | PEM files; both or neither |
+//!
+//! The three TLS rows are used for `https://` URLs only: a plain-`http://` set-up may carry them
+//! unused, and a bad `AIS_SKIP_VERIFY_CRT` is then ignored. A bad setting is
+//! [`Error::Config`](crate::Error::Config) naming the variable or file at fault (never a proxy's
+//! or a token's value); a file that exists but cannot be read or written (`cli.json`, the token
+//! file, a certificate) is [`Error::ConfigFile`](crate::Error::ConfigFile) with its path and the
+//! `io::Error` as `source()`.
+//!
+//! [`Settings`] holds what was found as a value: [`Settings::from_env`] reads this process's
+//! environment and the CLI directory, [`Settings::from_vars`]`(lookup, cli_dir)` a lookup of
+//! your own and a CLI directory of your choice (`None`: no files), for tests and for tools whose
+//! flags override the variables. Change any field (`url`, `token` as a [`TokenSource`],
+//! `ca_file`, `skip_verify`, ...), then [`Settings::into_builder`]. `cli.json` is read at once;
+//! the token file when the builder is made; certificate files by `build()`.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use aistore_authn::env::{Settings, TokenSource};
+//!
+//! let vars = HashMap::from([("AIS_AUTHN_URL", "http://127.0.0.1:52001")]);
+//! let mut settings = Settings::from_vars(|name| vars.get(name).map(|v| v.to_string()), None)?;
+//! settings.token = TokenSource::None; // anonymous, whatever the environment says
+//! let client = settings.into_builder()?.build()?;
+//! assert_eq!(client.token(), None);
+//! # Ok::<(), aistore_authn::Error>(())
+//! ```
+//!
+//! The home directory is the one `/etc/passwd` gives the user this process runs as (the owner
+//! of `/proc/self`, read directly, as Go's `user.Current()` does without cgo), else `$HOME`;
+//! users known only through NSS (LDAP, ...) get `$HOME`.
+//!
+//! Other directories and files:
+//!
+//! - [`Client::builder_from_cli_dir`](crate::Client::builder_from_cli_dir)`(Some(dir))` does the
+//!   same with another CLI directory (a second profile); `None` reads no files, only the
+//!   environment (or use `Settings::from_vars` with that directory). [`Client::builder_from_env`](crate::Client::builder_from_env) returns the
+//!   builder `from_env` uses, to change other settings before `build()`.
+//! - [`CliConfig::load`]`(dir)` reads `cli.json` itself (the `auth` and `cluster` sections; the
+//!   rest is ignored); [`token_file_path`] is where the CLI keeps its login;
+//!   [`load_token_file`] reads one.
+//! - [`save_token_file`]`(path, token)` writes a login where the CLI finds it: atomically,
+//!   through a new temporary file with mode 0600 from its creation, renamed over the old one;
+//!   missing directories are created. A Rust tool and `ais` then share one login:
+//!
+//! ```no_run
+//! use aistore_authn::{env, Client};
+//!
+//! let mut client = Client::new("http://127.0.0.1:52001")?;
+//! let token = client.login("alice", "s3cret", None)?;
+//! // `ais` (and `ais-authn`, and `Client::from_env`) are now logged in as alice too.
+//! env::save_token_file(&env::token_file_path().expect("a home directory"), token.as_str())?;
+//! # Ok::<(), aistore_authn::Error>(())
+//! ```
+//!
+//! ## Proxies
+//!
+//! Every client, not only `from_env`'s, takes its proxy from the environment as Go's and curl's
+//! clients choose one:
+//!
+//! - `HTTPS_PROXY` for `https://` targets, `HTTP_PROXY` for `http://` ones (either case), else
+//!   `ALL_PROXY` (either case);
+//! - **never for loopback targets** (`localhost`, `*.localhost`, `127.0.0.0/8`, `::1`), whatever
+//!   is set;
+//! - not for targets `NO_PROXY` (or `no_proxy`) names, read as Go's `httpproxy` (and so the
+//!   `ais` CLI) reads it: `*`; a domain (`corp.example`: it and its subdomains; `.corp.example`
+//!   or `*.corp.example`: its subdomains); an IP address (`10.1.2.3`, `fd00::1`); an IPv4 or
+//!   IPv6 CIDR range (`10.0.0.0/8`, `fd00::/8`); each with an optional port (`host:8080`,
+//!   `[fd00::1]:8080`) that must then be the target's (80 or 443 when the URL has none).
+//!
+//! ureq alone would use the first of those variables whatever the target's scheme, loopback
+//! included. A proxy variable that is not a proxy URL (`http://host:port`, `socks5://…`) is an
+//! [`Error::Config`](crate::Error::Config) naming the variable, not its value (it may hold
+//! credentials). [`ClientBuilder::proxy_from_env`](crate::ClientBuilder::proxy_from_env)`(false)`
+//! connects directly.
+//!
+//! Tests: `tests/it/env.rs` (run as any user, through `Settings::from_vars` and explicit CLI
+//! directories; proxies in child processes with their own environment, with a proxy that must
+//! see no request), the unit tests in `src/client/env.rs` and `src/client/settings.rs`, and the
+//! proxy tests in `src/transport/proxy.rs`.
 
 use std::fs;
 use std::io::Read;

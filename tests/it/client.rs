@@ -369,3 +369,15 @@ fn a_credentials_client_can_ask_whoami_first() {
         "{err:?}"
     );
 }
+
+#[test]
+fn every_manager_gives_back_the_client_it_borrows() {
+    let a = Client::new("http://127.0.0.1:1").unwrap();
+    let b = a.clone();
+    assert!(std::ptr::eq(a.user_manager().client(), &a));
+    assert!(std::ptr::eq(a.role_manager().client(), &a));
+    assert!(std::ptr::eq(a.cluster_manager().client(), &a));
+    assert!(std::ptr::eq(a.token_manager().client(), &a));
+    assert!(std::ptr::eq(a.server_manager().client(), &a));
+    assert!(!std::ptr::eq(b.user_manager().client(), &a));
+}
