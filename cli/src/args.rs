@@ -290,8 +290,14 @@ pub enum Set {
                       issued before stops working, the saved one included)."
     )]
     Config {
-        #[arg(value_name = "NAME=VALUE", required = true)]
+        #[arg(value_name = "NAME=VALUE", required_unless_present_any = ["secret_stdin", "secret_file"])]
         pairs: Vec<String>,
+        /// A new auth.secret from the first line of stdin (kept out of ps and shell history)
+        #[arg(long, conflicts_with = "secret_file")]
+        secret_stdin: bool,
+        /// A new auth.secret from this file (its first line; a regular file of at most 64 KiB)
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<std::path::PathBuf>,
     },
 }
 
@@ -315,8 +321,12 @@ pub enum Rm {
     /// Revoke a token: TOKEN, else the one in the token file (which is then removed); asks
     /// for confirmation first
     Token {
+        /// The token (visible to other users in `ps`: prefer --token-stdin or -f FILE)
         #[arg(value_name = "TOKEN")]
         token: Option<String>,
+        /// The token from the first line of stdin (then --yes is needed: stdin is taken)
+        #[arg(long, conflicts_with = "token")]
+        token_stdin: bool,
         /// Revoke without asking (needed when stdin is not a terminal)
         #[arg(short = 'y', long)]
         yes: bool,

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use clap::error::ErrorKind;
 use clap::Parser;
 
-use args::{Add, Apply, Cli, Command, Login, Set, UserSpec};
+use args::{Add, Apply, Cli, Command, Login, Rm, Set, UserSpec};
 
 /// Why a command did not succeed, and so the exit code.
 #[derive(Debug)]
@@ -153,16 +153,22 @@ fn warn_about_secrets(command: &Command) {
              and stays in shell history; use --password-stdin or the prompt"
         );
     }
-    if let Command::Set(Set::Config { pairs }) = command {
+    if let Command::Set(Set::Config { pairs, .. }) = command {
         if pairs
             .iter()
             .any(|p| p.trim_start().starts_with("auth.secret"))
         {
             eprintln!(
                 "ais-authn: warning: a secret on the command line can be read by other users \
-                 (ps) and stays in shell history"
+                 (ps) and stays in shell history; use --secret-stdin or --secret-file FILE"
             );
         }
+    }
+    if let Command::Rm(Rm::Token { token: Some(_), .. }) = command {
+        eprintln!(
+            "ais-authn: warning: a token on the command line can be read by other users (ps) \
+             and stays in shell history; use --token-stdin or -f FILE"
+        );
     }
 }
 

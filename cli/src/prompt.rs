@@ -80,6 +80,45 @@ pub fn confirm(question: &str) -> Result<bool, Failure> {
 }
 
 /// The first line of stdin, without its line ending.
+/// The first line of stdin, which must hold something (`flag` names where it was asked for).
+pub fn line_from_stdin(flag: &str) -> Result<String, Failure> {
+    let line = first_line()?;
+    if line.trim().is_empty() {
+        return Err(Failure::usage(format!("{flag}: stdin holds nothing")));
+    }
+    Ok(line)
+}
+
+/// The longest secret file read: a secret or a token is a few KiB at most.
+const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
+/// The first line of a secret file (without its line end): a regular file of at most 64 KiB
+/// (not a FIFO or a device, which could block or never end). Errors name the file, never its
+/// content.
+pub fn line_from_file(path: &std::path::Path, flag: &str) -> Result<String, Failure> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta =
+        std::fs::metadata(path).map_err(|e| Failure::failed(format!("{flag} {shown}: {e}")))?;
+    if !meta.is_file() {
+        return Err(Failure::usage(format!(
+            "{flag} {shown}: not a regular file"
+        )));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SECRET_FILE_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| Failure::failed(format!("{flag} {shown}: {e}")))?;
+    if text.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(Failure::usage(format!("{flag} {shown}: over 64 KiB")));
+    }
+    let line = text.lines().next().unwrap_or_default().to_owned();
+    if line.trim().is_empty() {
+        return Err(Failure::usage(format!("{flag} {shown}: the file is empty")));
+    }
+    Ok(line)
+}
+
 fn first_line() -> Result<String, Failure> {
     let mut line = String::new();
     std::io::stdin()

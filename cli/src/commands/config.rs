@@ -29,7 +29,28 @@ pub(super) fn show(ctx: &Ctx, prefix: Option<String>) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(super) fn set(ctx: &Ctx, pairs: Vec<String>) -> Result<(), Failure> {
+pub(super) fn set(
+    ctx: &Ctx,
+    mut pairs: Vec<String>,
+    secret_stdin: bool,
+    secret_file: Option<std::path::PathBuf>,
+) -> Result<(), Failure> {
+    let secret = match (secret_stdin, &secret_file) {
+        (true, _) => Some(crate::prompt::line_from_stdin("--secret-stdin")?),
+        (false, Some(file)) => Some(crate::prompt::line_from_file(file, "--secret-file")?),
+        (false, None) => None,
+    };
+    if let Some(secret) = secret {
+        if pairs
+            .iter()
+            .any(|p| p.trim_start().starts_with("auth.secret"))
+        {
+            return Err(Failure::usage(
+                "auth.secret is given twice: as NAME=VALUE and by --secret-stdin/--secret-file",
+            ));
+        }
+        pairs.push(format!("auth.secret={secret}"));
+    }
     let (update, shown) = config_update(&pairs)?;
     ctx.logged_in()?.server_manager().set_config(&update)?;
     if ctx.json {

@@ -162,13 +162,27 @@ fn set(ctx: &Ctx, set: Set) -> Result<(), Failure> {
             alias,
             allow_plain_http,
         } => clusters::set(ctx, cluster, args, alias, allow_plain_http),
-        Set::Config { pairs } => config::set(ctx, pairs),
+        Set::Config {
+            pairs,
+            secret_stdin,
+            secret_file,
+        } => config::set(ctx, pairs, secret_stdin, secret_file),
     }
 }
 
 fn rm(ctx: &Ctx, rm: Rm) -> Result<(), Failure> {
     let (kind, name) = match rm {
-        Rm::Token { token, yes } => return tokens::rm_token(ctx, token, yes),
+        Rm::Token {
+            token,
+            token_stdin,
+            yes,
+        } => {
+            let token = match token_stdin {
+                true => Some(crate::prompt::line_from_stdin("--token-stdin")?),
+                false => token,
+            };
+            return tokens::rm_token(ctx, token, yes);
+        }
         Rm::User { name } => {
             ctx.logged_in()?.user_manager().delete(&name, false)?;
             ("user", name)

@@ -126,6 +126,60 @@ fn server_config_oidc_and_hmac_keys() {
     assert!(is_revoked(&cli, &before));
     cli.login_admin();
     cli.ok(&["show", "config"]);
+
+    // The secret from stdin or a file: no warning, and it takes effect all the same.
+    let before = load_token_file(&cli.token_file).unwrap();
+    let out = cli.run_with(
+        &["set", "config", "--secret-stdin"],
+        Some("fr0m-stdin-secret\n"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("auth.secret=[redacted]"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stderr.contains("warning") && !out.stdout.contains("fr0m"),
+        "{out:?}"
+    );
+    assert!(is_revoked(&cli, &before));
+    cli.login_admin();
+    let file = cli.home.join("new-secret");
+    std::fs::write(&file, "fr0m-a-file-secret\n").unwrap();
+    let before = load_token_file(&cli.token_file).unwrap();
+    let file_arg = file.display().to_string();
+    let out = cli.ok(&["set", "config", "--secret-file", &file_arg, "log.level=3"]);
+    assert!(out.stdout.contains("auth.secret=[redacted]") && out.stdout.contains("log.level=3"));
+    assert!(is_revoked(&cli, &before));
+    cli.login_admin();
+    // Anything but a small regular file is refused before anything is sent, naming the
+    // file and never its content.
+    let home = cli.home.display().to_string();
+    cli.exits(
+        2,
+        &["set", "config", "--secret-file", &home],
+        "not a regular file",
+    );
+    cli.exits(
+        2,
+        &["set", "config", "--secret-file", "/dev/zero"],
+        "not a regular file",
+    );
+    let big = cli.home.join("big-secret");
+    std::fs::write(&big, "x".repeat(70 * 1024)).unwrap();
+    let big_arg = big.display().to_string();
+    cli.exits(
+        2,
+        &["set", "config", "--secret-file", &big_arg],
+        "over 64 KiB",
+    );
+    cli.exits(
+        2,
+        &["set", "config", "auth.secret=a", "--secret-file", &file_arg],
+        "given twice",
+    );
+    cli.ok(&["show", "config"]);
 }
 
 #[test]

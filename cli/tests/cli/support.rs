@@ -18,6 +18,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_ais-authn");
 pub const ERROR: &str = "ais-authn: error: ";
 /// The first words of the warning for a password on the command line.
 pub const PASSWORD_WARNING: &str = "ais-authn: warning: a password on the command line";
+/// The start of every warning about a password, secret or token given as an argument.
+pub const SECRET_WARNING: &str = "ais-authn: warning: a ";
 
 /// A name no other test uses, valid as a user, role or alias name.
 pub fn unique(prefix: &str) -> String {
@@ -34,6 +36,7 @@ pub struct Cli {
     pub token_file: PathBuf,
 }
 
+#[derive(Debug)]
 pub struct Out {
     pub code: i32,
     pub stdout: String,
@@ -193,7 +196,8 @@ impl Drop for Cli {
     }
 }
 
-/// Exit `code`, and a single error line (after any password warning) containing `want`.
+/// Exit `code`, and a single error line (after any warning about a secret on the command
+/// line) containing `want`.
 pub fn assert_exit(out: &Out, code: i32, args: &[&str], want: &str) {
     assert_eq!(
         out.code, code,
@@ -203,7 +207,7 @@ pub fn assert_exit(out: &Out, code: i32, args: &[&str], want: &str) {
     let errors: Vec<&str> = out
         .stderr
         .lines()
-        .filter(|l| !l.starts_with(PASSWORD_WARNING))
+        .filter(|l| !l.starts_with(SECRET_WARNING))
         .collect();
     assert_eq!(errors.len(), 1, "one line: {}", out.stderr);
     assert!(

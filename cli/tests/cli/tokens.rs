@@ -215,6 +215,31 @@ fn rm_token_asks_first_and_revokes() {
     cli.fails(&["rm", "token", "not-a-token", "-y"], "invalid token");
     cli.fails(&["rm", "token", "not-a-token"], "command-line argument");
 
+    // The token from stdin instead of argv (stdin is then taken, so --yes is needed), with
+    // no warning; as an argument it warns.
+    let third = cli.token_of(&id, "pw");
+    let out = cli.run_with(
+        &["rm", "token", "--token-stdin"],
+        Some(&format!("{third}\n")),
+    );
+    assert_exit(&out, 2, &["rm", "token", "--token-stdin"], "--yes");
+    let out = cli.run_with(
+        &["rm", "token", "--token-stdin", "-y"],
+        Some(&format!("{third}\n")),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    assert!(is_revoked(&cli, &third));
+    let out = cli.run_with(&["rm", "token", "--token-stdin", "-y"], Some("\n"));
+    assert_exit(&out, 2, &["rm", "token"], "stdin holds nothing");
+    let fourth = cli.token_of(&id, "pw");
+    let out = cli.ok(&["rm", "token", &fourth, "-y"]);
+    assert!(
+        out.stderr.contains("a token on the command line") && out.stderr.contains("--token-stdin"),
+        "{}",
+        out.stderr
+    );
+
     // No TOKEN: the saved one, and the file is removed.
     let out = cli.ok(&["rm", "token", "-y"]);
     assert!(
