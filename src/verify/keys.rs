@@ -286,6 +286,63 @@ mod tests {
         assert_eq!(reason(v.verify(&crit)), RejectReason::Malformed);
     }
 
+    // A 2048-bit test key made with openssl for these tests alone, and tokens it signed
+    // (`{"sub":"alice","exp":4102444800}`, key ID k1); OTHER is signed by another key.
+    const RSA_PUBLIC_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAshmVAYJ/5e0/11R34t6X\nrT9UdNmOC4XfBJ8vE+jkh9T8zd0fc1mPToWot+ywL9u2hS41sG32pkfPHM9toiB4\n9cpXPbyk895h7LLE8ZQZurAsQYvXCPzKRT21NgpJ7maFNS6Eu/ZwbNGOp2eO9FWH\nAEe+2/+Ng15K3ANdoQY4VUZgx05K6Sej02iOYqkYq4AS7vhfHw2mrSkzgpzKBS/f\nB8mjbSHl29PZhNZaAVKPvB8sbnZ16xMF2Uf13Ze6AZIpeIhFHIRfn0HckPhFgC3G\nCZAKBTCQ8uCgGT5QCYnR0AXgXToryskjv1Vepou7Hf6vpayF8VL//0Ndm/FSFD7b\n1QIDAQAB\n-----END PUBLIC KEY-----\n";
+    const RS_RS256: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.SWcgq6bAvrXcbzapbh2Z3P3eV32L3OegWHZT1LNHDXGLFYzv7aplfjSsEV4qMeZiVS_HMGR0E-W-v7WZ7R720QQWPICLgKWG1m1MleXwFKZOgF4xRBk1O2tO2-_VuOz53DpkX5cxhw3z3IUhNXzb7_SRFnYot-Ikha_sja91h8JL4EGpJrzDNeZzpiPtgZpVyIwZY73aIRlzvaiRSFDZlbSeuLnmyDYjaGi8-gIVJnMPMefXrzom_7kmBmHCNpX6xFIdWsGWAY_3KXw4sRvk-FH-JQL79_VeYLxEO1_wvH-DH1FP3a4JNTWynGVd__sXvhvNX1tncHp7TleKrF2ddA";
+    const RS_RS384: &str = "eyJhbGciOiJSUzM4NCIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.Dy2uHcYBw9zxouPzLLTX2SXawYhndIRfqOMPTiKR9bEpDqbpEzDI8ZW2kEGwLqQiD2gavT0KXL3zE7DGJmfamcFTyCMgdEU4tVlN7udYRk5UNdVg4ax_mcokIjUWA7uXzsCVGbwcXyXXFuaL35dwctDpLZhhITD6leeoXq1Nks6bH_EKMHIZkePG6-SagVFVQfwgwgFAhj42npIj0ZpgHgeRpq8b4VIcdavAxXyh3MdvSVGPKGWISQhLDwrxx0w4H__8q6q-MWXU39L8ovahA8aaFv7OigXxWN5cg7kyHiRXnXADSOvgTcz-3wXeo_3sOxtfV8_HKAZ7Vc8L-uchUg";
+    const RS_RS512: &str = "eyJhbGciOiJSUzUxMiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.RNEldUT_dF_PaO_06ZZyJUbtVwPHvr8eQHeRoNdT6XieIeH_aNQhF5alGIq3WQaZZP6KPK49LcSg0zG2cmH0UBogglfM3Mg1Wp8ORJMXEDBFIVhMhc3nKP2QoIDCdCeKsJEe2q6hhPEL_VfXuGAQt4sbUXnXAtGy75SrnGlqz2Y7VhjQ510Rwbc-fWF2hFJti2Xc0ISlF27-TTuoBEhD6knqHuCPmsZ7mq6lhEiAi4Oa_nVb6n55KJ72fwli7nhryeeBhuk2Cb0mWlxrzZ_GcTGfaIcnI-yJe73kgp1HmZ8V8BRb9dEIGnnxoILzE25MEKuWEhlROogbYeasPt5liA";
+    const OTHER: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.MKG4FbPwobCPTA11yUBp-UqKrBMk4_amt0DOH2e-3_11smMj99fRXEIDMSzNPp7GePR5Gh5QSilbyzkCX1w6_pV10ZrjgcCVqe4uY9ep2O_X6MggfSQHLK4b3h3IO32ISTT9n6uFNRaSt5rRcRtHyWipETEvdoobRooZ46XbmKl4R9PT0w97wFXU8HvjYzsINQdMBr3i4jX3eiIF0vht0cCnUPic_19ASYank-LZ7TIFXRcx4i_vVTAMTwgEq2gJAJa6mak8WZVnq0HSGWGOjHIroyUjU3E4zTG2zDvMXufOh25X1R0PXOj48bR7PPBfHVVQBK4vSeZxue8e6n4eog";
+    const RSA_N: &str = "shmVAYJ_5e0_11R34t6XrT9UdNmOC4XfBJ8vE-jkh9T8zd0fc1mPToWot-ywL9u2hS41sG32pkfPHM9toiB49cpXPbyk895h7LLE8ZQZurAsQYvXCPzKRT21NgpJ7maFNS6Eu_ZwbNGOp2eO9FWHAEe-2_-Ng15K3ANdoQY4VUZgx05K6Sej02iOYqkYq4AS7vhfHw2mrSkzgpzKBS_fB8mjbSHl29PZhNZaAVKPvB8sbnZ16xMF2Uf13Ze6AZIpeIhFHIRfn0HckPhFgC3GCZAKBTCQ8uCgGT5QCYnR0AXgXToryskjv1Vepou7Hf6vpayF8VL__0Ndm_FSFD7b1Q";
+
+    fn rsa_jwk(alg: Option<&str>) -> Jwks {
+        let alg = alg.map_or(String::new(), |a| format!(r#","alg":"{a}""#));
+        serde_json::from_str(&format!(
+            r#"{{"keys":[{{"kid":"k1","kty":"RSA","n":"{RSA_N}","e":"AQAB"{alg}}}]}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_rsa_key_takes_rs256_384_512_and_refuses_hmac_none_and_other_keys() {
+        let pem = Verifier::rsa_public_key_pem(RSA_PUBLIC_PEM).unwrap();
+        let jwk = Verifier::from_jwks(&rsa_jwk(None)).unwrap();
+        for v in [&pem, &jwk] {
+            for jwt in [RS_RS256, RS_RS384, RS_RS512] {
+                assert_eq!(v.verify(jwt).unwrap().subject(), "alice", "{jwt}");
+            }
+            // The confusion attack: HS256 keyed with the public key's text.
+            for secret in [RSA_PUBLIC_PEM, RSA_N] {
+                let forged = sign_hs256(r#"{"alg":"HS256","kid":"k1"}"#, ALICE, secret);
+                assert_eq!(reason(v.verify(&forged)), RejectReason::WrongAlgorithm);
+            }
+            for header in [r#"{"alg":"none","kid":"k1"}"#, r#"{"alg":"rs256","kid":"k1"}"#] {
+                let jwt = sign_hs256(header, ALICE, "x");
+                assert_eq!(reason(v.verify(&jwt)), RejectReason::WrongAlgorithm, "{header}");
+            }
+            assert_eq!(reason(v.verify(OTHER)), RejectReason::BadSignature);
+            // A signature of one algorithm under another's name.
+            let [head, _, _] = parts(RS_RS384);
+            let [_, body, sig] = parts(RS_RS256);
+            let swapped = format!("{head}.{body}.{sig}");
+            assert_eq!(reason(v.verify(&swapped)), RejectReason::BadSignature);
+        }
+        // A JWK that names its algorithm takes only that one.
+        let rs256_only = Verifier::from_jwks(&rsa_jwk(Some("RS256"))).unwrap();
+        rs256_only.verify(RS_RS256).unwrap();
+        for jwt in [RS_RS384, RS_RS512] {
+            assert_eq!(reason(rs256_only.verify(jwt)), RejectReason::WrongAlgorithm);
+        }
+        // And an HMAC secret refuses every RSA token.
+        let hmac = Verifier::hmac(RSA_PUBLIC_PEM).unwrap();
+        assert_eq!(reason(hmac.verify(RS_RS256)), RejectReason::WrongAlgorithm);
+    }
+
+    fn parts(jwt: &str) -> [&str; 3] {
+        let mut it = jwt.splitn(3, '.');
+        [(); 3].map(|_| it.next().unwrap())
+    }
+
     #[test]
     fn bad_keys_are_refused_when_made() {
         assert!(matches!(Verifier::hmac(""), Err(Error::InvalidArgument(_))));
