@@ -34,7 +34,7 @@
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
 //! | verify tokens offline, check permissions as AIStore does (feature `verify`) | `Verifier` (`hmac`, `rsa_public_key_pem`, `from_jwks`, `from_server`; `verify`), `VerifiedToken` (`allows`, `check` → `Denied`); refusals are [`Error::TokenRejected`] with a [`RejectReason`] |
 //! | the `ais` CLI's environment and token file | [`env`](mod@env) |
-//! | declarative provisioning: a JSON spec, plan, apply, export | [`provision`] |
+//! | declarative provisioning: a JSON spec, plan, apply, export (feature `provision`) | [`provision`] |
 //! | a real server and a real AIStore cluster for your own tests | the [`aistore-authn-testkit`](https://docs.rs/aistore-authn-testkit) crate (a dev-dependency): `LocalServer`, `LocalCluster`, `AuthnTarget` |
 //!
 //! Managers borrow the client (`UserManager<'a>` holds `&'a Client`); each method's docs say
@@ -83,8 +83,15 @@
 //!
 //! Rust 1.85, set by ureq 3.5. The MSRV is raised only in a minor release, never a patch.
 
+// Without the feature the map's link points at docs.rs, where every feature is on.
+#![cfg_attr(feature = "provision", doc = "\n[`provision`]: crate::provision")]
+#![cfg_attr(
+    not(feature = "provision"),
+    doc = "\n[`provision`]: https://docs.rs/aistore-authn/latest/aistore_authn/provision/"
+)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The layers, bottom up; each uses only the ones above it in this list (tests/it/modules.rs
 // holds the allowed edges). `error` and `secret` are the base every layer may use.
@@ -95,6 +102,8 @@ mod error;
 mod model;
 #[cfg(test)]
 mod proptests;
+#[cfg(feature = "provision")]
+#[cfg_attr(docsrs, doc(cfg(feature = "provision")))]
 pub mod provision;
 mod secret;
 mod transport;
@@ -127,7 +136,9 @@ pub use crate::transport::retry::RetryPolicy;
 #[cfg(feature = "verify")]
 pub use crate::verify::{VerifiedToken, Verifier};
 
-/// The README's examples, compiled by `cargo test` so that they stay true.
-#[cfg(doctest)]
+/// The README's examples, compiled by `cargo test` so that they stay true. One of them uses
+/// `provision`, so they are compiled with that feature (`--features provision`, or a
+/// workspace build, where the CLI turns it on).
+#[cfg(all(doctest, feature = "provision"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -9,6 +9,7 @@ mod cluster_access;
 mod clusters;
 mod faults;
 mod modules;
+#[cfg(feature = "provision")]
 mod provision;
 mod roles;
 mod secrets;
