@@ -82,12 +82,13 @@
 //! # MSRV
 //!
 //! Rust 1.85, set by ureq 3.5. The MSRV is raised only in a minor release, never a patch.
+//!
 
 // Without the feature the map's link points at docs.rs, where every feature is on.
-#![cfg_attr(feature = "provision", doc = "\n[`provision`]: crate::provision")]
+#![cfg_attr(feature = "provision", doc = "[`provision`]: crate::provision")]
 #![cfg_attr(
     not(feature = "provision"),
-    doc = "\n[`provision`]: https://docs.rs/aistore-authn/latest/aistore_authn/provision/"
+    doc = "[`provision`]: https://docs.rs/aistore-authn/latest/aistore_authn/provision/"
 )]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
