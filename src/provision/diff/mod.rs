@@ -19,6 +19,7 @@ use crate::provision::snapshot::{read_server, AclKey, Server, Shape};
 use crate::provision::spec::{auto_roles, ClusterSpec, Spec};
 use crate::secret::Secret;
 
+/// Works out what to send to bring the server to `spec`: checks the spec
 /// ([`Spec::validate`]), reads the server with exactly three requests, compares, and returns
 /// the actions with the state before and after each. Sends no write.
 ///
@@ -62,6 +63,7 @@ pub fn plan(client: &Client, spec: &Spec, options: &PlanOptions) -> Result<Plan,
     Ok(build(spec, passwords, &server, options)?)
 }
 
+/// Builds the plan, collecting the problems only the server can show.
 #[derive(Default)]
 pub(crate) struct Builder {
     pub(crate) actions: Vec<Action>,
