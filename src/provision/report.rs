@@ -105,14 +105,14 @@ impl Serialize for Outcome {
     }
 }
 
-/// What [`apply`] did: one [`Outcome`] per action, in plan order. `Display` writes a count
+/// What [`apply`](crate::provision::apply()) did: one [`Outcome`] per action, in plan order. `Display` writes a count
 /// line, then each action that was not done; `Serialize` writes JSON.
 #[derive(Debug, Serialize)]
 #[non_exhaustive]
 pub struct ApplyReport {
     /// The outcome of each action, in plan order (`outcomes[i].id == i`).
     pub outcomes: Vec<Outcome>,
-    /// The error of the verifying `GET /v1/users` (see [`ApplyOptions::verify`]), when it
+    /// The error of the verifying `GET /v1/users` (see [`ApplyOptions::verify`](crate::provision::ApplyOptions::verify)), when it
     /// failed: the user actions are then reported as the server acknowledged them.
     #[serde(serialize_with = "error_text")]
     pub verification: Option<Error>,
