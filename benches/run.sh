@@ -73,6 +73,6 @@ EOF
   cat "$OUT/build.json" >&2
 fi
 
-log "harness: cargo bench --bench authn_peers"
+log "harness: cargo bench --features provision --bench authn_peers"
 BENCH_COMMAND=${BENCH_COMMAND:-bash benches/run.sh} BENCH_BUILD_JSON=$OUT/build.json \
-  cargo bench --bench authn_peers
+  cargo bench --features provision --bench authn_peers

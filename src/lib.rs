@@ -34,7 +34,7 @@
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
 //! | verify tokens offline, check permissions as AIStore does (feature `verify`) | `Verifier` (`hmac`, `rsa_public_key_pem`, `from_jwks`, `from_server`; `verify`), `VerifiedToken` (`allows`, `check` → [`Denied`]); refusals are [`Error::TokenRejected`] with a [`RejectReason`]; see [Verifying tokens offline](#verifying-tokens-offline-feature-verify) |
 //! | the `ais` CLI's environment and token file | [`env`](mod@env): [`env::Settings`] (`from_env`, `from_vars`, `into_builder`) |
-//! | declarative provisioning: a JSON spec, plan, apply, export | [`provision`] |
+//! | declarative provisioning: a JSON spec, plan, apply, export (feature `provision`) | [`provision`] |
 //! | a real server and a real AIStore cluster for your own tests | the `aistore-authn-testkit` crate in the repository's `testkit/` directory (a dev-dependency, not published; its `README.md` shows how): `LocalServer`, `LocalCluster`, `AuthnTarget` |
 //!
 //! Managers borrow the client (`UserManager<'a>` holds `&'a Client`); each method's docs say
@@ -375,7 +375,14 @@
 //! # MSRV
 //!
 //! Rust 1.85, set by ureq 3.5. The MSRV is raised only in a minor release, never a patch.
+//!
 
+// Without the feature the map's link points at docs.rs, where every feature is on.
+#![cfg_attr(feature = "provision", doc = "[`provision`]: crate::provision")]
+#![cfg_attr(
+    not(feature = "provision"),
+    doc = "[`provision`]: https://docs.rs/aistore-authn/latest/aistore_authn/provision/"
+)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -389,6 +396,8 @@ mod error;
 mod model;
 #[cfg(test)]
 mod proptests;
+#[cfg(feature = "provision")]
+#[cfg_attr(docsrs, doc(cfg(feature = "provision")))]
 pub mod provision;
 mod secret;
 mod transport;

@@ -21,7 +21,7 @@ const OBJECT_BITS: AccessAttr = AccessAttr::from_bits(
     AccessAttr::ACCESS_RW.bits() | AccessAttr::BUCKET_ADMIN.bits() | AccessAttr::PROMOTE.bits(),
 );
 
-/// A refusal from [`VerifiedToken::check`](crate::VerifiedToken::check): why, which of the
+/// A refusal from `VerifiedToken::check` (feature `verify`): why, which of the
 /// requested bits are missing, and what the ACL that decided grants.
 ///
 /// `Display` says it in a sentence with the permissions in the `ais` CLI's words.
@@ -69,7 +69,7 @@ pub struct Denied {
     pub granted: AccessAttr,
 }
 
-/// Why [`VerifiedToken::check`](crate::VerifiedToken::check) refused a request; each is one
+/// Why `VerifiedToken::check` (feature `verify`) refused a request; each is one
 /// refusal in AIStore's `CheckPermissions` (`cmd/authn/tok/token.go`).
 ///
 /// New reasons may be added in minor releases: match with a wildcard arm.

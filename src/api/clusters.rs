@@ -413,6 +413,7 @@ impl<'a> ClusterManager<'a> {
     /// `POST /v1/clusters` alone, for a caller that has checked the ID, alias and URLs and
     /// knows the ID is free (provisioning reads every cluster first): no clash check, no
     /// read-back.
+    #[cfg(feature = "provision")]
     pub(crate) fn post(&self, id: &str, alias: &str, urls: &[&str]) -> Result<(), Error> {
         let body = ClusterBody {
             id,
@@ -424,6 +425,7 @@ impl<'a> ClusterManager<'a> {
     }
 
     /// `PUT /v1/clusters/{id}` alone (`id` the cluster's ID, not an alias): no read-back.
+    #[cfg(feature = "provision")]
     pub(crate) fn put(
         &self,
         id: &str,

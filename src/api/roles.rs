@@ -298,6 +298,7 @@ impl<'a> RoleManager<'a> {
 
     /// `POST /v1/roles` alone, for a role whose clusters are already named by ID and which
     /// the caller has checked: no cluster lookup, no read-back.
+    #[cfg(feature = "provision")]
     pub(crate) fn post(&self, role: &RoleInfo) -> Result<(), Error> {
         let request = Request::new(Method::Post, "/v1/roles", Entity::Role(&role.name));
         self.client.call(&request.json(role)?).map(drop)
@@ -305,6 +306,7 @@ impl<'a> RoleManager<'a> {
 
     /// `PUT /v1/roles/{name}` alone (AuthN merges the entries), for a role whose clusters are
     /// already named by ID: no cluster lookup, no read-back.
+    #[cfg(feature = "provision")]
     pub(crate) fn put(&self, role: &RoleInfo) -> Result<(), Error> {
         let request = Request::to(Method::Put, Entity::Role(&role.name))?;
         self.client.call(&request.json(role)?).map(drop)

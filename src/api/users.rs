@@ -278,6 +278,7 @@ impl<'a> UserManager<'a> {
     /// checked the ID and password and resolved the roles itself (provisioning, which reads
     /// every role once per plan). AuthN looks the roles up by name and silently drops unknown
     /// ones, so only the names matter. No read-back.
+    #[cfg(feature = "provision")]
     pub(crate) fn create_with_roles(
         &self,
         id: &str,
@@ -295,6 +296,7 @@ impl<'a> UserManager<'a> {
 
     /// `PUT /v1/users/{id}` alone: new roles (replacing the user's; not empty), a new
     /// password, or both. No checks, no read-back.
+    #[cfg(feature = "provision")]
     pub(crate) fn put(
         &self,
         id: &str,

@@ -4,16 +4,15 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
-
-use serde::{Serialize, Serializer};
+use std::sync::{Arc, OnceLock};
 
 use crate::api::clusters::ClusterManager;
 use crate::api::roles::RoleManager;
 use crate::api::users::UserManager;
 use crate::client::Client;
 use crate::error::Error;
-use crate::provision::plan::{Action, Kind, Op, Phase, Plan, Work};
+use crate::provision::plan::{Action, Phase, Plan, Work};
+use crate::provision::report::{ApplyReport, Outcome, Status};
 
 /// The number of workers [`apply`] uses unless told otherwise.
 pub const DEFAULT_PARALLEL: usize = 4;
@@ -27,7 +26,7 @@ pub const DEFAULT_PARALLEL: usize = 4;
 /// let options = ApplyOptions::new().parallel(16);
 /// assert_eq!((options.parallel, options.verify), (16, true));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ApplyOptions {
     /// How many actions run at once, each a thread sharing the client (its connection pool
@@ -38,6 +37,21 @@ pub struct ApplyOptions {
     /// update as failed when the user lacks a role it was given: AuthN silently drops a role
     /// that does not exist (deleted since the plan was made). Default: true.
     pub verify: bool,
+    /// Called after each action ([`ApplyOptions::progress`]).
+    progress: Option<Arc<ProgressFn>>,
+}
+
+/// A progress callback, shared by the workers.
+type ProgressFn = dyn Fn(Progress) + Send + Sync;
+
+impl fmt::Debug for ApplyOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplyOptions")
+            .field("parallel", &self.parallel)
+            .field("verify", &self.verify)
+            .field("progress", &self.progress.as_ref().map(|_| "Fn(Progress)"))
+            .finish()
+    }
 }
 
 impl Default for ApplyOptions {
@@ -45,6 +59,7 @@ impl Default for ApplyOptions {
         ApplyOptions {
             parallel: DEFAULT_PARALLEL,
             verify: true,
+            progress: None,
         }
     }
 }
@@ -85,219 +100,31 @@ impl ApplyOptions {
         self.verify = verify;
         self
     }
-}
 
-/// What became of one action.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Status {
-    /// Every request succeeded.
-    Done,
-    /// A request failed with this error ([`Outcome::completed`] lists those that succeeded
-    /// before it), or the verification found a role missing from the user.
-    Failed(Error),
-    /// Not tried: an action it depends on was not done. The reason names that action.
-    Skipped(String),
-}
-
-/// One action's outcome.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Outcome {
-    /// The action's [`id`](crate::provision::Action::id) in the plan.
-    pub id: usize,
-    /// What the action does.
-    pub op: Op,
-    /// What it acts on.
-    pub kind: Kind,
-    /// The cluster ID, role name or user ID.
-    pub name: String,
-    /// Done, failed or skipped.
-    pub status: Status,
-    /// The requests that succeeded, in order: all of the action's when done; for a failed
-    /// re-creation, `DELETE` alone means the entity was deleted and not created again.
-    pub completed: Vec<String>,
-}
-
-impl Outcome {
-    /// True when the action was done.
+    /// Calls `progress` after each action finishes, whatever its outcome: for a progress bar
+    /// on a long apply. It runs on the worker that ran the action (keep it short), so it must
+    /// be `Send + Sync`; a second call replaces the first callback. Default: none.
     ///
     /// # Example
     /// ```no_run
-    /// # fn f(client: &aistore_authn::Client, plan: &aistore_authn::provision::Plan) {
-    /// let report = aistore_authn::provision::apply(client, plan, &Default::default());
-    /// let done = report.outcomes.iter().filter(|o| o.is_done()).count();
-    /// # }
-    /// ```
-    pub fn is_done(&self) -> bool {
-        matches!(self.status, Status::Done)
-    }
-}
-
-impl fmt::Display for Outcome {
-    /// `#3 update role ops: done`, `...: failed after DELETE /v1/roles/ops: <error>`,
-    /// `...: skipped: <reason>`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{} {} {} {}: ", self.id, self.op, self.kind, self.name)?;
-        match &self.status {
-            Status::Done => f.write_str("done"),
-            Status::Failed(e) if self.completed.is_empty() => write!(f, "failed: {e}"),
-            Status::Failed(e) => write!(f, "failed after {}: {e}", self.completed.join(", ")),
-            Status::Skipped(why) => write!(f, "skipped: {why}"),
-        }
-    }
-}
-
-impl Serialize for Outcome {
-    /// `{"id", "op", "kind", "name", "status": "done" | "failed" | "skipped", "error"?,
-    /// "reason"?, "completed"}`.
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Shown<'a> {
-            id: usize,
-            op: Op,
-            kind: Kind,
-            name: &'a str,
-            status: &'static str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error: Option<String>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            reason: Option<&'a str>,
-            completed: &'a [String],
-        }
-        let (status, error, reason) = match &self.status {
-            Status::Done => ("done", None, None),
-            Status::Failed(e) => ("failed", Some(e.to_string()), None),
-            Status::Skipped(why) => ("skipped", None, Some(why.as_str())),
-        };
-        Shown {
-            id: self.id,
-            op: self.op,
-            kind: self.kind,
-            name: &self.name,
-            status,
-            error,
-            reason,
-            completed: &self.completed,
-        }
-        .serialize(s)
-    }
-}
-
-/// What [`apply`] did: one [`Outcome`] per action, in plan order. `Display` writes a count
-/// line, then each action that was not done; `Serialize` writes JSON.
-#[derive(Debug, Serialize)]
-#[non_exhaustive]
-pub struct ApplyReport {
-    /// The outcome of each action, in plan order (`outcomes[i].id == i`).
-    pub outcomes: Vec<Outcome>,
-    /// The error of the verifying `GET /v1/users` (see [`ApplyOptions::verify`]), when it
-    /// failed: the user actions are then reported as the server acknowledged them.
-    #[serde(serialize_with = "error_text")]
-    pub verification: Option<Error>,
-}
-
-fn error_text<S: Serializer>(e: &Option<Error>, s: S) -> Result<S::Ok, S::Error> {
-    e.as_ref().map(ToString::to_string).serialize(s)
-}
-
-impl ApplyReport {
-    /// True when every action was done (and the verification, if any, succeeded).
+    /// use aistore_authn::provision::{apply, plan, ApplyOptions, PlanOptions, Spec};
     ///
-    /// # Example
-    /// ```no_run
-    /// # fn f(client: &aistore_authn::Client, plan: &aistore_authn::provision::Plan) {
-    /// let report = aistore_authn::provision::apply(client, plan, &Default::default());
-    /// if !report.is_success() {
-    ///     eprintln!("{report}");
-    /// }
-    /// # }
+    /// let client = aistore_authn::Client::from_env()?;
+    /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+    /// let plan = plan(&client, &spec, &PlanOptions::new())?;
+    /// let options = ApplyOptions::new().progress(|p| eprint!("\r{}/{}", p.finished, p.total));
+    /// let report = apply(&client, &plan, &options);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn is_success(&self) -> bool {
-        self.verification.is_none() && self.outcomes.iter().all(Outcome::is_done)
-    }
-
-    /// The outcomes that are not done: failed or skipped.
-    ///
-    /// # Example
-    /// ```no_run
-    /// # fn f(client: &aistore_authn::Client, plan: &aistore_authn::provision::Plan) {
-    /// let report = aistore_authn::provision::apply(client, plan, &Default::default());
-    /// for outcome in report.not_done() {
-    ///     eprintln!("{outcome}");
-    /// }
-    /// # }
-    /// ```
-    pub fn not_done(&self) -> impl Iterator<Item = &Outcome> {
-        self.outcomes.iter().filter(|o| !o.is_done())
-    }
-
-    /// How many actions were done, failed and skipped.
-    ///
-    /// # Example
-    /// ```no_run
-    /// # fn f(client: &aistore_authn::Client, plan: &aistore_authn::provision::Plan) {
-    /// let report = aistore_authn::provision::apply(client, plan, &Default::default());
-    /// let (done, failed, skipped) = report.counts();
-    /// # }
-    /// ```
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut counts = (0, 0, 0);
-        for o in &self.outcomes {
-            match o.status {
-                Status::Done => counts.0 += 1,
-                Status::Failed(_) => counts.1 += 1,
-                Status::Skipped(_) => counts.2 += 1,
-            }
-        }
-        counts
+    #[must_use]
+    pub fn progress(mut self, progress: impl Fn(Progress) + Send + Sync + 'static) -> ApplyOptions {
+        self.progress = Some(Arc::new(progress));
+        self
     }
 }
 
-impl fmt::Display for ApplyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (done, failed, skipped) = self.counts();
-        write!(f, "{done} done, {failed} failed, {skipped} skipped")?;
-        if let Some(e) = &self.verification {
-            write!(f, "\nthe users could not be read back: {e}")?;
-        }
-        for o in self.not_done() {
-            write!(f, "\n{o}")?;
-        }
-        Ok(())
-    }
-}
-
-/// Carries out `plan`: clusters, then roles, then users, then the deletes of pruning (users,
-/// roles, clusters), each phase on up to `options.parallel` threads sharing `client`. Every
-/// action is tried once; a failure stops nothing but the actions that depend on it, which are
-/// skipped with the reason. Never panics, never returns early: the report says what was done.
-///
-/// Requests: exactly those in each action's [`requests`](crate::provision::Action::requests)
-/// (a user create is one `POST /v1/users`; a role create one `POST /v1/roles`), then with
-/// [`ApplyOptions::verify`] one `GET /v1/users` when a user was created or given roles. Needs
-/// an admin token.
-///
-/// After a successful apply, a new [`plan`](crate::provision::plan) of the same spec is empty
-/// (unless a user has `reset_password`, which plans a reset every time).
-///
-/// # Example
-/// ```no_run
-/// use aistore_authn::provision::{apply, plan, ApplyOptions, PlanOptions, Spec};
-///
-/// let client = aistore_authn::Client::from_env()?;
-/// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
-/// let plan = plan(&client, &spec, &PlanOptions::new())?;
-/// let report = apply(&client, &plan, &ApplyOptions::new().parallel(8));
-/// println!("{report}");
-/// assert!(report.is_success());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn apply(client: &Client, plan: &Plan, options: &ApplyOptions) -> ApplyReport {
-    apply_with_progress(client, plan, options, &|_| {})
-}
-
-/// How far an [`apply_with_progress`] has come: given to its callback after each action.
+/// How far an [`apply`] has come: given to the [`ApplyOptions::progress`] callback after each
+/// action.
 ///
 /// # Example
 /// ```
@@ -318,27 +145,33 @@ pub struct Progress {
     pub total: usize,
 }
 
-/// [`apply`], calling `progress` after each action finishes (from the worker that ran it:
-/// keep it short). For a progress bar on a long apply.
+/// Carries out `plan`: clusters, then roles, then users, then the deletes of pruning (users,
+/// roles, clusters), each phase on up to `options.parallel` threads sharing `client`. Every
+/// action is tried once; a failure stops nothing but the actions that depend on it, which are
+/// skipped with the reason. Never panics, never returns early: the report says what was done.
+///
+/// Requests: exactly those in each action's [`requests`](crate::provision::Action::requests)
+/// (a user create is one `POST /v1/users`; a role create one `POST /v1/roles`), then with
+/// [`ApplyOptions::verify`] one `GET /v1/users` when a user was created or given roles. Needs
+/// an admin token. The [`ApplyOptions::progress`] callback, if any, is called after each
+/// action.
+///
+/// After a successful apply, a new [`plan`](crate::provision::plan) of the same spec is empty
+/// (unless a user has `reset_password`, which plans a reset every time).
 ///
 /// # Example
 /// ```no_run
-/// use aistore_authn::provision::{apply_with_progress, plan, ApplyOptions, PlanOptions, Spec};
+/// use aistore_authn::provision::{apply, plan, ApplyOptions, PlanOptions, Spec};
 ///
 /// let client = aistore_authn::Client::from_env()?;
 /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
 /// let plan = plan(&client, &spec, &PlanOptions::new())?;
-/// let report = apply_with_progress(&client, &plan, &ApplyOptions::new(), &|p| {
-///     eprint!("\r{}/{}", p.finished, p.total);
-/// });
+/// let report = apply(&client, &plan, &ApplyOptions::new().parallel(8));
+/// println!("{report}");
+/// assert!(report.is_success());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn apply_with_progress(
-    client: &Client,
-    plan: &Plan,
-    options: &ApplyOptions,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> ApplyReport {
+pub fn apply(client: &Client, plan: &Plan, options: &ApplyOptions) -> ApplyReport {
     let total = plan.actions.len();
     let (finished, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let slots: Vec<OnceLock<(Status, usize)>> =
@@ -358,11 +191,13 @@ pub fn apply_with_progress(
             let failed =
                 failed.fetch_add(usize::from(not_done), Ordering::Relaxed) + usize::from(not_done);
             let finished = finished.fetch_add(1, Ordering::Relaxed) + 1;
-            progress(Progress {
-                finished,
-                failed,
-                total,
-            });
+            if let Some(progress) = &options.progress {
+                progress(Progress {
+                    finished,
+                    failed,
+                    total,
+                });
+            }
         });
     }
     let mut outcomes: Vec<Outcome> = plan

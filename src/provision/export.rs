@@ -2,7 +2,7 @@
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::provision::plan::{read_server, shape_of, AclKey, Naming, Server, Shape};
+use crate::provision::snapshot::{read_server, shape_of, AclKey, Naming, Server, Shape};
 use crate::provision::spec::{auto_roles, ClusterSpec, Spec, UserSpec, ADMIN_ROLE, ADMIN_USER};
 
 /// What the server holds, as a [`Spec`]: every registered cluster, role and user, sorted

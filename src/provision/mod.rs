@@ -132,20 +132,29 @@
 //! min(workers, server cores) times on bigger servers. A plan of the same spec against the
 //! server holding it takes about 8 ms.
 
+// The spec as written, read from JSON and checked; then, one way: the spec resolved
+// (`desired`), the server read (`snapshot`), the entities diffed (`diff`) into a `plan`, which
+// `apply` runs and `report`s on. `export` turns a snapshot back into a spec.
 pub(crate) mod apply;
+pub(crate) mod desired;
+pub(crate) mod diff;
+pub(crate) mod errors;
 pub(crate) mod export;
+pub(crate) mod json;
+pub(crate) mod password;
 pub(crate) mod plan;
+pub(crate) mod report;
+pub(crate) mod snapshot;
 pub(crate) mod spec;
+pub(crate) mod validate;
 
-pub use crate::provision::apply::{
-    apply, apply_with_progress, ApplyOptions, ApplyReport, Outcome, Progress, Status,
-    DEFAULT_PARALLEL,
-};
+pub use crate::provision::apply::{apply, ApplyOptions, Progress, DEFAULT_PARALLEL};
+pub use crate::provision::diff::plan;
+pub use crate::provision::errors::{ValidationError, ValidationErrors};
 pub use crate::provision::export::export;
+pub use crate::provision::password::PasswordSource;
 pub use crate::provision::plan::{
-    plan, Action, Kind, Op, Plan, PlanOptions, Protected, State, UserState,
+    Action, Kind, Op, Plan, PlanOptions, Protected, State, UserState,
 };
-pub use crate::provision::spec::{
-    AclSpec, ClusterSpec, PasswordSource, RoleSpec, Spec, UserSpec, ValidationError,
-    ValidationErrors,
-};
+pub use crate::provision::report::{ApplyCounts, ApplyReport, Outcome, Status};
+pub use crate::provision::spec::{AclSpec, ClusterSpec, RoleSpec, Spec, UserSpec};

@@ -316,9 +316,16 @@ mod tests {
                 let forged = sign_hs256(r#"{"alg":"HS256","kid":"k1"}"#, ALICE, secret);
                 assert_eq!(reason(v.verify(&forged)), RejectReason::WrongAlgorithm);
             }
-            for header in [r#"{"alg":"none","kid":"k1"}"#, r#"{"alg":"rs256","kid":"k1"}"#] {
+            for header in [
+                r#"{"alg":"none","kid":"k1"}"#,
+                r#"{"alg":"rs256","kid":"k1"}"#,
+            ] {
                 let jwt = sign_hs256(header, ALICE, "x");
-                assert_eq!(reason(v.verify(&jwt)), RejectReason::WrongAlgorithm, "{header}");
+                assert_eq!(
+                    reason(v.verify(&jwt)),
+                    RejectReason::WrongAlgorithm,
+                    "{header}"
+                );
             }
             assert_eq!(reason(v.verify(OTHER)), RejectReason::BadSignature);
             // A signature of one algorithm under another's name.

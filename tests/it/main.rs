@@ -11,6 +11,7 @@ mod clusters;
 mod env;
 mod faults;
 mod modules;
+#[cfg(feature = "provision")]
 mod provision;
 mod redaction;
 mod roles;

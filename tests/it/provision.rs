@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::support::{Stub, TestServer};
 use aistore_authn::provision::{
-    apply, apply_with_progress, export, plan, AclSpec, ApplyOptions, ApplyReport, PasswordSource,
-    Plan, PlanOptions, Spec, State, Status,
+    apply, export, plan, AclSpec, ApplyOptions, ApplyReport, PasswordSource, Plan, PlanOptions,
+    Spec, State, Status,
 };
 use aistore_authn::{AccessAttr, Client, Error, RoleInfo};
 use aistore_authn_testkit::LocalServer;
@@ -638,13 +638,15 @@ fn a_role_deleted_behind_the_plans_back_fails_exactly_what_needs_it() {
     admin.role_manager().delete("doomed", false).unwrap();
     admin.role_manager().delete("ghost", false).unwrap();
 
-    let seen = Mutex::new(Vec::new());
-    let report = apply_with_progress(&admin, &planned, &ApplyOptions::new().parallel(3), &|p| {
-        seen.lock().unwrap().push((p.finished, p.failed, p.total));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let calls = Arc::clone(&seen);
+    let options = ApplyOptions::new().parallel(3).progress(move |p| {
+        calls.lock().unwrap().push((p.finished, p.failed, p.total));
     });
+    let report = apply(&admin, &planned, &options);
     // One call per action, in the order they finished; the read-back's finding (#4) comes
     // after the last call, so it counts one failure fewer than the report.
-    let mut seen = seen.into_inner().unwrap();
+    let mut seen = seen.lock().unwrap().clone();
     seen.sort_unstable();
     assert_eq!(
         seen.iter().map(|s| s.0).collect::<Vec<_>>(),
@@ -670,7 +672,8 @@ fn a_role_deleted_behind_the_plans_back_fails_exactly_what_needs_it() {
     assert!(
         matches!(&report.outcomes[4].status, Status::Failed(Error::RoleNotFound(r)) if r == "ghost")
     );
-    assert_eq!(report.counts(), (2, 2, 1));
+    let counts = report.counts();
+    assert_eq!((counts.done, counts.failed, counts.skipped), (2, 2, 1));
     assert!(!report.is_success());
     assert_eq!(
         report.to_string().lines().next(),

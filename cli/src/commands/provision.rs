@@ -60,7 +60,7 @@ fn plan(
 
 /// `apply`: the plan, a confirmation, the changes with progress on stderr, and the report.
 pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
-    use aistore_authn::provision::{apply_with_progress, ApplyOptions, Progress};
+    use aistore_authn::provision::{ApplyOptions, Progress};
     let (client, planned) = plan(ctx, &args.target)?;
     if planned.is_empty() {
         match ctx.json {
@@ -83,7 +83,7 @@ pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
     }
     // A bar redrawn in place on a terminal; otherwise a plain line at every tenth.
     let terminal = std::io::stderr().is_terminal();
-    let show = |p: Progress| {
+    let show = move |p: Progress| {
         if terminal {
             let filled = p.finished * 30 / p.total.max(1);
             eprint!(
@@ -106,20 +106,15 @@ pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
             );
         }
     };
-    let report = apply_with_progress(
-        &client,
-        &planned,
-        &ApplyOptions::new().parallel(args.parallel),
-        &show,
-    );
+    let options = ApplyOptions::new().parallel(args.parallel).progress(show);
+    let report = aistore_authn::provision::apply(&client, &planned, &options);
     match ctx.json {
         true => ctx.print_json(&report)?,
         false => output::line(&report.to_string()),
     }
-    let (done, failed, skipped) = report.counts();
-    let summary =
-        format!("{done} done, {failed} failed, {skipped} skipped (the report says which)");
-    match (report.is_success(), done) {
+    let counts = report.counts();
+    let summary = format!("{counts} (the report says which)");
+    match (report.is_success(), counts.done) {
         (true, _) => Ok(()),
         (false, 0) => Err(Failure::failed(format!("nothing applied: {summary}"))),
         (false, _) => Err(Failure::Partial(format!("partly applied: {summary}"))),

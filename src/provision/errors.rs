@@ -1,0 +1,143 @@
+//! The problems found in a spec, each with its JSON path. Public through
+//! [`provision`](crate::provision).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// One problem in a spec: where (a JSON path such as `users[3].roles[1]`; empty for the whole
+/// document) and what.
+///
+/// # Example
+/// ```
+/// use aistore_authn::provision::Spec;
+///
+/// let errors = Spec::from_json(r#"{"users": [{"id": "bob", "rolez": []}]}"#).unwrap_err();
+/// let first = errors.iter().next().unwrap();
+/// assert_eq!(first.path, "users[0].rolez");
+/// assert_eq!(first.to_string(), format!("users[0].rolez: {}", first.message));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ValidationError {
+    /// The JSON path of the value at fault; empty for the document itself.
+    pub path: String,
+    /// What is wrong and, where it helps, what to write instead.
+    pub message: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() {
+            "spec"
+        } else {
+            &self.path
+        };
+        write!(f, "{path}: {}", self.message)
+    }
+}
+
+/// Every problem found in a spec, in document order. `Display` writes one per line.
+/// Converts into [`Error::InvalidArgument`] with that text.
+///
+/// # Example
+/// ```
+/// use aistore_authn::provision::Spec;
+///
+/// let errors = Spec::from_json(r#"{"roles": [{"name": "a b", "acls": [
+///     {"cluster": "c1", "perms": "ro,FLY"}]}]}"#)
+///     .unwrap()
+///     .validate()
+///     .unwrap_err();
+/// let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+/// assert_eq!(paths, ["roles[0].name", "roles[0].acls[0].perms"]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+#[non_exhaustive]
+pub struct ValidationErrors {
+    /// The problems.
+    pub errors: Vec<ValidationError>,
+}
+
+impl ValidationErrors {
+    /// The problems, in order.
+    ///
+    /// # Example
+    /// ```
+    /// let errors = aistore_authn::provision::Spec::from_json("[]").unwrap_err();
+    /// assert_eq!(errors.iter().count(), 1);
+    /// ```
+    pub fn iter(&self) -> std::slice::Iter<'_, ValidationError> {
+        self.errors.iter()
+    }
+
+    /// How many problems there are.
+    ///
+    /// # Example
+    /// ```
+    /// let errors = aistore_authn::provision::Spec::from_json("{}").unwrap().validate();
+    /// assert!(errors.is_ok());
+    /// ```
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// True when there is none.
+    ///
+    /// # Example
+    /// ```
+    /// assert!(aistore_authn::provision::ValidationErrors::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub(crate) fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(ValidationError {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    pub(crate) fn into_result(self) -> Result<(), ValidationErrors> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a ValidationErrors {
+    type Item = &'a ValidationError;
+    type IntoIter = std::slice::Iter<'a, ValidationError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.errors.iter()
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+impl From<ValidationErrors> for Error {
+    /// [`Error::InvalidArgument`] listing every problem, one per line.
+    fn from(errors: ValidationErrors) -> Error {
+        let n = errors.len();
+        let s = if n == 1 { "" } else { "s" };
+        Error::InvalidArgument(format!("the spec has {n} problem{s}:\n{errors}"))
+    }
+}
