@@ -26,8 +26,9 @@ fn register_get_list_by_id_and_alias() {
     );
 
     // AuthN makes three roles for a new cluster, named after the alias, holding the ID.
-    // Before v1.5.0, AIStore's `rw` (apc.AccessRW) included PROMOTE, and so does the role.
-    let rw = if server.older_than("v1.5.0") {
+    // From v1.4.2 to v1.4.9, AIStore's `rw` (apc.AccessRW) included PROMOTE, and so does
+    // the role.
+    let rw = if server.older_than("v1.5.0") && !server.older_than("v1.4.2") {
         AccessAttr::ACCESS_RW | AccessAttr::PROMOTE
     } else {
         AccessAttr::ACCESS_RW

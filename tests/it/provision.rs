@@ -362,8 +362,8 @@ fn every_problem_of_a_spec_is_reported_with_its_path_and_nothing_is_sent() {
 fn plan_apply_replan_change_prune_and_export_round_trip() {
     let s = secrets();
     let server = fresh_server();
-    // Before v1.5.0 the roles AuthN makes for a cluster hold AIStore's older `rw` (with
-    // PROMOTE), so export keeps them as the spec's own.
+    // From v1.4.2 to v1.4.9 the roles AuthN makes for a cluster hold AIStore's `rw` of the
+    // time (with PROMOTE), so export keeps them as the spec's own.
     if !server.requires("v1.5.0", "exporting without the clusters' own roles") {
         return;
     }
