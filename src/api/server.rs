@@ -166,6 +166,7 @@ impl<'a> ServerManager<'a> {
     /// The discovery document. `GET /.well-known/openid-configuration`. Needs no token.
     ///
     /// # Errors
+    /// [`Error::Unsupported`] from servers before v1.4.2, which have none;
     /// [`Error::Transport`], [`Error::Decode`].
     ///
     /// # Example
@@ -175,21 +176,24 @@ impl<'a> ServerManager<'a> {
     /// # Ok::<(), aistore_authn::Error>(())
     /// ```
     pub fn oidc_configuration(&self) -> Result<OidcConfiguration, Error> {
-        self.client.fetch(
-            &Request::new(
-                Method::Get,
-                "/.well-known/openid-configuration",
-                Entity::None,
+        self.client
+            .fetch(
+                &Request::new(
+                    Method::Get,
+                    "/.well-known/openid-configuration",
+                    Entity::None,
+                )
+                .public(),
             )
-            .public(),
-        )
+            .map_err(unsupported("the OIDC discovery document", "v1.4.2"))
     }
 
     /// The public signing keys. `GET /.well-known/jwks.json`. Needs no token.
     ///
     /// # Errors
     /// [`Error::Api`] with status 400 when the server signs with an HMAC secret (there is no
-    /// public key); [`Error::Transport`], [`Error::Decode`].
+    /// public key); [`Error::Unsupported`] from servers before v1.4.2, which have no JWKS;
+    /// [`Error::Transport`], [`Error::Decode`].
     ///
     /// # Example
     /// ```no_run
@@ -201,12 +205,14 @@ impl<'a> ServerManager<'a> {
     pub fn jwks(&self) -> Result<Jwks, Error> {
         self.client
             .fetch(&Request::new(Method::Get, "/.well-known/jwks.json", Entity::None).public())
+            .map_err(unsupported("a JWKS", "v1.4.2"))
     }
 
     /// The current public signing key, PEM (PKIX). `GET /v1/public-key`. Needs no token.
     ///
     /// # Errors
-    /// [`Error::Api`] with status 400 in HMAC mode; [`Error::Transport`], [`Error::Decode`].
+    /// [`Error::Api`] with status 400 in HMAC mode; [`Error::Unsupported`] from servers
+    /// before v1.4.4 (v1.4.2 has no such endpoint); [`Error::Transport`], [`Error::Decode`].
     ///
     /// # Example
     /// ```no_run
@@ -222,7 +228,8 @@ impl<'a> ServerManager<'a> {
         }
         let key: PubKey = self
             .client
-            .fetch(&Request::new(Method::Get, "/v1/public-key", Entity::None).public())?;
+            .fetch(&Request::new(Method::Get, "/v1/public-key", Entity::None).public())
+            .map_err(unsupported("the public-key endpoint", "v1.4.4"))?;
         Ok(key.public_key)
     }
 
@@ -231,6 +238,7 @@ impl<'a> ServerManager<'a> {
     ///
     /// # Errors
     /// [`Error::Api`] with status 400 in HMAC mode or with an external key;
+    /// [`Error::Unsupported`] from servers before v1.4.4 (v1.4.2 cannot rotate keys);
     /// [`Error::Unauthorized`]; [`Error::Transport`].
     ///
     /// # Example
@@ -243,7 +251,30 @@ impl<'a> ServerManager<'a> {
     /// ```
     pub fn rotate_key(&self) -> Result<(), Error> {
         let request = Request::new(Method::Post, "/v1/rotate-key", Entity::None);
-        self.client.call(&request).map(drop)
+        self.client
+            .call(&request)
+            .map(drop)
+            .map_err(unsupported("key rotation", "v1.4.4"))
+    }
+}
+
+/// Turns the plain 404 of a server without the endpoint into [`Error::Unsupported`]. (AuthN
+/// answers its own 404s in JSON, with an entity; these endpoints have none, so a 404 here is
+/// the HTTP router's.)
+fn unsupported(what: &'static str, since: &'static str) -> impl Fn(Error) -> Error {
+    move |e| match e {
+        Error::Api {
+            status: 404,
+            method,
+            path,
+            ..
+        } => Error::Unsupported {
+            what,
+            since,
+            method,
+            path,
+        },
+        e => e,
     }
 }
 

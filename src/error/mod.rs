@@ -30,6 +30,7 @@ use crate::secret::redact_tokens;
 /// | [`InvalidCredentials`](Error::InvalidCredentials) | login with an unknown user or a wrong password |
 /// | [`Unauthorized`](Error::Unauthorized) | 401: no, invalid, expired or revoked token, or not an admin |
 /// | [`Forbidden`](Error::Forbidden) | 403: the server protects `admin` and `Admin` |
+/// | [`Unsupported`](Error::Unsupported) `{ what, since, .. }` | an endpoint an older AuthN release lacks (its plain 404) |
 /// | [`Api`](Error::Api) `{ status, message, method, path }` | any other HTTP error, 3xx included (redirects are not followed) |
 /// | [`Transport`](Error::Transport) `{ kind, .. }` | connect, TLS, timeout, broken connection, oversized reply ([`TransportErrorKind`]) |
 /// | [`Decode`](Error::Decode) | a 2xx reply that is not what AuthN sends |
@@ -143,6 +144,24 @@ pub enum Error {
         method: &'static str,
         /// The request path below the base URL; for a request to a cluster
         /// ([`ClusterManager::register`](crate::ClusterManager::register)), the whole URL.
+        path: String,
+    },
+    /// The server has no such endpoint: an AuthN release older than `since` (HTTP 404 that
+    /// is not AuthN's own JSON error), e.g. `GET /.well-known/openid-configuration` on
+    /// v1.4.1. A base URL that does not point at AuthN gives it too. See the README's
+    /// supported versions.
+    #[error(
+        "{method} {path}: this server does not have {what} (AuthN has it since {since}; HTTP 404)"
+    )]
+    #[non_exhaustive]
+    Unsupported {
+        /// What is missing, e.g. `the OIDC discovery document`.
+        what: &'static str,
+        /// The first AuthN release that has it, e.g. `v1.4.2`.
+        since: &'static str,
+        /// The request method.
+        method: &'static str,
+        /// The request path below the base URL.
         path: String,
     },
     /// The request did not complete: connection, TLS, timeout, malformed HTTP, oversized reply.
@@ -269,6 +288,7 @@ impl Error {
             Error::InvalidCredentials(_) | Error::Unauthorized { .. } => Some(401),
             Error::Forbidden { .. } => Some(403),
             Error::Api { status, .. } => Some(*status),
+            Error::Unsupported { .. } => Some(404),
             _ => None,
         }
     }

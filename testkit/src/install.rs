@@ -1,6 +1,7 @@
 //! Getting the Go binaries the testkit runs: `authn` and `aisnode`, both from the module
-//! `github.com/NVIDIA/aistore` at [`AUTHN_VERSION`], built once into a
-//! cache and shared by every test process (a lock file makes concurrent callers build once).
+//! `github.com/NVIDIA/aistore` (at [`AUTHN_VERSION`] unless a server asks for another
+//! version), built once per version into a cache and shared by every test process (a lock
+//! file makes concurrent callers build once).
 
 use std::ffi::OsString;
 use std::fs;
@@ -20,6 +21,9 @@ use std::time::{Duration, Instant, SystemTime};
 /// println!("go install {AUTHN_PACKAGE}@{AUTHN_VERSION}");
 /// ```
 pub const AUTHN_VERSION: &str = "v1.5.0";
+/// The variable that names another AuthN version for [`LocalServer`](crate::LocalServer)s
+/// started without [`LocalServerBuilder::version`](crate::LocalServerBuilder::version).
+pub(crate) const AUTHN_VERSION_VAR: &str = "AISTORE_AUTHN_VERSION";
 /// The Go package of the AuthN server, as given to `go install`.
 ///
 /// # Example
@@ -55,8 +59,8 @@ pub(crate) struct GoBinary {
     pub(crate) env_var: &'static str,
     /// What it is, for messages ("the AuthN server").
     pub(crate) what: &'static str,
-    /// Extra `go install` flags.
-    pub(crate) flags: &'static [&'static str],
+    /// The Go variable `-ldflags -X` sets to `<version>-testkit`, if any.
+    pub(crate) build_var: Option<&'static str>,
     /// Other ways around a missing Go, for the error message.
     pub(crate) alternatives: &'static str,
 }
@@ -67,7 +71,7 @@ pub(crate) const AUTHN: GoBinary = GoBinary {
     package: AUTHN_PACKAGE,
     env_var: "AUTHN_BIN",
     what: "the AuthN server",
-    flags: &[],
+    build_var: None,
     alternatives: ", or set AIS_AUTHN_URL and AIS_AUTHN_SU_PASS to test against a running server",
 };
 
@@ -78,20 +82,59 @@ pub(crate) const AISNODE: GoBinary = GoBinary {
     package: AISNODE_PACKAGE,
     env_var: "AISNODE_BIN",
     what: "the AIStore node (aisnode)",
-    flags: &["-ldflags=-X main.build=v1.5.0-testkit"],
+    build_var: Some("main.build"),
     alternatives: "",
 };
 
-/// The binary: `$<env_var>` if set, else the cached build, building it first if there is
-/// none. Concurrent callers (parallel test binaries) build it once.
-pub(crate) fn binary(b: &GoBinary) -> Result<PathBuf, String> {
+/// The AuthN version a server starts at when its builder names none: `$AISTORE_AUTHN_VERSION`
+/// if set and not empty, else [`AUTHN_VERSION`].
+pub(crate) fn default_version() -> String {
+    std::env::var(AUTHN_VERSION_VAR)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| AUTHN_VERSION.to_owned())
+}
+
+/// Checks that `version` is an exact module version (`v1.4.9`, `v1.5.0-rc1`): the Go proxy
+/// refuses this module's version list, so `latest`, branches and ranges cannot be resolved,
+/// and the version names a cache directory.
+pub(crate) fn check_version(version: &str) -> Result<(), String> {
+    let exact = version
+        .strip_prefix('v')
+        .and_then(|rest| rest.split(['-', '+']).next())
+        .is_some_and(|core| {
+            let parts: Vec<&str> = core.split('.').collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b));
+    if exact {
+        Ok(())
+    } else {
+        Err(format!(
+            "AuthN version {version:?} is not an exact module version such as {AUTHN_VERSION} or \
+             v1.4.9: the Go module proxy does not list this module's versions, so only exact \
+             ones can be installed (check {AUTHN_VERSION_VAR} and LocalServerBuilder::version)"
+        ))
+    }
+}
+
+/// The binary at `version`: `$<env_var>` if set, else the cached build, building it first if
+/// there is none. Concurrent callers (parallel test binaries) build it once.
+pub(crate) fn binary(b: &GoBinary, version: &str) -> Result<PathBuf, String> {
+    check_version(version)?;
     if let Some(bin) = std::env::var_os(b.env_var) {
         let bin = PathBuf::from(bin);
         return if bin.is_file() {
             Ok(bin)
         } else {
             Err(format!(
-                "{}={} is not a file: point it at an {} {AUTHN_VERSION} binary, or unset it to \
+                "{}={} is not a file: point it at an {} {version} binary, or unset it to \
                  have Go build one",
                 b.env_var,
                 bin.display(),
@@ -100,10 +143,8 @@ pub(crate) fn binary(b: &GoBinary) -> Result<PathBuf, String> {
         };
     }
     let cache = cache_dir()?;
-    let bin = cache
-        .join(format!("{}-{AUTHN_VERSION}", b.name))
-        .join(b.name);
-    let lock = cache.join(format!("{}-{AUTHN_VERSION}.lock", b.name));
+    let bin = cache.join(format!("{}-{version}", b.name)).join(b.name);
+    let lock = cache.join(format!("{}-{version}.lock", b.name));
     let deadline = Instant::now() + INSTALL_WAIT;
     loop {
         if bin.is_file() {
@@ -116,7 +157,7 @@ pub(crate) fn binary(b: &GoBinary) -> Result<PathBuf, String> {
         {
             Ok(_) => {
                 let _ = fs::write(&lock, std::process::id().to_string());
-                let installed = go_install(b, &cache, &bin);
+                let installed = go_install(b, version, &cache, &bin);
                 let _ = fs::remove_file(&lock);
                 return installed.map(|()| bin);
             }
@@ -148,20 +189,22 @@ pub(crate) fn binary(b: &GoBinary) -> Result<PathBuf, String> {
 /// Runs `go install <package>@<version>` and moves the binary to `bin`.
 ///
 /// `go install pkg@version` reads the module's version list to check for deprecation. Some
-/// module proxies refuse that list while serving the version itself. So the pinned version is
+/// module proxies refuse that list while serving the version itself. So the version is
 /// downloaded first (an exact version needs no list), and a local file proxy in front of the
 /// configured one serves the list with that version, and the version's .info and .mod:
 /// missing those, the go command would fall through to the next proxy for the whole lookup,
-/// list included. Everything else comes from the configured proxy. Both binaries come from
-/// the same module, so the second one reuses the first one's download.
-fn go_install(b: &GoBinary, cache: &Path, bin: &Path) -> Result<(), String> {
+/// list included. Everything else comes from the configured proxy. Each version has a file
+/// proxy of its own, so that builds of two versions at once do not change each other's list.
+/// Both binaries come from the same module, so the second one reuses the first one's
+/// download.
+fn go_install(b: &GoBinary, version: &str, cache: &Path, bin: &Path) -> Result<(), String> {
     let go = std::env::var_os("GO").unwrap_or_else(|| OsString::from("go"));
     let fix = format!(
         "Fix: install Go >= 1.26 from https://go.dev/dl (distribution packages are often older), \
-         or set {} to an {} {AUTHN_VERSION} binary{}.",
+         or set {} to an {} {version} binary{}.",
         b.env_var, b.name, b.alternatives
     );
-    let target = format!("{}@{AUTHN_VERSION}", b.package);
+    let target = format!("{}@{version}", b.package);
     let upstream = match Command::new(&go).args(["env", "GOPROXY"]).output() {
         Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
         Ok(out) => {
@@ -178,14 +221,10 @@ fn go_install(b: &GoBinary, cache: &Path, bin: &Path) -> Result<(), String> {
             ))
         }
     };
-    let module = format!("github.com/NVIDIA/aistore@{AUTHN_VERSION}");
-    let shim = cache.join("goproxy-shim");
+    let module = format!("github.com/NVIDIA/aistore@{version}");
+    let shim = cache.join(format!("goproxy-shim-{version}"));
     let version_dir = shim.join("github.com/!n!v!i!d!i!a/aistore/@v");
-    let gobin = cache.join(format!(
-        "{}-{AUTHN_VERSION}.tmp-{}",
-        b.name,
-        std::process::id()
-    ));
+    let gobin = cache.join(format!("{}-{version}.tmp-{}", b.name, std::process::id()));
     let io_fail = |e: std::io::Error| {
         format!(
             "cannot write to {}: {e}; set AISTORE_AUTHN_CACHE_DIR to a writable directory",
@@ -194,10 +233,7 @@ fn go_install(b: &GoBinary, cache: &Path, bin: &Path) -> Result<(), String> {
     };
     fs::create_dir_all(&version_dir)
         .and_then(|()| {
-            write_replacing(
-                &version_dir.join("list"),
-                format!("{AUTHN_VERSION}\n").as_bytes(),
-            )
+            write_replacing(&version_dir.join("list"), format!("{version}\n").as_bytes())
         })
         .and_then(|()| fs::create_dir_all(&gobin))
         .map_err(io_fail)?;
@@ -232,15 +268,16 @@ fn go_install(b: &GoBinary, cache: &Path, bin: &Path) -> Result<(), String> {
         }
     };
     fs::read(&downloaded.info)
-        .and_then(|info| write_replacing(&version_dir.join(format!("{AUTHN_VERSION}.info")), &info))
+        .and_then(|info| write_replacing(&version_dir.join(format!("{version}.info")), &info))
         .and_then(|()| fs::read(&downloaded.go_mod))
-        .and_then(|go_mod| {
-            write_replacing(&version_dir.join(format!("{AUTHN_VERSION}.mod")), &go_mod)
-        })
+        .and_then(|go_mod| write_replacing(&version_dir.join(format!("{version}.mod")), &go_mod))
         .map_err(io_fail)?;
+    let ldflags = b
+        .build_var
+        .map(|var| format!("-ldflags=-X {var}={version}-testkit"));
     let out = Command::new(&go)
         .arg("install")
-        .args(b.flags)
+        .args(ldflags)
         .arg(&target)
         .env("GOBIN", &gobin)
         .env("GOPROXY", proxy)
@@ -329,4 +366,36 @@ fn lock_is_stale(lock: &Path) -> bool {
         .and_then(|t| SystemTime::now().duration_since(t).ok())
         .is_some_and(|age| age > INSTALL_WAIT);
     owner_gone || too_old
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_version;
+
+    #[test]
+    fn only_exact_versions_are_accepted() {
+        for good in [
+            "v1.5.0",
+            "v1.4.9",
+            "v1.4.10",
+            "v1.5.0-rc1",
+            "v2.0.0+incompatible",
+        ] {
+            assert_eq!(check_version(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "latest",
+            "v1.4",
+            "1.4.9",
+            "v1.4.x",
+            "v1..4",
+            "v1.4.9/../x",
+            "v1.4.9 ",
+            "master",
+        ] {
+            let e = check_version(bad).unwrap_err();
+            assert!(e.contains("not an exact module version"), "{bad}: {e}");
+        }
+    }
 }

@@ -33,6 +33,9 @@
 //!
 //! Environment:
 //! - `AUTHN_BIN`: use this `authn` binary instead of installing one.
+//! - `AISTORE_AUTHN_VERSION`: the AuthN release [`LocalServer`]s run when their builder
+//!   names none ([`LocalServerBuilder::version`]), an exact version such as `v1.4.9`
+//!   (default [`AUTHN_VERSION`]), cached per version.
 //! - `AISNODE_BIN`: use this `aisnode` binary instead of building one.
 //! - `AISTORE_AUTHN_CACHE_DIR`: where the built binaries are kept (default
 //!   `$XDG_CACHE_HOME/aistore-authn`, else `$HOME/.cache/aistore-authn`).

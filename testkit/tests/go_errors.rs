@@ -1,5 +1,6 @@
-//! Without Go, or when the build fails, getting a binary is an error that says how to fix it;
-//! nothing is skipped and nothing half-built is left in the cache.
+//! Without Go, when the build fails, or for a version Go cannot install, getting a binary is
+//! an error that says how to fix it; nothing is skipped and nothing half-built is left in the
+//! cache.
 #![cfg(unix)]
 
 mod support;
@@ -55,7 +56,7 @@ fn no_go_or_a_failed_build_is_an_error_naming_the_fix() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "goproxy-shim")
+        .filter(|name| !name.starts_with("goproxy-shim-"))
         .collect();
     assert!(left.is_empty(), "left in the cache: {left:?}");
 
@@ -66,6 +67,21 @@ fn no_go_or_a_failed_build_is_an_error_naming_the_fix() {
         e.contains("AISNODE_BIN=") && e.contains("is not a file"),
         "{e}"
     );
+
+    // A version that is not exact is refused before anything is installed: the Go proxy
+    // does not list this module's versions.
+    for version in ["latest", "v1.4", "1.4.9", "v1.4.9/../x"] {
+        env::set_var("AISTORE_AUTHN_VERSION", version);
+        let e = LocalServer::binary().unwrap_err().to_string();
+        assert!(e.contains("not an exact module version"), "{version}: {e}");
+        let e = LocalServer::builder()
+            .version(version)
+            .start()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not an exact module version"), "{version}: {e}");
+    }
+    env::remove_var("AISTORE_AUTHN_VERSION");
 
     std::fs::remove_dir_all(&scratch).unwrap();
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{unique, TestServer};
+use crate::support::{unique, Stub, TestServer};
 use aistore_authn::{ConfigUpdate, Error, Token};
 use aistore_authn_testkit::LocalServer;
 
@@ -58,7 +58,9 @@ fn set_config_changes_lifetime_and_log_level() {
     .unwrap();
     let config = srv.config().unwrap();
     assert_eq!(config.expiration_time(), Some(Duration::from_secs(7200)));
-    assert_eq!(config.log_level(), Some(4));
+    if server.requires("v1.5.0", "setting the log level (v1.4 servers ignore it)") {
+        assert_eq!(config.log_level(), Some(4));
+    }
     let mut client = server.anonymous();
     let token = client
         .login(&server.admin_user, &server.admin_password, None)
@@ -124,11 +126,21 @@ fn a_new_secret_invalidates_every_token_and_switches_rsa_to_hmac() {
 #[test]
 fn discovery_document_in_both_modes() {
     for server in [hmac(), rsa()] {
-        let oidc = server
-            .anonymous()
-            .server_manager()
-            .oidc_configuration()
-            .unwrap();
+        let oidc = server.anonymous().server_manager().oidc_configuration();
+        if server.older_than("v1.4.2") {
+            assert!(
+                matches!(
+                    &oidc,
+                    Err(Error::Unsupported {
+                        since: "v1.4.2",
+                        ..
+                    })
+                ),
+                "{oidc:?}"
+            );
+            continue;
+        }
+        let oidc = oidc.unwrap();
         let port = server.url.rsplit(':').next().unwrap();
         assert_eq!(oidc.issuer, format!("http://localhost:{port}"));
         assert_eq!(
@@ -143,6 +155,50 @@ fn discovery_document_in_both_modes() {
         let token = Token::parse(&server.admin().token().unwrap()).unwrap();
         assert_eq!(token.claims().issuer, oidc.issuer);
     }
+}
+
+/// What servers before v1.4.2 (v1.4.4 for the public key and rotation) answer for an
+/// endpoint they lack: their HTTP router's plain-text 404. The SDK says which endpoint is
+/// missing and since when AuthN has it. (A stub: the default v1.5.0 server has them all.)
+#[test]
+fn endpoints_an_older_server_lacks_are_unsupported_not_a_bare_404() {
+    let stub = Stub::start(|_| (404, "404 page not found\n".to_owned()));
+    let client = stub.client();
+    let srv = client.server_manager();
+    let results = [
+        (
+            "/.well-known/openid-configuration",
+            "v1.4.2",
+            srv.oidc_configuration().map(drop),
+        ),
+        ("/.well-known/jwks.json", "v1.4.2", srv.jwks().map(drop)),
+        ("/v1/public-key", "v1.4.4", srv.public_key().map(drop)),
+        ("/v1/rotate-key", "v1.4.4", srv.rotate_key()),
+    ];
+    for (path, version, result) in results {
+        let err = result.unwrap_err();
+        match &err {
+            Error::Unsupported {
+                since,
+                path: p,
+                what,
+                ..
+            } => {
+                assert_eq!((p.as_str(), *since), (path, version));
+                let shown = err.to_string();
+                assert!(
+                    shown.contains(what) && shown.contains(version) && shown.contains(path),
+                    "{shown}"
+                );
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+        assert_eq!(err.status(), Some(404));
+        assert!(!err.is_not_found());
+    }
+    // Other calls keep their own errors: a plain 404 on a user is no "unsupported".
+    let err = client.user_manager().get("bob").unwrap_err();
+    assert!(matches!(err, Error::Api { status: 404, .. }), "{err:?}");
 }
 
 #[test]

@@ -123,12 +123,19 @@ struct Pair {
 }
 
 impl Pair {
-    fn start(rsa: bool) -> Pair {
+    /// `None` when the suite runs against an AuthN release that cannot register an AIStore
+    /// v1.5.0 cluster that requires tokens: before v1.5.0, AuthN sends no token of its own
+    /// on the registration handshake, and the cluster refuses it.
+    fn start(rsa: bool) -> Option<Pair> {
         let server = match rsa {
             true => LocalServer::builder().rsa_signing().start(),
             false => LocalServer::start(),
         }
         .unwrap_or_else(|e| panic!("cannot start the AuthN server:\n{e}"));
+        let what = "registering a cluster that requires tokens";
+        if !crate::support::requires(Some(server.version()), "v1.5.0", what) {
+            return None;
+        }
         let started = Instant::now();
         let cluster = LocalCluster::builder()
             .authn(&server)
@@ -165,7 +172,7 @@ impl Pair {
                 Some("hello"),
             );
         }
-        pair
+        Some(pair)
     }
 
     fn url(&self, path: &str) -> String {
@@ -338,7 +345,9 @@ use AccessAttr as A;
 
 #[test]
 fn roles_grant_exactly_their_bits_on_a_real_cluster_hmac() {
-    let pair = Pair::start(false);
+    let Some(pair) = Pair::start(false) else {
+        return;
+    };
     let mut cells = 0;
     // The roles AuthN made for the cluster when it was registered grant what their names say.
     for (made, perms) in [
@@ -398,7 +407,9 @@ fn roles_grant_exactly_their_bits_on_a_real_cluster_hmac() {
 #[test]
 fn roles_grant_exactly_their_bits_on_a_real_cluster_rsa() {
     // The cluster checks RS256 tokens with AuthN's public key.
-    let pair = Pair::start(true);
+    let Some(pair) = Pair::start(true) else {
+        return;
+    };
     for (label, grants) in [
         ("ACCESS_RO", vec![(Scope::Cluster, A::ACCESS_RO)]),
         ("ACCESS_RW", vec![(Scope::Cluster, A::ACCESS_RW)]),
@@ -417,7 +428,9 @@ fn roles_grant_exactly_their_bits_on_a_real_cluster_rsa() {
 
 #[test]
 fn revoked_tokens_are_refused_by_the_cluster_and_role_changes_reach_new_logins() {
-    let pair = Pair::start(false);
+    let Some(pair) = Pair::start(false) else {
+        return;
+    };
     let role = pair.role(&[(Scope::Cluster, A::ACCESS_RO)]);
     let (alice, alice_token) = pair.user_token(&role);
     let (_, bob_token) = pair.user_token(&role);

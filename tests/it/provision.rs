@@ -362,6 +362,11 @@ fn every_problem_of_a_spec_is_reported_with_its_path_and_nothing_is_sent() {
 fn plan_apply_replan_change_prune_and_export_round_trip() {
     let s = secrets();
     let server = fresh_server();
+    // From v1.4.2 to v1.4.9 the roles AuthN makes for a cluster hold AIStore's `rw` of the
+    // time (with PROMOTE), so export keeps them as the spec's own.
+    if !server.requires("v1.5.0", "exporting without the clusters' own roles") {
+        return;
+    }
     let admin = server.admin();
     let counter = Counter::start(&server.url);
     let client = counter.client(&admin);
@@ -602,6 +607,10 @@ fn plan_apply_replan_change_prune_and_export_round_trip() {
 fn a_role_deleted_behind_the_plans_back_fails_exactly_what_needs_it() {
     secrets();
     let server = fresh_server();
+    // Before v1.5.0 AuthN stores the copy of a role the request carries, deleted or not.
+    if !server.requires("v1.5.0", "AuthN refusing a user whose role is gone") {
+        return;
+    }
     let admin = server.admin();
     admin
         .cluster_manager()

@@ -412,10 +412,12 @@ fn delete_missing_ok_builtin_and_removal_from_users() {
 
     roles.delete(&name, false).unwrap();
     assert!(matches!(roles.get(&name), Err(Error::RoleNotFound(_))));
-    assert!(
-        admin.user_manager().get(&user).unwrap().roles.is_empty(),
-        "deleting a role strips it from users"
-    );
+    if server.requires("v1.5.0", "deleting a role removing it from its users") {
+        assert!(
+            admin.user_manager().get(&user).unwrap().roles.is_empty(),
+            "deleting a role strips it from users"
+        );
+    }
     roles.delete(&name, true).unwrap();
     let err = roles.delete(&name, false).unwrap_err();
     assert!(
@@ -608,4 +610,59 @@ fn ensure_role_creates_updates_and_leaves_alone() {
         (what, role.buckets.len(), role.desc.as_str()),
         (Ensured::Unchanged, 1, "v2")
     );
+}
+
+/// What a user's next login carries after its role changes, and with two roles on one
+/// cluster. AuthN v1.5.0 copies a role into its users when it changes and ORs the roles of a
+/// login together; v1.4 servers keep the copy each user got when its roles were set, and a
+/// later role replaces an earlier one's permissions on the same cluster. Both are checked,
+/// each on its own release (the suite runs v1.5.0 by default, v1.4.9 in CI too).
+#[test]
+fn role_changes_and_two_roles_on_one_cluster_in_the_next_login() {
+    let server = TestServer::start();
+    let admin = server.admin();
+    let c = cluster(&admin);
+    let (reader, putter) = (unique("get"), unique("put"));
+    let roles = admin.role_manager();
+    roles
+        .create(&reader, "", &c.alias, AccessAttr::GET, None)
+        .unwrap();
+    roles
+        .create(&putter, "", &c.alias, AccessAttr::PUT, None)
+        .unwrap();
+    let user = unique("u");
+    admin
+        .user_manager()
+        .create(&user, &[&reader, &putter], "pw")
+        .unwrap();
+    let perms = |lifetime: u64| {
+        let mut client = server.anonymous();
+        let token = client
+            .login(&user, "pw", Some(std::time::Duration::from_secs(lifetime)))
+            .unwrap();
+        let acl = &token.claims().clusters;
+        assert_eq!(acl.len(), 1, "{acl:?}");
+        assert_eq!(acl[0].id, c.id);
+        acl[0].perm
+    };
+    let v1_4 = server.older_than("v1.5.0");
+    let expected = if v1_4 {
+        AccessAttr::PUT
+    } else {
+        AccessAttr::GET | AccessAttr::PUT
+    };
+    assert_eq!(perms(3600), expected);
+
+    roles
+        .update(
+            &reader,
+            &RoleUpdate::new().cluster(&c.alias, AccessAttr::OBJ_DELETE),
+        )
+        .unwrap();
+    let expected = if v1_4 {
+        AccessAttr::PUT
+    } else {
+        AccessAttr::OBJ_DELETE | AccessAttr::PUT
+    };
+    assert_eq!(perms(3700), expected, "a new login after the role changed");
 }

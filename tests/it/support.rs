@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use aistore_authn::{AccessAttr, Client, ClusterInfo};
-use aistore_authn_testkit::{AuthnTarget, LocalServer};
+use aistore_authn_testkit::{AuthnTarget, LocalServer, AUTHN_VERSION};
 
 /// The AuthN server a test runs against: its own fresh local one, or the external server
 /// named by `AIS_AUTHN_URL` (admin password in `AIS_AUTHN_SU_PASS`, admin name in
@@ -47,6 +47,32 @@ impl TestServer {
     /// True when this is the test's own fresh server (not one named by `AIS_AUTHN_URL`).
     pub fn is_local(&self) -> bool {
         self.target.is_local()
+    }
+
+    /// The AuthN release of the test's own server (`AISTORE_AUTHN_VERSION`, default the
+    /// testkit's `AUTHN_VERSION`); `None` for a server named by `AIS_AUTHN_URL`.
+    pub fn version(&self) -> Option<&str> {
+        self.target.local().map(LocalServer::version)
+    }
+
+    /// Whether a test of `what`, which needs AuthN `since` or newer, can run here. False (with
+    /// the reason printed) only when the suite runs against an older release on purpose
+    /// (`AISTORE_AUTHN_VERSION`); the default release and servers of unknown version always
+    /// run it, and a `since` newer than the default release is a mistake in the test.
+    pub fn requires(&self, since: &str, what: &str) -> bool {
+        requires(self.version(), since, what)
+    }
+
+    /// True when the suite runs against a release older than `version` on purpose; never
+    /// for the default release or a server of unknown version.
+    pub fn older_than(&self, version: &str) -> bool {
+        older_than(self.version(), version)
+    }
+
+    /// Whether AuthN refuses revoked tokens on its own API (v1.5.0). v1.4 servers accept them
+    /// until they expire; they only tell the clusters, which refuse them.
+    pub fn refuses_revoked_tokens(&self) -> bool {
+        self.requires("v1.5.0", "AuthN refusing revoked tokens on its own API")
     }
 
     /// A client logged in as the administrator.
@@ -93,6 +119,42 @@ impl TestServer {
             .unwrap();
         reply.body_mut().read_to_string().unwrap()
     }
+}
+
+/// [`TestServer::requires`] for a server of this release (`None`: unknown).
+pub fn requires(release: Option<&str>, since: &str, what: &str) -> bool {
+    if older_than(release, since) {
+        println!(
+            "skipped: {what} needs AuthN {since} or newer; this server is {}",
+            release.unwrap_or_default()
+        );
+        return false;
+    }
+    true
+}
+
+/// [`TestServer::older_than`] for a server of this release (`None`: unknown).
+fn older_than(server: Option<&str>, version: &str) -> bool {
+    assert!(
+        release(version) <= release(AUTHN_VERSION),
+        "{version} is newer than the release the suite runs by default ({AUTHN_VERSION})"
+    );
+    server.is_some_and(|v| release(v) < release(version))
+}
+
+/// The numbers of a release such as `v1.4.9` (or `v1.5.0-rc1`), to compare.
+fn release(version: &str) -> Vec<u64> {
+    version
+        .trim_start_matches('v')
+        .split(['-', '+'])
+        .next()
+        .unwrap_or_default()
+        .split('.')
+        .map(|n| {
+            n.parse()
+                .unwrap_or_else(|_| panic!("not a release: {version}"))
+        })
+        .collect()
 }
 
 /// Registers a new cluster (no URLs, so AuthN contacts nothing) with a unique ID and alias.

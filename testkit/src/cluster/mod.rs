@@ -171,7 +171,7 @@ impl LocalCluster {
     /// # Ok::<(), aistore_authn_testkit::LocalClusterError>(())
     /// ```
     pub fn binary() -> Result<PathBuf, LocalClusterError> {
-        install::binary(&install::AISNODE).map_err(LocalClusterError)
+        install::binary(&install::AISNODE, install::AUTHN_VERSION).map_err(LocalClusterError)
     }
 }
 

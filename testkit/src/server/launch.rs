@@ -107,7 +107,12 @@ impl Launch {
                     StartFailure::Other(msg)
                 });
             }
-            let answered = probe.server_manager().oidc_configuration().is_ok();
+            // Any HTTP reply: servers before v1.4.2 have no discovery document and answer
+            // 404, which is as good a sign that they serve requests.
+            let answered = match probe.server_manager().oidc_configuration() {
+                Ok(_) => true,
+                Err(e) => e.status().is_some(),
+            };
             if answered {
                 return Ok(child);
             }

@@ -45,6 +45,7 @@ pub struct LocalServerError(pub(crate) String);
 pub struct LocalServerBuilder {
     rsa: bool,
     tls: Option<Tls>,
+    version: Option<String>,
 }
 
 impl LocalServerBuilder {
@@ -93,11 +94,33 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Run this AuthN release, an exact version of the Go module such as `v1.4.9`, installed
+    /// the same way as the default one into a cache directory of its own
+    /// (`authn-<version>`). Without this call the server runs `$AISTORE_AUTHN_VERSION` if set,
+    /// else [`AUTHN_VERSION`](crate::AUTHN_VERSION). `AUTHN_BIN`, when set, names the binary
+    /// whatever the version; [`LocalServer::version`] then reports this setting.
+    ///
+    /// The Go module proxy serves exact versions only (it refuses this module's version
+    /// list): `latest` or `v1.4` are refused before anything is installed.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn_testkit::LocalServer;
+    ///
+    /// let server = LocalServer::builder().version("v1.4.9").start()?;
+    /// assert_eq!(server.version(), "v1.4.9");
+    /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
+    /// ```
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
     /// Installs the server if needed, starts it, and waits until it answers.
     ///
     /// # Errors
     /// [`LocalServerError`] as [`LocalServer::binary`] (a wrong `AUTHN_BIN`, no Go, a failed
-    /// install), when `/dev/urandom` cannot be read (or on a system without it), when the
+    /// install, a version that is not exact), when `/dev/urandom` cannot be read (or on a system without it), when the
     /// temporary directory cannot be made, when the client for the readiness check cannot be
     /// built (HTTPS without a TLS feature of `aistore-authn`), or when the server exits or
     /// does not answer within 30 s; the message includes the server's own error output.
@@ -117,7 +140,8 @@ impl LocalServerBuilder {
             Some(Secret(random_hex().map_err(LocalServerError)?))
         };
         let admin_password = Secret(random_hex().map_err(LocalServerError)?);
-        let bin = LocalServer::binary()?;
+        let version = self.version.unwrap_or_else(install::default_version);
+        let bin = install::binary(&install::AUTHN, &version).map_err(LocalServerError)?;
         let dir = make_temp_dir("aistore-authn").map_err(LocalServerError)?;
         // From here on the directory goes when this returns an error, when the server is
         // dropped, or (through a helper process) when this process dies first.
@@ -138,6 +162,7 @@ impl LocalServerBuilder {
         Ok(LocalServer {
             child: Some(child),
             launch,
+            version,
             _cleaner: cleaner,
         })
     }
@@ -159,6 +184,8 @@ pub struct LocalServer {
     /// The server under its guard (killed with its process group when dropped).
     child: Option<Guarded>,
     launch: Launch,
+    /// The AuthN release it runs.
+    version: String,
     /// Removes the directory; dropped after the server is stopped (see `Drop`).
     _cleaner: DirCleaner,
 }
@@ -220,6 +247,21 @@ impl LocalServer {
     /// ```
     pub fn port(&self) -> u16 {
         self.launch.port
+    }
+
+    /// The AuthN release this server runs, e.g. `v1.5.0`: [`LocalServerBuilder::version`],
+    /// else `$AISTORE_AUTHN_VERSION`, else [`AUTHN_VERSION`](crate::AUTHN_VERSION).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn_testkit::LocalServer;
+    ///
+    /// let server = LocalServer::start()?;
+    /// println!("AuthN {} at {}", server.version(), server.url());
+    /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
+    /// ```
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// The administrator's user name, `admin`.
@@ -352,12 +394,13 @@ impl LocalServer {
         Ok(())
     }
 
-    /// The `authn` binary: `AUTHN_BIN` if set, else the cached install, installing it first
-    /// if there is none. Concurrent callers (parallel test binaries) install it once.
+    /// The `authn` binary: `AUTHN_BIN` if set, else the cached install of
+    /// `$AISTORE_AUTHN_VERSION` (default [`AUTHN_VERSION`](crate::AUTHN_VERSION)), installing
+    /// it first if there is none. Concurrent callers (parallel test binaries) install it once.
     ///
     /// # Errors
-    /// [`LocalServerError`] naming the fix when `AUTHN_BIN` is wrong, Go is missing, or the
-    /// install fails.
+    /// [`LocalServerError`] naming the fix when `AUTHN_BIN` is wrong, Go is missing, the
+    /// version is not exact, or the install fails.
     ///
     /// # Example
     /// ```no_run
@@ -368,7 +411,7 @@ impl LocalServer {
     /// # Ok::<(), aistore_authn_testkit::LocalServerError>(())
     /// ```
     pub fn binary() -> Result<PathBuf, LocalServerError> {
-        install::binary(&install::AUTHN).map_err(LocalServerError)
+        install::binary(&install::AUTHN, &install::default_version()).map_err(LocalServerError)
     }
 }
 
