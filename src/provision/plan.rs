@@ -138,7 +138,8 @@ pub struct UserState {
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Action {
-    /// Its index in [`Plan::actions`].
+    /// Its number in the plan (its index in [`Plan::actions`] unless
+    /// [`Plan::retain`] dropped some); [`depends_on`](Action::depends_on) names actions by it.
     pub id: usize,
     /// Create, update, recreate or delete.
     pub op: Op,
@@ -185,18 +186,99 @@ pub struct Protected {
 /// [`apply`](crate::provision::apply). Serialize it (JSON) to show it; `Display` writes one
 /// action per line. Passwords read for the plan are held inside it, and neither `Debug` nor
 /// `Serialize` shows them.
+///
+/// A plan is read through [`actions`](Plan::actions) and [`protected`](Plan::protected); the
+/// only edit is [`retain`](Plan::retain), so what `apply` sends is what the plan shows.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Plan {
-    /// The actions, in the order they are applied: clusters, roles, users, then deletes
-    /// (users, roles, clusters).
-    pub actions: Vec<Action>,
-    /// With [`PlanOptions::prune`], what the spec does not name and pruning keeps anyway.
+    /// The actions, in the order they are applied.
+    actions: Vec<Action>,
+    /// What pruning keeps.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub protected: Vec<Protected>,
+    protected: Vec<Protected>,
 }
 
 impl Plan {
+    pub(crate) fn new(actions: Vec<Action>, protected: Vec<Protected>) -> Plan {
+        Plan { actions, protected }
+    }
+
+    /// The actions, in the order they are applied: clusters, roles, users, then deletes
+    /// (users, roles, clusters).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::provision::{plan, Op, PlanOptions, Spec};
+    ///
+    /// let client = aistore_authn::Client::from_env()?;
+    /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+    /// let plan = plan(&client, &spec, &PlanOptions::new())?;
+    /// let creates = plan.actions().iter().filter(|a| a.op == Op::Create).count();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// With [`PlanOptions::prune`], what the spec does not name and pruning keeps anyway.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::provision::{plan, PlanOptions, Spec};
+    ///
+    /// let client = aistore_authn::Client::from_env()?;
+    /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+    /// for kept in plan(&client, &spec, &PlanOptions::new().prune(true))?.protected() {
+    ///     println!("kept {} {}: {}", kept.kind, kept.name, kept.reason);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn protected(&self) -> &[Protected] {
+        &self.protected
+    }
+
+    /// How many actions there are.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::provision::{plan, PlanOptions, Spec};
+    ///
+    /// let client = aistore_authn::Client::from_env()?;
+    /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+    /// println!("{} changes", plan(&client, &spec, &PlanOptions::new())?.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// Keeps only the actions `keep` says yes to, e.g. the ones a user picked. The others are
+    /// not sent; [`apply`](crate::provision::apply()) skips an action that depends on one
+    /// dropped, saying which. Ids stay as they were (the text and the report keep naming
+    /// the same actions).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::provision::{apply, plan, ApplyOptions, Op, PlanOptions, Spec};
+    ///
+    /// let client = aistore_authn::Client::from_env()?;
+    /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+    /// let mut plan = plan(&client, &spec, &PlanOptions::new().prune(true))?;
+    /// plan.retain(|action| action.op != Op::Delete); // everything but the deletes
+    /// let report = apply(&client, &plan, &ApplyOptions::new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retain(&mut self, keep: impl FnMut(&Action) -> bool) {
+        self.actions.retain(keep);
+    }
+
+    /// Mutable access for the tests that edit plans as a plan file could.
+    #[cfg(test)]
+    pub(crate) fn actions_mut(&mut self) -> &mut Vec<Action> {
+        &mut self.actions
+    }
+
     /// True when there is nothing to do.
     ///
     /// # Example

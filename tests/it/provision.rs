@@ -60,7 +60,7 @@ fn spec(json: &str) -> Spec {
 
 /// `op kind name [deps]` for each action.
 fn lines(plan: &Plan) -> Vec<String> {
-    plan.actions
+    plan.actions()
         .iter()
         .map(|a| format!("{} {} {} {:?}", a.op, a.kind, a.name, a.depends_on))
         .collect()
@@ -458,7 +458,7 @@ fn plan_apply_replan_change_prune_and_export_round_trip() {
         ],
         "{planned}"
     );
-    let recreate = &planned.actions[1];
+    let recreate = &planned.actions()[1];
     assert_eq!(
         recreate.requests,
         ["DELETE /v1/roles/readers", "POST /v1/roles"]
@@ -476,7 +476,7 @@ fn plan_apply_replan_change_prune_and_export_round_trip() {
     };
     assert_eq!(before.acls.len(), 2);
     assert_eq!(
-        planned.actions[3].notes,
+        planned.actions()[3].notes,
         ["gives back readers after its re-creation (action #1)"]
     );
     counter.take();
@@ -533,7 +533,7 @@ fn plan_apply_replan_change_prune_and_export_round_trip() {
         "{planned}"
     );
     let kept: Vec<String> = planned
-        .protected
+        .protected()
         .iter()
         .map(|p| format!("{} {}: {}", p.kind, p.name, p.reason))
         .collect();
@@ -592,7 +592,7 @@ fn plan_apply_replan_change_prune_and_export_round_trip() {
         user.password = Some(PasswordSource::Env(PW_VAR.into()));
     }
     let planned = plan(&other, &with_passwords, &PlanOptions::new()).unwrap();
-    assert_eq!(planned.actions.len(), 7, "{planned}");
+    assert_eq!(planned.actions().len(), 7, "{planned}");
     assert_success(&apply(&other, &planned, &ApplyOptions::new()));
     assert_eq!(export(&other).unwrap(), exported);
     second.login("carol", PW);
@@ -716,7 +716,7 @@ fn request_counts_three_reads_to_plan_and_one_post_per_user() {
     ));
     let planned = plan(&client, &spec, &PlanOptions::new()).unwrap();
     assert_eq!(counter.take().len(), 3);
-    assert_eq!(planned.actions.len(), N + 1);
+    assert_eq!(planned.actions().len(), N + 1);
     let report = apply(&client, &planned, &ApplyOptions::new().parallel(4));
     assert_success(&report);
     let mut want = times(N, "POST /v1/users");
@@ -789,4 +789,47 @@ fn a_user_create_is_one_post_carrying_the_role_names() {
     assert_eq!(bodies["alice"]["roles"][0]["name"], "ops");
     assert_eq!(bodies["alice"]["roles"].as_array().unwrap().len(), 1);
     assert_eq!(bodies["bob"]["roles"], serde_json::json!([]));
+}
+
+/// An edited plan is applied as edited: what was dropped is not sent, and what waits for it
+/// is skipped with the reason (issue 17, item 5: this edit once made apply panic).
+#[test]
+fn an_edited_plan_is_applied_by_position_and_skips_what_waits_for_a_dropped_action() {
+    secrets();
+    let server = fresh_server();
+    let admin = server.admin();
+    let spec = spec(&format!(
+        r#"{{"roles": [{{"name": "ops", "acls": [{{"cluster": "*", "perms": "ro"}}]}}],
+            "users": [{{"id": "u-a", "roles": ["ops"], "password": {{"env": "{PW_VAR}"}}}},
+                      {{"id": "u-b", "roles": [], "password": {{"env": "{PW_VAR}"}}}},
+                      {{"id": "u-c", "roles": [], "password": {{"env": "{PW_VAR}"}}}}]}}"#
+    ));
+    let mut planned = plan(&admin, &spec, &PlanOptions::new()).unwrap();
+    assert_eq!(
+        lines(&planned),
+        [
+            "create role ops []",
+            "create user u-a [0]",
+            "create user u-b []",
+            "create user u-c []"
+        ]
+    );
+    planned.retain(|a| a.id != 0 && a.name != "u-c");
+    assert_eq!(planned.len(), 2);
+    let report = apply(&admin, &planned, &ApplyOptions::new().parallel(2));
+    let got: Vec<String> = report.outcomes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            "#1 create user u-a: skipped: depends on #0 which is not in the plan",
+            "#2 create user u-b: done",
+        ]
+    );
+    let users = admin.user_manager().list().unwrap();
+    assert!(users.contains_key("u-b"));
+    assert!(!users.contains_key("u-a") && !users.contains_key("u-c"));
+    assert!(
+        admin.role_manager().get("ops").is_err(),
+        "the role was not created"
+    );
 }

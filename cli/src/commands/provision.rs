@@ -69,7 +69,7 @@ pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let changes = planned.actions.len();
+    let changes = planned.len();
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Failure::usage(format!(
