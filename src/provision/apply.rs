@@ -313,7 +313,9 @@ fn run(
 /// Sends the action's requests, stopping at the first failure; returns the result and how
 /// many succeeded.
 fn execute(client: &Client, action: &Action) -> (Result<(), Error>, usize) {
-    let clusters = ClusterManager::new(client);
+    // A spec entry's allow_plain_http reaches the cluster manager, which checks the URLs.
+    let clusters =
+        |allow_plain_http: bool| ClusterManager::new(client).allow_plain_http(allow_plain_http);
     let roles = RoleManager::new(client);
     let users = UserManager::new(client);
     let one = |result: Result<(), Error>| {
@@ -328,15 +330,37 @@ fn execute(client: &Client, action: &Action) -> (Result<(), Error>, usize) {
         },
     };
     match &action.work {
-        Work::CreateCluster { id, alias, urls } => one(clusters.post(id, alias, &strs(urls))),
-        Work::UpdateCluster { id, alias, urls } => {
+        Work::CreateCluster {
+            id,
+            alias,
+            urls,
+            allow_plain_http,
+        } => one(clusters(*allow_plain_http).post(id, alias, &strs(urls))),
+        Work::UpdateCluster {
+            id,
+            alias,
+            urls,
+            allow_plain_http,
+        } => {
             let urls = urls.as_deref().map(strs);
-            one(clusters.put(id, alias.as_deref(), urls.as_deref()))
+            one(clusters(*allow_plain_http).put(id, alias.as_deref(), urls.as_deref()))
         }
-        Work::RecreateCluster { id, alias, urls } => two(clusters.delete(id, false), &|| {
-            clusters.post(id, alias, &strs(urls))
-        }),
-        Work::DeleteCluster(id) => one(clusters.delete(id, false)),
+        Work::RecreateCluster {
+            id,
+            alias,
+            urls,
+            allow_plain_http,
+        } => {
+            let clusters = clusters(*allow_plain_http);
+            // Checked before the DELETE: a refused URL leaves the cluster registered.
+            if let Err(e) = clusters.check_urls(&strs(urls)) {
+                return (Err(e), 0);
+            }
+            two(clusters.delete(id, false), &|| {
+                clusters.post(id, alias, &strs(urls))
+            })
+        }
+        Work::DeleteCluster(id) => one(clusters(false).delete(id, false)),
         Work::CreateRole(role) => one(roles.post(role)),
         Work::UpdateRole(role) => one(roles.put(role)),
         Work::RecreateRole(role) => two(roles.delete(&role.name, false), &|| roles.post(role)),
@@ -499,6 +523,42 @@ mod tests {
         );
     }
 
+    fn unreachable() -> Client {
+        Client::builder("http://127.0.0.1:1")
+            .proxy_from_env(false)
+            .token("not-a-token")
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// A spec cluster's `allow_plain_http` reaches the cluster manager: without it a plain
+    /// http URL to another host is refused before anything is sent, even in a plan that was
+    /// not validated (issue 17, item 2).
+    #[test]
+    fn apply_registers_plain_http_urls_only_when_the_spec_allows_them() {
+        for allow in [false, true] {
+            let spec = Spec::from_json(&format!(
+                r#"{{"clusters": [{{"id": "u1", "urls": ["http://ais.example:8080"],
+                                    "allow_plain_http": {allow}}}]}}"#
+            ))
+            .unwrap();
+            let plan = build(&spec, vec![], &Server::default(), &PlanOptions::new()).unwrap();
+            let report = apply(&unreachable(), &plan, &ApplyOptions::new());
+            match &report.outcomes[0].status {
+                Status::Failed(Error::InvalidArgument(why)) => {
+                    assert!(!allow, "{why}");
+                    assert!(
+                        why.contains("http://ais.example:8080 is plain http"),
+                        "{why}"
+                    );
+                }
+                Status::Failed(Error::Transport { .. }) => assert!(allow),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -512,12 +572,7 @@ mod tests {
             parallel in 1..4usize,
         ) {
             let plan = edited(&edits);
-            let client = Client::builder("http://127.0.0.1:1")
-                .token("not-a-token")
-                .retry(RetryPolicy::none())
-                .build()
-                .unwrap();
-            let report = apply(&client, &plan, &ApplyOptions::new().parallel(parallel));
+            let report = apply(&unreachable(), &plan, &ApplyOptions::new().parallel(parallel));
             prop_assert_eq!(report.outcomes.len(), plan.len());
             for (action, outcome) in plan.actions().iter().zip(&report.outcomes) {
                 prop_assert_eq!(outcome.id, action.id);

@@ -152,7 +152,7 @@ pub use crate::provision::apply::{apply, ApplyOptions, Progress, DEFAULT_PARALLE
 pub use crate::provision::diff::plan;
 pub use crate::provision::errors::{ValidationError, ValidationErrors};
 pub use crate::provision::export::export;
-pub use crate::provision::password::PasswordSource;
+pub use crate::provision::password::{PasswordSource, MAX_PASSWORD_FILE_BYTES};
 pub use crate::provision::plan::{
     Action, Kind, Op, Plan, PlanOptions, Protected, State, UserState,
 };

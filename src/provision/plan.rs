@@ -28,6 +28,10 @@ pub struct PlanOptions {
     /// [`Spec::external_roles`](crate::provision::Spec::external_roles), or the roles AuthN made for the spec's clusters; see the
     /// [module docs](crate::provision#pruning). Default: false.
     pub prune: bool,
+    /// Let the plan take `Admin` from the user the client is logged in as (the subject of its
+    /// token), when the spec lists that user without it. Off by default: such a plan is
+    /// refused, since its author could no longer administer AuthN, nor undo it.
+    pub allow_own_admin_removal: bool,
 }
 
 impl PlanOptions {
@@ -50,6 +54,20 @@ impl PlanOptions {
     #[must_use]
     pub fn prune(mut self, prune: bool) -> PlanOptions {
         self.prune = prune;
+        self
+    }
+
+    /// Whether the plan may take `Admin` from the user running it (see
+    /// [`PlanOptions::allow_own_admin_removal`]).
+    ///
+    /// # Example
+    /// ```
+    /// let options = aistore_authn::provision::PlanOptions::new().allow_own_admin_removal(true);
+    /// assert!(options.allow_own_admin_removal);
+    /// ```
+    #[must_use]
+    pub fn allow_own_admin_removal(mut self, allow: bool) -> PlanOptions {
+        self.allow_own_admin_removal = allow;
         self
     }
 }
@@ -298,8 +316,9 @@ impl Plan {
 }
 
 impl fmt::Display for Action {
-    /// `#3 recreate role ops: DELETE /v1/roles/ops, POST /v1/roles (after #0)`, and each note
-    /// on its own line below.
+    /// `#3 recreate role ops: DELETE /v1/roles/ops, POST /v1/roles (after #0)`; below it, a
+    /// user's roles when they change (`roles: [ops] -> [Admin, ops]`; a create's roles), the
+    /// URLs AuthN sends its admin token to when registering a cluster, and each note.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -313,6 +332,28 @@ impl fmt::Display for Action {
         if !self.depends_on.is_empty() {
             let after: Vec<String> = self.depends_on.iter().map(|d| format!("#{d}")).collect();
             write!(f, " (after {})", after.join(", "))?;
+        }
+        let list = |roles: &[String]| format!("[{}]", roles.join(", "));
+        match (&self.before, &self.after) {
+            (None, Some(State::User(after))) => write!(f, "\n    roles: {}", list(&after.roles))?,
+            (Some(State::User(before)), Some(State::User(after)))
+                if before.roles != after.roles =>
+            {
+                write!(
+                    f,
+                    "\n    roles: {} -> {}",
+                    list(&before.roles),
+                    list(&after.roles)
+                )?;
+            }
+            _ => {}
+        }
+        if let Some(urls) = self.work.token_urls() {
+            write!(
+                f,
+                "\n    AuthN sends its admin token and a hash of its secret to: {}",
+                urls.join(", ")
+            )?;
         }
         for note in &self.notes {
             write!(f, "\n    {note}")?;
@@ -370,16 +411,19 @@ pub(crate) enum Work {
         id: String,
         alias: String,
         urls: Vec<String>,
+        allow_plain_http: bool,
     },
     UpdateCluster {
         id: String,
         alias: Option<String>,
         urls: Option<Vec<String>>,
+        allow_plain_http: bool,
     },
     RecreateCluster {
         id: String,
         alias: String,
         urls: Vec<String>,
+        allow_plain_http: bool,
     },
     DeleteCluster(String),
     CreateRole(RoleInfo),
@@ -422,6 +466,20 @@ impl Work {
             Work::CreateUser { .. } => vec![post("users")],
             Work::UpdateUser { id, .. } => vec![at("PUT", "users", id)],
             Work::DeleteUser(id) => vec![at("DELETE", "users", id)],
+        }
+    }
+
+    /// The URLs AuthN contacts with an admin token (`sub` `AuthN`, `admin`, valid about 5
+    /// minutes) and a hash of its signing secret, when this registers a cluster or changes its
+    /// URLs.
+    pub(crate) fn token_urls(&self) -> Option<&[String]> {
+        match self {
+            Work::CreateCluster { urls, .. }
+            | Work::RecreateCluster { urls, .. }
+            | Work::UpdateCluster {
+                urls: Some(urls), ..
+            } if !urls.is_empty() => Some(urls),
+            _ => None,
         }
     }
 
