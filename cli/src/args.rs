@@ -91,7 +91,9 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct Provision {
     /// The spec (JSON); also given as -f/--file SPEC, which for `plan` and `apply` names the
-    /// spec, the login then coming from $AIS_AUTHN_TOKEN_FILE or the ais CLI's token file
+    /// spec, the login then coming from $AIS_AUTHN_TOKEN_FILE or the ais CLI's token file.
+    /// Relative {"file": PATH} password sources are read from the spec's directory (regular
+    /// files of at most 4 KiB)
     #[arg(value_name = "SPEC")]
     pub spec: Option<PathBuf>,
     /// Also delete the users, roles and clusters the spec does not name (never `admin`,
@@ -99,6 +101,10 @@ pub struct Provision {
     /// clusters)
     #[arg(long)]
     pub prune: bool,
+    /// Let the plan take Admin from the logged-in user when the spec lists that user without
+    /// it (refused otherwise: you could no longer administer AuthN, nor undo the plan)
+    #[arg(long)]
+    pub allow_own_admin_removal: bool,
 }
 
 #[derive(Debug, Args)]

@@ -410,11 +410,20 @@ impl<'a> ClusterManager<'a> {
         self.client.delete(Entity::Cluster(id_or_alias), missing_ok)
     }
 
-    /// `POST /v1/clusters` alone, for a caller that has checked the ID, alias and URLs and
-    /// knows the ID is free (provisioning reads every cluster first): no clash check, no
+    /// Refuses plain-http URLs to other hosts unless this manager allows them
+    /// ([`check_plain_http`]): the check of `post` and `put`, for a caller that must know
+    /// before it deletes.
+    #[cfg(feature = "provision")]
+    pub(crate) fn check_urls(&self, urls: &[&str]) -> Result<(), Error> {
+        check_plain_http(urls, self.allow_plain_http)
+    }
+
+    /// `POST /v1/clusters` alone (plain-http URLs checked as `register` does), for a caller
+    /// that has checked the ID, alias and URLs and knows the ID is free (provisioning reads every cluster first): no clash check, no
     /// read-back.
     #[cfg(feature = "provision")]
     pub(crate) fn post(&self, id: &str, alias: &str, urls: &[&str]) -> Result<(), Error> {
+        self.check_urls(urls)?;
         let body = ClusterBody {
             id,
             alias: Some(alias),
@@ -432,6 +441,7 @@ impl<'a> ClusterManager<'a> {
         alias: Option<&str>,
         urls: Option<&[&str]>,
     ) -> Result<(), Error> {
+        self.check_urls(urls.unwrap_or_default())?;
         let body = ClusterBody {
             id,
             alias,

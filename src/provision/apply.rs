@@ -1,7 +1,7 @@
 //! Applying a plan: its requests in dependency order, each phase on bounded parallel workers
 //! sharing one client. Public through [`provision`](crate::provision).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -172,22 +172,19 @@ pub struct Progress {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn apply(client: &Client, plan: &Plan, options: &ApplyOptions) -> ApplyReport {
-    let total = plan.actions.len();
+    let actions = plan.actions();
+    let total = actions.len();
+    let index = Index::new(actions);
     let (finished, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let slots: Vec<OnceLock<(Status, usize)>> =
-        plan.actions.iter().map(|_| OnceLock::new()).collect();
+    let slots: Vec<OnceLock<(Status, usize)>> = actions.iter().map(|_| OnceLock::new()).collect();
     for phase in Phase::ALL {
-        let ids: Vec<usize> = plan
-            .actions
-            .iter()
-            .filter(|a| a.phase == phase)
-            .map(|a| a.id)
-            .collect();
-        each(&ids, options.parallel, |id| {
-            let outcome = run(client, plan, &slots, id);
+        // Positions, not ids: an id says nothing about where an action is.
+        let positions: Vec<usize> = (0..total).filter(|&p| actions[p].phase == phase).collect();
+        each(&positions, options.parallel, |position| {
+            let outcome = run(client, actions, &index, &slots, position);
             let not_done = !matches!(outcome.0, Status::Done);
-            // Each id runs once, so the slot is empty.
-            let _ = slots[id].set(outcome);
+            // Each position runs once, so the slot is empty.
+            let _ = slots[position].set(outcome);
             let failed =
                 failed.fetch_add(usize::from(not_done), Ordering::Relaxed) + usize::from(not_done);
             let finished = finished.fetch_add(1, Ordering::Relaxed) + 1;
@@ -200,8 +197,7 @@ pub fn apply(client: &Client, plan: &Plan, options: &ApplyOptions) -> ApplyRepor
             }
         });
     }
-    let mut outcomes: Vec<Outcome> = plan
-        .actions
+    let mut outcomes: Vec<Outcome> = actions
         .iter()
         .zip(slots)
         .map(|(action, slot)| {
@@ -214,12 +210,12 @@ pub fn apply(client: &Client, plan: &Plan, options: &ApplyOptions) -> ApplyRepor
                 kind: action.kind,
                 name: action.name.clone(),
                 status,
-                completed: action.requests[..completed].to_vec(),
+                completed: action.requests.iter().take(completed).cloned().collect(),
             }
         })
         .collect();
     let verification = if options.verify {
-        verify(client, plan, &mut outcomes)
+        verify(client, actions, &mut outcomes)
     } else {
         None
     };
@@ -229,7 +225,33 @@ pub fn apply(client: &Client, plan: &Plan, options: &ApplyOptions) -> ApplyRepor
     }
 }
 
-/// Calls `f` for each of `ids` on up to `workers` threads.
+/// Where each action id is in the plan: dependencies are looked up here, never by indexing
+/// with an id.
+struct Index(HashMap<usize, Option<usize>>);
+
+impl Index {
+    fn new(actions: &[Action]) -> Index {
+        let mut at: HashMap<usize, Option<usize>> = HashMap::new();
+        for (position, action) in actions.iter().enumerate() {
+            // An id held twice stands for no one action.
+            at.entry(action.id)
+                .and_modify(|p| *p = None)
+                .or_insert(Some(position));
+        }
+        Index(at)
+    }
+
+    /// The position of action `id`: `Err` says why there is no single one.
+    fn find(&self, id: usize) -> Result<usize, &'static str> {
+        match self.0.get(&id) {
+            Some(Some(position)) => Ok(*position),
+            Some(None) => Err("which the plan holds more than once"),
+            None => Err("which is not in the plan"),
+        }
+    }
+}
+
+/// Calls `f` for each of `ids` (positions) on up to `workers` threads.
 fn each(ids: &[usize], workers: usize, f: impl Fn(usize) + Sync) {
     let workers = workers.max(1).min(ids.len());
     if workers <= 1 {
@@ -248,30 +270,39 @@ fn each(ids: &[usize], workers: usize, f: impl Fn(usize) + Sync) {
     });
 }
 
-/// Runs one action unless one it depends on was not done; returns its status and how many of
-/// its requests succeeded.
+/// Runs the action at `position` unless one it depends on was not done; returns its status
+/// and how many of its requests succeeded. An action whose id the plan holds twice is not
+/// run: which of them would the others wait for?
 fn run(
     client: &Client,
-    plan: &Plan,
+    actions: &[Action],
+    index: &Index,
     slots: &[OnceLock<(Status, usize)>],
-    id: usize,
+    position: usize,
 ) -> (Status, usize) {
-    let action = &plan.actions[id];
-    for &dep in &action.depends_on {
-        let why = match slots.get(dep).and_then(OnceLock::get) {
-            Some((Status::Done, _)) => continue,
-            Some((Status::Failed(e), _)) => format!("which failed: {e}"),
-            Some((Status::Skipped(_), _)) => "which was skipped".to_owned(),
-            None => "which did not run".to_owned(),
-        };
-        let on = &plan.actions[dep];
-        return (
-            Status::Skipped(format!(
-                "depends on #{dep} ({} {} {}), {why}",
-                on.op, on.kind, on.name
-            )),
-            0,
+    let action = &actions[position];
+    if index.find(action.id).is_err() {
+        let why = format!(
+            "the plan holds more than one action #{}: none of them is run",
+            action.id
         );
+        return (Status::Failed(Error::InvalidArgument(why)), 0);
+    }
+    for &dep in &action.depends_on {
+        let why = match index.find(dep) {
+            Err(why) => why.to_owned(),
+            Ok(p) => {
+                let on = &actions[p];
+                let state = match slots[p].get() {
+                    Some((Status::Done, _)) => continue,
+                    Some((Status::Failed(e), _)) => format!("which failed: {e}"),
+                    Some((Status::Skipped(_), _)) => "which was skipped".to_owned(),
+                    None => "which did not run".to_owned(),
+                };
+                format!("({} {} {}), {state}", on.op, on.kind, on.name)
+            }
+        };
+        return (Status::Skipped(format!("depends on #{dep} {why}")), 0);
     }
     match execute(client, action) {
         (Ok(()), done) => (Status::Done, done),
@@ -282,7 +313,9 @@ fn run(
 /// Sends the action's requests, stopping at the first failure; returns the result and how
 /// many succeeded.
 fn execute(client: &Client, action: &Action) -> (Result<(), Error>, usize) {
-    let clusters = ClusterManager::new(client);
+    // A spec entry's allow_plain_http reaches the cluster manager, which checks the URLs.
+    let clusters =
+        |allow_plain_http: bool| ClusterManager::new(client).allow_plain_http(allow_plain_http);
     let roles = RoleManager::new(client);
     let users = UserManager::new(client);
     let one = |result: Result<(), Error>| {
@@ -297,15 +330,37 @@ fn execute(client: &Client, action: &Action) -> (Result<(), Error>, usize) {
         },
     };
     match &action.work {
-        Work::CreateCluster { id, alias, urls } => one(clusters.post(id, alias, &strs(urls))),
-        Work::UpdateCluster { id, alias, urls } => {
+        Work::CreateCluster {
+            id,
+            alias,
+            urls,
+            allow_plain_http,
+        } => one(clusters(*allow_plain_http).post(id, alias, &strs(urls))),
+        Work::UpdateCluster {
+            id,
+            alias,
+            urls,
+            allow_plain_http,
+        } => {
             let urls = urls.as_deref().map(strs);
-            one(clusters.put(id, alias.as_deref(), urls.as_deref()))
+            one(clusters(*allow_plain_http).put(id, alias.as_deref(), urls.as_deref()))
         }
-        Work::RecreateCluster { id, alias, urls } => two(clusters.delete(id, false), &|| {
-            clusters.post(id, alias, &strs(urls))
-        }),
-        Work::DeleteCluster(id) => one(clusters.delete(id, false)),
+        Work::RecreateCluster {
+            id,
+            alias,
+            urls,
+            allow_plain_http,
+        } => {
+            let clusters = clusters(*allow_plain_http);
+            // Checked before the DELETE: a refused URL leaves the cluster registered.
+            if let Err(e) = clusters.check_urls(&strs(urls)) {
+                return (Err(e), 0);
+            }
+            two(clusters.delete(id, false), &|| {
+                clusters.post(id, alias, &strs(urls))
+            })
+        }
+        Work::DeleteCluster(id) => one(clusters(false).delete(id, false)),
         Work::CreateRole(role) => one(roles.post(role)),
         Work::UpdateRole(role) => one(roles.put(role)),
         Work::RecreateRole(role) => two(roles.delete(&role.name, false), &|| roles.post(role)),
@@ -330,12 +385,11 @@ fn strs(v: &[String]) -> Vec<&str> {
 
 /// Reads the users once and fails each done user create or update whose user lacks a role it
 /// was given (AuthN drops unknown role names silently). Returns the read's error, if any.
-fn verify(client: &Client, plan: &Plan, outcomes: &mut [Outcome]) -> Option<Error> {
-    let to_check: Vec<usize> = plan
-        .actions
+fn verify(client: &Client, actions: &[Action], outcomes: &mut [Outcome]) -> Option<Error> {
+    let to_check: Vec<(&Action, &mut Outcome)> = actions
         .iter()
-        .filter(|a| a.work.user_roles().is_some() && outcomes[a.id].is_done())
-        .map(|a| a.id)
+        .zip(outcomes.iter_mut())
+        .filter(|(a, o)| a.work.user_roles().is_some() && o.is_done())
         .collect();
     if to_check.is_empty() {
         return None;
@@ -344,8 +398,8 @@ fn verify(client: &Client, plan: &Plan, outcomes: &mut [Outcome]) -> Option<Erro
         Ok(users) => users,
         Err(e) => return Some(e),
     };
-    for id in to_check {
-        let Some((user, roles)) = plan.actions[id].work.user_roles() else {
+    for (action, outcome) in to_check {
+        let Some((user, roles)) = action.work.user_roles() else {
             continue;
         };
         let error = match users.get(user) {
@@ -359,8 +413,185 @@ fn verify(client: &Client, plan: &Plan, outcomes: &mut [Outcome]) -> Option<Erro
             }
         };
         if let Some(e) = error {
-            outcomes[id].status = Status::Failed(e);
+            outcome.status = Status::Failed(e);
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::info::{RoleInfo, RolesList, UserInfo};
+    use crate::provision::diff::build;
+    use crate::provision::plan::PlanOptions;
+    use crate::provision::snapshot::Server;
+    use crate::provision::spec::Spec;
+    use crate::secret::Secret;
+    use crate::transport::retry::RetryPolicy;
+
+    /// A plan with dependencies across every phase: a cluster, two roles, three users, and a
+    /// prune.
+    fn plan() -> Plan {
+        let spec = Spec::from_json(
+            r#"{"clusters": [{"id": "u1", "alias": "c1"}],
+                "roles": [{"name": "ops", "acls": [{"cluster": "c1", "perms": "ro"}]},
+                          {"name": "dev", "acls": [{"cluster": "*", "perms": "GET"}]}],
+                "users": [{"id": "alice", "roles": ["ops", "Guest-c1"]},
+                          {"id": "bob", "roles": ["dev"]},
+                          {"id": "carol", "roles": ["ops"]}]}"#,
+        )
+        .unwrap();
+        let mut admin = RoleInfo::new("Admin", "");
+        admin.admin = true;
+        let roles: RolesList = vec![admin.clone(), RoleInfo::new("stray", "")].into();
+        let mut server = Server {
+            roles,
+            ..Server::default()
+        };
+        for (id, role) in [("admin", &admin), ("eve", &RoleInfo::new("stray", ""))] {
+            let user = UserInfo::new(id, vec![role.clone()]);
+            server.users.insert(id.to_owned(), user);
+        }
+        let pw = || Some(Secret::new("s3cret-pw".into()));
+        build(
+            &spec,
+            vec![pw(), pw(), pw()],
+            &server,
+            &PlanOptions::new().prune(true),
+        )
+        .unwrap()
+    }
+
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Drop(usize),
+        Swap(usize, usize),
+        Duplicate(usize),
+        Dangle(usize, usize),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            any::<usize>().prop_map(Edit::Drop),
+            (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::Swap(a, b)),
+            any::<usize>().prop_map(Edit::Duplicate),
+            (any::<usize>(), 0..20usize).prop_map(|(a, id)| Edit::Dangle(a, id)),
+        ]
+    }
+
+    fn edited(edits: &[Edit]) -> Plan {
+        let mut plan = plan();
+        let actions = plan.actions_mut();
+        for e in edits {
+            let n = actions.len();
+            if n == 0 {
+                break;
+            }
+            match *e {
+                Edit::Drop(a) => drop(actions.remove(a % n)),
+                Edit::Swap(a, b) => actions.swap(a % n, b % n),
+                Edit::Duplicate(a) => actions.push(actions[a % n].clone()),
+                // An id that may or may not be in the plan (the plan has 10 actions).
+                Edit::Dangle(a, id) => actions[a % n].depends_on.push(id),
+            }
+        }
+        plan
+    }
+
+    #[test]
+    fn the_plan_has_dependencies_in_every_phase() {
+        let shown: Vec<String> = plan()
+            .actions()
+            .iter()
+            .map(|a| format!("{} {} {:?}", a.op, a.name, a.depends_on))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "create u1 []",
+                "create ops [0]",
+                "create dev []",
+                "create alice [0, 1]",
+                "create bob [2]",
+                "create carol [1]",
+                "delete eve []",
+                "delete stray []"
+            ]
+        );
+    }
+
+    fn unreachable() -> Client {
+        Client::builder("http://127.0.0.1:1")
+            .proxy_from_env(false)
+            .token("not-a-token")
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// A spec cluster's `allow_plain_http` reaches the cluster manager: without it a plain
+    /// http URL to another host is refused before anything is sent, even in a plan that was
+    /// not validated (issue 17, item 2).
+    #[test]
+    fn apply_registers_plain_http_urls_only_when_the_spec_allows_them() {
+        for allow in [false, true] {
+            let spec = Spec::from_json(&format!(
+                r#"{{"clusters": [{{"id": "u1", "urls": ["http://ais.example:8080"],
+                                    "allow_plain_http": {allow}}}]}}"#
+            ))
+            .unwrap();
+            let plan = build(&spec, vec![], &Server::default(), &PlanOptions::new()).unwrap();
+            let report = apply(&unreachable(), &plan, &ApplyOptions::new());
+            match &report.outcomes[0].status {
+                Status::Failed(Error::InvalidArgument(why)) => {
+                    assert!(!allow, "{why}");
+                    assert!(
+                        why.contains("http://ais.example:8080 is plain http"),
+                        "{why}"
+                    );
+                }
+                Status::Failed(Error::Transport { .. }) => assert!(allow),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever is dropped, reordered, duplicated or made to depend on what is not there,
+        /// apply answers with a status per action, never a panic: an id held twice is refused
+        /// with `InvalidArgument`; an action waiting for one that is missing, or was not done,
+        /// is skipped; the others are sent (and fail here: nothing listens).
+        #[test]
+        fn an_edited_plan_never_panics(
+            edits in proptest::collection::vec(edit(), 0..8),
+            parallel in 1..4usize,
+        ) {
+            let plan = edited(&edits);
+            let report = apply(&unreachable(), &plan, &ApplyOptions::new().parallel(parallel));
+            prop_assert_eq!(report.outcomes.len(), plan.len());
+            for (action, outcome) in plan.actions().iter().zip(&report.outcomes) {
+                prop_assert_eq!(outcome.id, action.id);
+                let twice = plan.actions().iter().filter(|a| a.id == action.id).count() > 1;
+                match &outcome.status {
+                    Status::Failed(Error::InvalidArgument(why)) => {
+                        prop_assert!(twice, "{}", why);
+                        prop_assert!(why.contains("more than one action"), "{}", why);
+                    }
+                    Status::Failed(e) => prop_assert!(!twice && action.depends_on.is_empty(), "{}", e),
+                    Status::Skipped(why) => {
+                        prop_assert!(!twice);
+                        let first = action.depends_on[0];
+                        prop_assert!(why.starts_with(&format!("depends on #{first} ")), "{}", why);
+                    }
+                    Status::Done => prop_assert!(false, "nothing listens"),
+                }
+                prop_assert!(outcome.completed.is_empty());
+            }
+        }
+    }
 }

@@ -82,6 +82,7 @@ impl<'s> Desired<'s> {
                     id: c.id.clone(),
                     alias: c.alias.clone(),
                     urls,
+                    allow_plain_http: c.allow_plain_http,
                 }
             })
             .collect();

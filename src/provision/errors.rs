@@ -2,6 +2,7 @@
 //! [`provision`](crate::provision).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -26,6 +27,52 @@ pub struct ValidationError {
     pub path: String,
     /// What is wrong and, where it helps, what to write instead.
     pub message: String,
+    /// The I/O error behind it (a password file that cannot be read), also its
+    /// [`source`](std::error::Error::source).
+    #[serde(skip)]
+    cause: Option<IoCause>,
+}
+
+/// An I/O error shared by the clones of a [`ValidationError`]; two are equal when they say
+/// the same.
+#[derive(Debug, Clone)]
+struct IoCause(Arc<std::io::Error>);
+
+impl PartialEq for IoCause {
+    fn eq(&self, other: &IoCause) -> bool {
+        self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoCause {}
+
+impl ValidationError {
+    /// The I/O error behind this problem, when there is one: a password file that is missing
+    /// ([`NotFound`](std::io::ErrorKind::NotFound)) or cannot be read
+    /// ([`PermissionDenied`](std::io::ErrorKind::PermissionDenied), ...).
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::provision::Spec;
+    ///
+    /// let spec = Spec::from_json(r#"{"users": [{"id": "bob", "password": {"file": "/no/such/file"}}]}"#)?;
+    /// let errors = spec.validate().unwrap_err();
+    /// let problem = errors.iter().next().unwrap();
+    /// assert_eq!(problem.path, "users[0].password.file");
+    /// assert_eq!(problem.io_error().map(|e| e.kind()), Some(std::io::ErrorKind::NotFound));
+    /// # Ok::<(), aistore_authn::provision::ValidationErrors>(())
+    /// ```
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        self.cause.as_ref().map(|c| &*c.0)
+    }
+}
+
+impl std::error::Error for ValidationError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_ref()
+            .map(|c| &*c.0 as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl fmt::Display for ValidationError {
@@ -99,6 +146,21 @@ impl ValidationErrors {
         self.errors.push(ValidationError {
             path: path.into(),
             message: message.into(),
+            cause: None,
+        });
+    }
+
+    /// A problem with the I/O error behind it, if any (kept as its source).
+    pub(crate) fn push_io(
+        &mut self,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        cause: Option<std::io::Error>,
+    ) {
+        self.errors.push(ValidationError {
+            path: path.into(),
+            message: message.into(),
+            cause: cause.map(|e| IoCause(Arc::new(e))),
         });
     }
 

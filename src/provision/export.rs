@@ -71,6 +71,8 @@ pub(crate) fn export_from(server: &Server) -> Spec {
             id: c.id.clone(),
             alias: c.alias.clone(),
             urls: c.urls.clone(),
+            // The importer decides: a plain-http URL is refused until the spec allows it.
+            allow_plain_http: false,
         })
         .collect();
     let roles = server
@@ -99,5 +101,6 @@ pub(crate) fn export_from(server: &Server) -> Spec {
         roles,
         users,
         external_roles: Vec::new(),
+        ..Spec::default()
     }
 }

@@ -9,7 +9,7 @@ use crate::provision::spec::Spec;
 
 /// The fields each object of a spec may have; [`check_shape`] reports any other.
 const TOP_FIELDS: &[&str] = &["clusters", "roles", "users", "external_roles"];
-const CLUSTER_FIELDS: &[&str] = &["id", "alias", "urls"];
+const CLUSTER_FIELDS: &[&str] = &["id", "alias", "urls", "allow_plain_http"];
 const ROLE_FIELDS: &[&str] = &["name", "description", "acls"];
 const ACL_FIELDS: &[&str] = &["cluster", "bucket", "perms"];
 const USER_FIELDS: &[&str] = &["id", "roles", "password", "reset_password"];
@@ -76,6 +76,9 @@ fn check_shape(value: &Value, errors: &mut ValidationErrors) {
             field_str(c, &path, "id", errors);
             field_str(c, &path, "alias", errors);
             field_strings(c, &path, "urls", errors);
+            if c.get("allow_plain_http").is_some_and(|v| !v.is_boolean()) {
+                errors.push(format!("{path}.allow_plain_http"), "expected true or false");
+            }
         }
     });
     each("roles", errors, &mut |v, path, errors| {
@@ -205,6 +208,7 @@ mod tests {
                 id: "u1".into(),
                 alias: "c1".into(),
                 urls: vec!["http://a:8080".into()],
+                allow_plain_http: true,
             }],
             roles: vec![RoleSpec {
                 name: "r".into(),
@@ -230,6 +234,7 @@ mod tests {
                 },
             ],
             external_roles: vec!["x".into()],
+            ..Spec::default()
         };
         let text = serde_json::to_string(&full).unwrap();
         assert_eq!(Spec::from_json(&text).unwrap(), full);

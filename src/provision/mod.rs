@@ -33,10 +33,10 @@
 //!
 //! | field | what |
 //! |---|---|
-//! | `clusters[]` | `id` (the cluster-map UUID), `alias` (optional), `urls` (optional: with URLs AuthN hands the cluster its key when registering it; with none it contacts nothing) |
+//! | `clusters[]` | `id` (the cluster-map UUID), `alias` (optional), `urls` (optional: see [cluster URLs](#cluster-urls); with none AuthN contacts nothing), `allow_plain_http` (optional, default false: accept plain `http://` URLs to hosts other than loopback) |
 //! | `roles[]` | `name`, `description` (optional), `acls[]` |
 //! | `roles[].acls[]` | `cluster`: an ID or alias of a cluster in the spec or registered, or `*` for every cluster; `bucket` (optional): a bucket of that cluster as the `ais` CLI writes it (`ais://raw`, `s3://logs`, `gs://`, `az://`, `oc://`); `perms`: the CLI's words (`ro`, `rw`, `su`, `none`, `GET`, `CREATE-BUCKET`, ... joined by commas; see [`AccessAttr::parse`](crate::AccessAttr::parse)) |
-//! | `users[]` | `id`; `roles`: exactly the roles the user holds; `password`: `{"env": "VAR"}` or `{"file": "path"}` (needed to create the user); `reset_password` (optional): set the password of an existing user too |
+//! | `users[]` | `id`; `roles`: exactly the roles the user holds; `password`: `{"env": "VAR"}` or `{"file": "path"}` (needed to create the user; see passwords below); `reset_password` (optional): set the password of an existing user too |
 //! | `external_roles` | roles the users hold that the spec does not define; they must exist on the server (`plan` checks), and pruning keeps them |
 //!
 //! Unknown fields are errors ([`Spec::from_json`] reports each with its JSON path; plain serde
@@ -46,13 +46,28 @@
 //!
 //! **Passwords** are never written in a spec: an inline `"password": "..."` is refused by
 //! [`Spec::validate`] (and not kept). They are read from the environment or a file (without
-//! its trailing newline) by `validate` (to check them) and by `plan` (to send them); in
+//! its trailing newline) by `validate` (to check them) and by `plan` (to send them). A
+//! password file must be a regular file of at most [`MAX_PASSWORD_FILE_BYTES`] (4 KiB; a
+//! FIFO, a device or a directory is refused, the problem naming the path, never the content).
+//! A relative path is read from the directory [`Spec::with_base_dir`] gives (the spec file's:
+//! `ais-authn plan` and `apply` give it), else from the current directory. In
 //! memory they are held in a redacting type, and neither `Debug` nor `Serialize` of a spec, a
 //! plan or a report shows one. An existing user's password is left alone unless its entry
 //! says `"reset_password": true`; AuthN cannot tell whether a password matches, so such a
 //! spec plans the reset every time: remove the flag once applied.
 //!
 //! The built-ins `admin` (user) and `Admin` (role) cannot be in a spec.
+//!
+//! # Cluster URLs
+//!
+//! Registering a cluster with URLs, or changing its URLs, makes AuthN `POST {url}/v1/tokens`
+//! to each with **an admin token** it signs for itself (`sub` `AuthN`, `admin: true`, valid 5
+//! minutes) and a hash of its signing secret (the public key in RSA mode), and again on every
+//! token revocation (see [`ClusterManager::register_with_id`](crate::ClusterManager::register_with_id)).
+//! So each URL must be the cluster's, and a spec from someone else deserves a look at its
+//! URLs: the text plan names every URL that will receive the token. A plain `http://` URL to a
+//! host other than loopback is refused by [`Spec::validate`], [`plan`] and [`apply`] unless
+//! the cluster's entry says `"allow_plain_http": true`.
 //!
 //! # Plan, apply, export
 //!
@@ -81,7 +96,13 @@
 //!
 //! [`plan`] compares the spec with what the server holds and lists [`Action`]s: create,
 //! update, **recreate** or delete, each with the entity before and after, the exact requests,
-//! and the actions it waits for. AuthN stores clusters in role entries by ID, so aliases in
+//! and the actions it waits for. Its text (`Display`, what `ais-authn apply` shows before
+//! asking) gives, below each action, a user's roles before and after (`roles: [ops] ->
+//! [Admin, ops]`) and every `Admin` grant, and the URLs that will receive AuthN's admin
+//! token. A plan that would take `Admin` from the user the client is logged in as is refused
+//! unless [`PlanOptions::allow_own_admin_removal`] is set. A plan is read through
+//! [`Plan::actions`]; the one edit is [`Plan::retain`] (apply then skips what waits for a
+//! dropped action). AuthN stores clusters in role entries by ID, so aliases in
 //! the spec are resolved (through the clusters list, including clusters the plan registers).
 //! AuthN's role `PUT` merges entries and cannot remove one or clear a description; a role
 //! that loses an entry is re-created (`DELETE`, `POST`), which also takes it from every user,
@@ -152,7 +173,7 @@ pub use crate::provision::apply::{apply, ApplyOptions, Progress, DEFAULT_PARALLE
 pub use crate::provision::diff::plan;
 pub use crate::provision::errors::{ValidationError, ValidationErrors};
 pub use crate::provision::export::export;
-pub use crate::provision::password::PasswordSource;
+pub use crate::provision::password::{PasswordSource, MAX_PASSWORD_FILE_BYTES};
 pub use crate::provision::plan::{
     Action, Kind, Op, Plan, PlanOptions, Protected, State, UserState,
 };

@@ -28,6 +28,10 @@ pub struct PlanOptions {
     /// [`Spec::external_roles`](crate::provision::Spec::external_roles), or the roles AuthN made for the spec's clusters; see the
     /// [module docs](crate::provision#pruning). Default: false.
     pub prune: bool,
+    /// Let the plan take `Admin` from the user the client is logged in as (the subject of its
+    /// token), when the spec lists that user without it. Off by default: such a plan is
+    /// refused, since its author could no longer administer AuthN, nor undo it.
+    pub allow_own_admin_removal: bool,
 }
 
 impl PlanOptions {
@@ -50,6 +54,20 @@ impl PlanOptions {
     #[must_use]
     pub fn prune(mut self, prune: bool) -> PlanOptions {
         self.prune = prune;
+        self
+    }
+
+    /// Whether the plan may take `Admin` from the user running it (see
+    /// [`PlanOptions::allow_own_admin_removal`]).
+    ///
+    /// # Example
+    /// ```
+    /// let options = aistore_authn::provision::PlanOptions::new().allow_own_admin_removal(true);
+    /// assert!(options.allow_own_admin_removal);
+    /// ```
+    #[must_use]
+    pub fn allow_own_admin_removal(mut self, allow: bool) -> PlanOptions {
+        self.allow_own_admin_removal = allow;
         self
     }
 }
@@ -138,7 +156,8 @@ pub struct UserState {
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Action {
-    /// Its index in [`Plan::actions`].
+    /// Its number in the plan (its index in [`Plan::actions`] unless
+    /// [`Plan::retain`] dropped some); [`depends_on`](Action::depends_on) names actions by it.
     pub id: usize,
     /// Create, update, recreate or delete.
     pub op: Op,
@@ -185,18 +204,99 @@ pub struct Protected {
 /// [`apply`](crate::provision::apply). Serialize it (JSON) to show it; `Display` writes one
 /// action per line. Passwords read for the plan are held inside it, and neither `Debug` nor
 /// `Serialize` shows them.
+///
+/// A plan is read through [`actions`](Plan::actions) and [`protected`](Plan::protected); the
+/// only edit is [`retain`](Plan::retain), so what `apply` sends is what the plan shows.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Plan {
-    /// The actions, in the order they are applied: clusters, roles, users, then deletes
-    /// (users, roles, clusters).
-    pub actions: Vec<Action>,
-    /// With [`PlanOptions::prune`], what the spec does not name and pruning keeps anyway.
+    /// The actions, in the order they are applied.
+    actions: Vec<Action>,
+    /// What pruning keeps.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub protected: Vec<Protected>,
+    protected: Vec<Protected>,
 }
 
 impl Plan {
+    pub(crate) fn new(actions: Vec<Action>, protected: Vec<Protected>) -> Plan {
+        Plan { actions, protected }
+    }
+
+    /// The actions, in the order they are applied: clusters, roles, users, then deletes
+    /// (users, roles, clusters).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::provision::{plan, Op, PlanOptions, Spec};
+    ///
+    /// let client = aistore_authn::Client::from_env()?;
+    /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+    /// let plan = plan(&client, &spec, &PlanOptions::new())?;
+    /// let creates = plan.actions().iter().filter(|a| a.op == Op::Create).count();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// With [`PlanOptions::prune`], what the spec does not name and pruning keeps anyway.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::provision::{plan, PlanOptions, Spec};
+    ///
+    /// let client = aistore_authn::Client::from_env()?;
+    /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+    /// for kept in plan(&client, &spec, &PlanOptions::new().prune(true))?.protected() {
+    ///     println!("kept {} {}: {}", kept.kind, kept.name, kept.reason);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn protected(&self) -> &[Protected] {
+        &self.protected
+    }
+
+    /// How many actions there are.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::provision::{plan, PlanOptions, Spec};
+    ///
+    /// let client = aistore_authn::Client::from_env()?;
+    /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+    /// println!("{} changes", plan(&client, &spec, &PlanOptions::new())?.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// Keeps only the actions `keep` says yes to, e.g. the ones a user picked. The others are
+    /// not sent; [`apply`](crate::provision::apply()) skips an action that depends on one
+    /// dropped, saying which. Ids stay as they were (the text and the report keep naming
+    /// the same actions).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::provision::{apply, plan, ApplyOptions, Op, PlanOptions, Spec};
+    ///
+    /// let client = aistore_authn::Client::from_env()?;
+    /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
+    /// let mut plan = plan(&client, &spec, &PlanOptions::new().prune(true))?;
+    /// plan.retain(|action| action.op != Op::Delete); // everything but the deletes
+    /// let report = apply(&client, &plan, &ApplyOptions::new());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retain(&mut self, keep: impl FnMut(&Action) -> bool) {
+        self.actions.retain(keep);
+    }
+
+    /// Mutable access for the tests that edit plans as a plan file could.
+    #[cfg(test)]
+    pub(crate) fn actions_mut(&mut self) -> &mut Vec<Action> {
+        &mut self.actions
+    }
+
     /// True when there is nothing to do.
     ///
     /// # Example
@@ -216,8 +316,9 @@ impl Plan {
 }
 
 impl fmt::Display for Action {
-    /// `#3 recreate role ops: DELETE /v1/roles/ops, POST /v1/roles (after #0)`, and each note
-    /// on its own line below.
+    /// `#3 recreate role ops: DELETE /v1/roles/ops, POST /v1/roles (after #0)`; below it, a
+    /// user's roles when they change (`roles: [ops] -> [Admin, ops]`; a create's roles), the
+    /// URLs AuthN sends its admin token to when registering a cluster, and each note.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -231,6 +332,28 @@ impl fmt::Display for Action {
         if !self.depends_on.is_empty() {
             let after: Vec<String> = self.depends_on.iter().map(|d| format!("#{d}")).collect();
             write!(f, " (after {})", after.join(", "))?;
+        }
+        let list = |roles: &[String]| format!("[{}]", roles.join(", "));
+        match (&self.before, &self.after) {
+            (None, Some(State::User(after))) => write!(f, "\n    roles: {}", list(&after.roles))?,
+            (Some(State::User(before)), Some(State::User(after)))
+                if before.roles != after.roles =>
+            {
+                write!(
+                    f,
+                    "\n    roles: {} -> {}",
+                    list(&before.roles),
+                    list(&after.roles)
+                )?;
+            }
+            _ => {}
+        }
+        if let Some(urls) = self.work.token_urls() {
+            write!(
+                f,
+                "\n    AuthN sends its admin token and a hash of its secret to: {}",
+                urls.join(", ")
+            )?;
         }
         for note in &self.notes {
             write!(f, "\n    {note}")?;
@@ -288,16 +411,19 @@ pub(crate) enum Work {
         id: String,
         alias: String,
         urls: Vec<String>,
+        allow_plain_http: bool,
     },
     UpdateCluster {
         id: String,
         alias: Option<String>,
         urls: Option<Vec<String>>,
+        allow_plain_http: bool,
     },
     RecreateCluster {
         id: String,
         alias: String,
         urls: Vec<String>,
+        allow_plain_http: bool,
     },
     DeleteCluster(String),
     CreateRole(RoleInfo),
@@ -340,6 +466,20 @@ impl Work {
             Work::CreateUser { .. } => vec![post("users")],
             Work::UpdateUser { id, .. } => vec![at("PUT", "users", id)],
             Work::DeleteUser(id) => vec![at("DELETE", "users", id)],
+        }
+    }
+
+    /// The URLs AuthN contacts with an admin token (`sub` `AuthN`, `admin`, valid about 5
+    /// minutes) and a hash of its signing secret, when this registers a cluster or changes its
+    /// URLs.
+    pub(crate) fn token_urls(&self) -> Option<&[String]> {
+        match self {
+            Work::CreateCluster { urls, .. }
+            | Work::RecreateCluster { urls, .. }
+            | Work::UpdateCluster {
+                urls: Some(urls), ..
+            } if !urls.is_empty() => Some(urls),
+            _ => None,
         }
     }
 

@@ -17,7 +17,8 @@ pub enum Status {
     /// A request failed with this error ([`Outcome::completed`] lists those that succeeded
     /// before it), or the verification found a role missing from the user.
     Failed(Error),
-    /// Not tried: an action it depends on was not done. The reason names that action.
+    /// Not tried: an action it depends on was not done, or is not in the plan (dropped by
+    /// [`Plan::retain`](crate::provision::Plan::retain)). The reason names that action.
     Skipped(String),
 }
 
@@ -110,7 +111,7 @@ impl Serialize for Outcome {
 #[derive(Debug, Serialize)]
 #[non_exhaustive]
 pub struct ApplyReport {
-    /// The outcome of each action, in plan order (`outcomes[i].id == i`).
+    /// The outcome of each action, in plan order (`outcomes[i]` is `plan.actions()[i]`'s).
     pub outcomes: Vec<Outcome>,
     /// The error of the verifying `GET /v1/users` (see [`ApplyOptions::verify`](crate::provision::ApplyOptions::verify)), when it
     /// failed: the user actions are then reported as the server acknowledged them.

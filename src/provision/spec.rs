@@ -2,6 +2,8 @@
 //! Reading it from JSON is [`json`](crate::provision::json), checking it
 //! [`validate`](crate::provision::validate). Public through [`provision`](crate::provision).
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::access_attr::AccessAttr;
@@ -55,12 +57,58 @@ pub struct Spec {
     /// the roles AuthN makes for the spec's own clusters need not be listed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub external_roles: Vec<String>,
+    /// Where relative password file paths start ([`Spec::with_base_dir`]); not part of the
+    /// JSON.
+    #[serde(skip)]
+    pub(crate) base_dir: Option<PathBuf>,
 }
 
-/// A registered cluster: `{"id": "eTdL4YGHN", "alias": "c1", "urls": ["http://ais:8080"]}`.
+impl Spec {
+    /// Says where the spec came from: relative `{"file": "path"}` password sources are then
+    /// read from `dir` (give the spec file's directory) rather than from the current
+    /// directory. `ais-authn plan`, `apply` and `validate` give the spec file's directory.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use std::path::Path;
+    /// use aistore_authn::provision::Spec;
+    ///
+    /// let path = Path::new("/etc/authn/spec.json");
+    /// let spec = Spec::from_json(&std::fs::read_to_string(path)?)?
+    ///     .with_base_dir(path.parent().unwrap_or(Path::new(".")));
+    /// spec.validate()?; // {"file": "secrets/bob"} is /etc/authn/secrets/bob
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_base_dir(mut self, dir: impl Into<PathBuf>) -> Spec {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
+    /// The directory relative password file paths start from, if set
+    /// ([`Spec::with_base_dir`]); else the current directory.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::provision::Spec;
+    ///
+    /// let spec = Spec::default().with_base_dir("/etc/authn");
+    /// assert_eq!(spec.base_dir(), Some(std::path::Path::new("/etc/authn")));
+    /// ```
+    pub fn base_dir(&self) -> Option<&Path> {
+        self.base_dir.as_deref()
+    }
+}
+
+/// A registered cluster: `{"id": "eTdL4YGHN", "alias": "c1", "urls": ["https://ais:8080"]}`.
 ///
-/// With URLs, AuthN hands the cluster its key when it registers it (and retries an unreachable
-/// URL for about 80 s); with none it contacts nothing. Registering a cluster makes AuthN create
+/// With URLs, AuthN contacts each when it registers the cluster or changes its URLs (and
+/// retries an unreachable URL for about 80 s), sending it **an admin token** (`sub` `AuthN`,
+/// `admin: true`, valid 5 minutes) and a hash of its signing secret (see
+/// [`ClusterManager::register_with_id`](crate::ClusterManager::register_with_id)): each URL
+/// must be the cluster's. A plain `http://` URL to a host other than this machine's loopback
+/// is refused unless the entry says `"allow_plain_http": true`. With no URLs AuthN contacts
+/// nothing. Registering a cluster makes AuthN create
 /// the roles `ClusterOwner-<x>`, `BucketOwner-<x>` and `Guest-<x>` (`<x>` the alias, else the ID).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +122,10 @@ pub struct ClusterSpec {
     /// The cluster's endpoint URLs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
+    /// Accept plain `http://` URLs to hosts other than loopback, on purpose: anyone on the way
+    /// can read the admin token AuthN sends them. Default: false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_plain_http: bool,
 }
 
 /// A role: `{"name": "ops", "description": "...", "acls": [...]}`.
@@ -146,7 +198,24 @@ impl ClusterSpec {
             id: id.to_owned(),
             alias: alias.to_owned(),
             urls: urls.iter().map(|u| (*u).to_owned()).collect(),
+            allow_plain_http: false,
         }
+    }
+
+    /// Sets [`allow_plain_http`](ClusterSpec::allow_plain_http): plain `http://` URLs to hosts
+    /// other than loopback are accepted.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::provision::ClusterSpec;
+    ///
+    /// let lab = ClusterSpec::new("eTdL4YGHN", "lab", &["http://10.0.0.5:8080"]).allow_plain_http(true);
+    /// assert!(lab.allow_plain_http);
+    /// ```
+    #[must_use]
+    pub fn allow_plain_http(mut self, allow: bool) -> ClusterSpec {
+        self.allow_plain_http = allow;
+        self
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::api::clusters::cluster_urls;
+use crate::api::clusters::{check_plain_http, cluster_urls};
 use crate::error::Error;
 use crate::model::access_attr::AccessAttr;
 use crate::model::bucket::Bucket;
@@ -17,7 +17,9 @@ impl Spec {
     /// JSON path:
     /// - names as the server requires them (user IDs, role names, cluster aliases: at most 32
     ///   ASCII letters, digits, `-`, `_`, not starting or ending with `-`/`_`; cluster IDs:
-    ///   ASCII letters, digits, `-`, `_`), cluster URLs (`http(s)://host`, no credentials);
+    ///   ASCII letters, digits, `-`, `_`), cluster URLs (`http(s)://host`, no credentials; a
+    ///   plain `http://` URL to a host other than loopback only with `"allow_plain_http":
+    ///   true` on the cluster, as AuthN sends each URL an admin token);
     /// - duplicates: cluster IDs and aliases, role names, user IDs, a role listed twice for a
     ///   user, two entries of a role for the same cluster or bucket;
     /// - permission words ([`AccessAttr::parse`]) and bucket URIs ([`Bucket::parse`], without
@@ -28,8 +30,11 @@ impl Spec {
     ///   (`Guest-c1`). Whether external roles exist, and which clusters that the spec does
     ///   not define an ACL may name, is checked by [`plan`](crate::provision::plan) against
     ///   the server;
-    /// - password sources: no inline passwords; the environment variable is set, the file is
-    ///   readable, and the password is one AuthN takes (not blank, at most 72 bytes);
+    /// - password sources: no inline passwords; the environment variable is set, the file is a
+    ///   readable regular file of at most
+    ///   [`MAX_PASSWORD_FILE_BYTES`](crate::provision::MAX_PASSWORD_FILE_BYTES) (a relative
+    ///   path taken from [`Spec::with_base_dir`] when set), and the password is one AuthN
+    ///   takes (not blank, at most 72 bytes);
     ///   `reset_password` has a source.
     ///
     /// # Errors
@@ -89,7 +94,10 @@ impl Spec {
                 }
             }
             for (k, url) in c.urls.iter().enumerate() {
-                if let Err(e) = cluster_urls(&[url]) {
+                // One check with register's: AuthN sends each URL an admin token.
+                let checked = cluster_urls(&[url])
+                    .and_then(|trimmed| check_plain_http(&trimmed, c.allow_plain_http));
+                if let Err(e) = checked {
                     errors.push(format!("{path}.urls[{k}]"), reason(e));
                 }
             }
@@ -255,10 +263,11 @@ impl Spec {
                     }
                     None
                 }
-                Some(source) => match source.read() {
+                Some(source) => match source.read(self.base_dir()) {
                     Ok(secret) => Some(secret),
-                    Err((below, why)) => {
-                        errors.push(format!("{path}.password{below}"), why);
+                    Err(why) => {
+                        let at = format!("{path}.password{}", why.below);
+                        errors.push_io(at, why.message, why.cause);
                         None
                     }
                 },

@@ -29,6 +29,8 @@ struct Secrets {
     file: PathBuf,
     /// Holds only blanks.
     blank: PathBuf,
+    /// Larger than a password file may be.
+    big: PathBuf,
 }
 
 /// Sets [`PW_VAR`] and writes the password files, once, before any test reads the
@@ -41,10 +43,16 @@ fn secrets() -> &'static Secrets {
         // behind in the system's temp directory.
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("provision-test");
         std::fs::create_dir_all(&dir).unwrap();
-        let (file, blank) = (dir.join("pw"), dir.join("blank"));
+        let (file, blank, big) = (dir.join("pw"), dir.join("blank"), dir.join("big"));
         std::fs::write(&file, format!("{FILE_PW}\n")).unwrap();
         std::fs::write(&blank, " \n").unwrap();
-        Secrets { dir, file, blank }
+        std::fs::write(&big, "b".repeat(5000)).unwrap();
+        Secrets {
+            dir,
+            file,
+            blank,
+            big,
+        }
     })
 }
 
@@ -60,7 +68,7 @@ fn spec(json: &str) -> Spec {
 
 /// `op kind name [deps]` for each action.
 fn lines(plan: &Plan) -> Vec<String> {
-    plan.actions
+    plan.actions()
         .iter()
         .map(|a| format!("{} {} {} {:?}", a.op, a.kind, a.name, a.depends_on))
         .collect()
@@ -191,8 +199,12 @@ fn every_problem_of_a_spec_is_reported_with_its_path_and_nothing_is_sent() {
         ),
         (
             "bad cluster URL",
-            r#"{"clusters": [{"id": "u1", "urls": ["http://ok:8080", "ftp://x", "http://u:p@h"]}]}"#.into(),
+            r#"{"clusters": [{"id": "u1", "urls": ["http://ais.example:8080", "ftp://x", "http://u:p@h",
+                                                  "http://127.0.0.1:8080", "https://ais.example", "http://[::1]:1"]},
+                             {"id": "u2", "urls": ["http://10.0.0.5:8080"], "allow_plain_http": true}]}"#.into(),
             vec![
+                // AuthN would send an admin token over plain http (issue 17, item 2).
+                ("clusters[0].urls[0]", "cluster URL http://ais.example:8080 is plain http to another host"),
                 ("clusters[0].urls[1]", "must be http:// or https://"),
                 ("clusters[0].urls[2]", "must not contain credentials"),
             ],
@@ -273,7 +285,12 @@ fn every_problem_of_a_spec_is_reported_with_its_path_and_nothing_is_sent() {
                     {{"id": "c", "password": {{"file": "{blank}"}}}},
                     {{"id": "d", "password": "hunter2"}},
                     {{"id": "e", "reset_password": true}},
-                    {{"id": "f", "password": {{"file": "{file}"}}, "reset_password": true}}]}}"#
+                    {{"id": "f", "password": {{"file": "{file}"}}, "reset_password": true}},
+                    {{"id": "g", "password": {{"file": "/dev/zero"}}}},
+                    {{"id": "h", "password": {{"file": "{dir}"}}}},
+                    {{"id": "i", "password": {{"file": "{big}"}}}}]}}"#,
+                dir = s.dir.display(),
+                big = s.big.display(),
             ),
             vec![
                 ("users[0].password.env", "environment variable AISTORE_AUTHN_PROVISION_TEST_UNSET is not set"),
@@ -281,6 +298,10 @@ fn every_problem_of_a_spec_is_reported_with_its_path_and_nothing_is_sent() {
                 ("users[2].password.file", "password must not be empty or blank"),
                 ("users[3].password", r#"an inline password is refused: use {"env": "VAR"} or {"file": "path"}"#),
                 ("users[4].reset_password", "needs a password"),
+                // Unbounded or not a file at all (issue 17, item 4).
+                ("users[6].password.file", "/dev/zero is a device: a password file must be a regular file"),
+                ("users[7].password.file", "is a directory"),
+                ("users[8].password.file", "is larger than 4096 bytes"),
             ],
         ),
         (
@@ -463,7 +484,7 @@ fn plan_apply_replan_change_prune_and_export_round_trip() {
         ],
         "{planned}"
     );
-    let recreate = &planned.actions[1];
+    let recreate = &planned.actions()[1];
     assert_eq!(
         recreate.requests,
         ["DELETE /v1/roles/readers", "POST /v1/roles"]
@@ -481,7 +502,7 @@ fn plan_apply_replan_change_prune_and_export_round_trip() {
     };
     assert_eq!(before.acls.len(), 2);
     assert_eq!(
-        planned.actions[3].notes,
+        planned.actions()[3].notes,
         ["gives back readers after its re-creation (action #1)"]
     );
     counter.take();
@@ -538,7 +559,7 @@ fn plan_apply_replan_change_prune_and_export_round_trip() {
         "{planned}"
     );
     let kept: Vec<String> = planned
-        .protected
+        .protected()
         .iter()
         .map(|p| format!("{} {}: {}", p.kind, p.name, p.reason))
         .collect();
@@ -597,7 +618,7 @@ fn plan_apply_replan_change_prune_and_export_round_trip() {
         user.password = Some(PasswordSource::Env(PW_VAR.into()));
     }
     let planned = plan(&other, &with_passwords, &PlanOptions::new()).unwrap();
-    assert_eq!(planned.actions.len(), 7, "{planned}");
+    assert_eq!(planned.actions().len(), 7, "{planned}");
     assert_success(&apply(&other, &planned, &ApplyOptions::new()));
     assert_eq!(export(&other).unwrap(), exported);
     second.login("carol", PW);
@@ -725,7 +746,7 @@ fn request_counts_three_reads_to_plan_and_one_post_per_user() {
     ));
     let planned = plan(&client, &spec, &PlanOptions::new()).unwrap();
     assert_eq!(counter.take().len(), 3);
-    assert_eq!(planned.actions.len(), N + 1);
+    assert_eq!(planned.actions().len(), N + 1);
     let report = apply(&client, &planned, &ApplyOptions::new().parallel(4));
     assert_success(&report);
     let mut want = times(N, "POST /v1/users");
@@ -798,4 +819,143 @@ fn a_user_create_is_one_post_carrying_the_role_names() {
     assert_eq!(bodies["alice"]["roles"][0]["name"], "ops");
     assert_eq!(bodies["alice"]["roles"].as_array().unwrap().len(), 1);
     assert_eq!(bodies["bob"]["roles"], serde_json::json!([]));
+}
+
+/// An edited plan is applied as edited: what was dropped is not sent, and what waits for it
+/// is skipped with the reason (issue 17, item 5: this edit once made apply panic).
+#[test]
+fn an_edited_plan_is_applied_by_position_and_skips_what_waits_for_a_dropped_action() {
+    secrets();
+    let server = fresh_server();
+    let admin = server.admin();
+    let spec = spec(&format!(
+        r#"{{"roles": [{{"name": "ops", "acls": [{{"cluster": "*", "perms": "ro"}}]}}],
+            "users": [{{"id": "u-a", "roles": ["ops"], "password": {{"env": "{PW_VAR}"}}}},
+                      {{"id": "u-b", "roles": [], "password": {{"env": "{PW_VAR}"}}}},
+                      {{"id": "u-c", "roles": [], "password": {{"env": "{PW_VAR}"}}}}]}}"#
+    ));
+    let mut planned = plan(&admin, &spec, &PlanOptions::new()).unwrap();
+    assert_eq!(
+        lines(&planned),
+        [
+            "create role ops []",
+            "create user u-a [0]",
+            "create user u-b []",
+            "create user u-c []"
+        ]
+    );
+    planned.retain(|a| a.id != 0 && a.name != "u-c");
+    assert_eq!(planned.len(), 2);
+    let report = apply(&admin, &planned, &ApplyOptions::new().parallel(2));
+    let got: Vec<String> = report.outcomes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            "#1 create user u-a: skipped: depends on #0 which is not in the plan",
+            "#2 create user u-b: done",
+        ]
+    );
+    let users = admin.user_manager().list().unwrap();
+    assert!(users.contains_key("u-b"));
+    assert!(!users.contains_key("u-a") && !users.contains_key("u-c"));
+    assert!(
+        admin.role_manager().get("ops").is_err(),
+        "the role was not created"
+    );
+}
+
+/// The text plan, which `ais-authn apply` shows before asking, shows each user's roles before
+/// and after, every `Admin` grant, and every URL AuthN will hand its admin token; and a plan
+/// that takes `Admin` from the user running it is refused unless allowed (issue 17, items 2
+/// and 6).
+#[test]
+fn the_text_plan_shows_roles_admin_grants_and_token_urls_and_keeps_its_authors_admin() {
+    let s = secrets();
+    let server = fresh_server();
+    let admin = server.admin();
+    admin.user_manager().create("boss", &["Admin"], PW).unwrap();
+    admin.user_manager().create("dave", &[], PW).unwrap();
+    let boss = server.login("boss", PW);
+    let file = s.file.display();
+    let spec = |boss_roles: &str| {
+        spec(&format!(
+            r#"{{"clusters": [{{"id": "uuid-t", "alias": "ct",
+                                "urls": ["http://127.0.0.1:1", "https://ais.example:8080"]}}],
+                "roles": [{{"name": "ops", "acls": [{{"cluster": "ct", "perms": "ro"}}]}}],
+                "users": [{{"id": "boss", "roles": {boss_roles}}},
+                          {{"id": "carol", "roles": ["Admin"], "password": {{"file": "{file}"}}}},
+                          {{"id": "dave", "roles": ["ops", "Guest-ct"]}}]}}"#
+        ))
+    };
+    // Taking Admin from the plan's own author is refused, with the way out.
+    let demoting = spec(r#"["ops"]"#);
+    match plan(&boss, &demoting, &PlanOptions::new()) {
+        Err(Error::InvalidArgument(text)) => {
+            assert!(
+                text.contains(r#"users[0].roles: user "boss" runs this plan"#),
+                "{text}"
+            );
+            assert!(text.contains("allow_own_admin_removal"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The same plan run by another administrator is fine, and so is boss keeping Admin.
+    assert!(plan(&admin, &demoting, &PlanOptions::new()).is_ok());
+    let keeping = plan(&boss, &spec(r#"["Admin", "ops"]"#), &PlanOptions::new()).unwrap();
+    assert!(keeping
+        .to_string()
+        .contains("roles: [Admin] -> [Admin, ops]"));
+
+    let planned = plan(
+        &boss,
+        &demoting,
+        &PlanOptions::new().allow_own_admin_removal(true),
+    )
+    .unwrap();
+    let text = planned.to_string();
+    let want = [
+        "#0 create cluster uuid-t: POST /v1/clusters",
+        "    AuthN sends its admin token and a hash of its secret to: http://127.0.0.1:1, https://ais.example:8080",
+        "#1 create role ops: POST /v1/roles (after #0)",
+        "#2 update user boss: PUT /v1/users/boss (after #1)",
+        "    roles: [Admin] -> [ops]",
+        "    takes Admin from the user running this plan",
+        "#3 create user carol: POST /v1/users",
+        "    roles: [Admin]",
+        "    grants Admin: the user can do anything to AuthN and every cluster",
+        "#4 update user dave: PUT /v1/users/dave (after #0, #1)",
+        "    roles: [] -> [Guest-ct, ops]",
+    ];
+    assert_eq!(text.lines().collect::<Vec<_>>(), want, "{text}");
+    // Nothing was sent: the cluster is not registered, boss is still an administrator.
+    assert!(admin.cluster_manager().list().unwrap().is_empty());
+    assert!(admin.user_manager().get("boss").unwrap().is_admin());
+}
+
+/// Relative password files are read from the spec's directory when the spec says where it
+/// came from (issue 17, item 4).
+#[test]
+fn relative_password_files_start_at_the_specs_directory() {
+    let s = secrets();
+    let server = fresh_server();
+    let admin = server.admin();
+    let text = r#"{"users": [{"id": "rel", "roles": [], "password": {"file": "pw"}}]}"#;
+    // From the working directory (the package root), "pw" is no file.
+    let unrooted = spec(text);
+    let problems = unrooted.validate().unwrap_err();
+    let first = problems.iter().next().unwrap();
+    assert_eq!(first.path, "users[0].password.file");
+    assert_eq!(
+        first.io_error().map(std::io::Error::kind),
+        Some(io::ErrorKind::NotFound)
+    );
+    let rooted = spec(text).with_base_dir(&s.dir);
+    rooted.validate().unwrap();
+    let report = apply(
+        &admin,
+        &plan(&admin, &rooted, &PlanOptions::new()).unwrap(),
+        &ApplyOptions::new(),
+    );
+    assert_success(&report);
+    server.login("rel", FILE_PW); // the password is the file's
 }

@@ -47,15 +47,15 @@ fn sdk_apply(p: &ProvSpec, parallel: usize) -> Res<ProvRun> {
     let plan = provision::plan(&planner, &spec, &PlanOptions::new())?;
     let plan_s = t0.elapsed().as_secs_f64();
     let creates = plan
-        .actions
+        .actions()
         .iter()
         .filter(|a| a.op == provision::Op::Create && a.kind == provision::Kind::User)
         .count();
-    if creates != p.users || plan.actions.len() != p.users {
+    if creates != p.users || plan.len() != p.users {
         return Err(format!(
             "expected a plan of {} user creates, got {} actions ({creates} user creates):\n{plan}",
             p.users,
-            plan.actions.len()
+            plan.len()
         )
         .into());
     }
@@ -76,7 +76,7 @@ fn sdk_apply(p: &ProvSpec, parallel: usize) -> Res<ProvRun> {
         cpu_s,
         rss_kib: peak_rss_kib(),
         plan_s,
-        plan_actions: plan.actions.len(),
+        plan_actions: plan.len(),
         ..ProvRun::default()
     })
 }

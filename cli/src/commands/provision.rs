@@ -50,11 +50,18 @@ fn plan(
             all.join("; ")
         ))
     };
-    let spec = Spec::from_json(&text).map_err(invalid)?;
+    // Relative password files are the spec's neighbours, wherever ais-authn runs from.
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let spec = Spec::from_json(&text).map_err(invalid)?.with_base_dir(dir);
     spec.validate().map_err(invalid)?;
     let client = ctx.logged_in()?;
-    let planned =
-        aistore_authn::provision::plan(&client, &spec, &PlanOptions::new().prune(target.prune))?;
+    let options = PlanOptions::new()
+        .prune(target.prune)
+        .allow_own_admin_removal(target.allow_own_admin_removal);
+    let planned = aistore_authn::provision::plan(&client, &spec, &options)?;
     Ok((client, planned))
 }
 
@@ -69,7 +76,7 @@ pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let changes = planned.actions.len();
+    let changes = planned.len();
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Failure::usage(format!(

@@ -28,7 +28,13 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
 
     // plan: what would change, as text and as JSON, with the spec positional or after -f.
     let out = cli.ok(&["plan", path]);
-    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
+    // Three actions, and the new user's roles below its create.
+    assert_eq!(out.stdout.lines().count(), 4, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("\n    roles: [{role}]")),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout.contains(&format!("create user {user}")),
         "{}",
@@ -193,4 +199,110 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
     let admin = cli.admin();
     assert!(admin.role_manager().get(&role4).is_ok());
     assert!(admin.user_manager().get(&user3).is_err());
+}
+
+/// Issue 17, items 2, 4 and 6 through the CLI: relative password files are read from the
+/// spec's directory; a plain-http cluster URL needs the spec's opt-in; a plan that takes Admin
+/// from the logged-in user needs --allow-own-admin-removal; and the confirmation shows the
+/// role changes and the URLs that receive AuthN's admin token.
+#[test]
+fn apply_reads_password_files_beside_the_spec_and_shows_what_it_hands_out() {
+    let cli = Cli::new("provision-safety");
+    let dir = cli.home.join("safety");
+    std::fs::create_dir_all(dir.join("secrets")).unwrap();
+    std::fs::write(dir.join("secrets/pw"), "rel-s3cret-pw\n").unwrap();
+    let (boss, fresh, role, cluster) = (unique("boss"), unique("fr"), unique("ro"), unique("cl"));
+    cli.admin()
+        .user_manager()
+        .create(&boss, &["Admin"], "b0ss-s3cret")
+        .unwrap();
+    let out = cli.run_with(&["login", &boss, "--password-stdin"], Some("b0ss-s3cret\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let write = |name: &str, boss_roles: &[&str], url: &str, allow: bool| {
+        let spec = serde_json::json!({
+            "clusters": [{"id": format!("{cluster}-id"), "alias": cluster, "urls": [url],
+                          "allow_plain_http": allow}],
+            "roles": [{"name": role, "acls": [{"cluster": "*", "perms": "ro"}]}],
+            "users": [{"id": boss, "roles": boss_roles},
+                      {"id": fresh, "roles": [role], "password": {"file": "secrets/pw"}}]
+        });
+        let path = dir.join(name);
+        std::fs::write(&path, spec.to_string()).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    // A plain-http URL to another host: refused, naming the URL and the spec's opt-in.
+    let lan = write("lan.json", &["Admin"], "http://10.0.0.5:8080", false);
+    let out = cli.exits(2, &["plan", &lan], "clusters[0].urls[0]");
+    assert!(
+        out.stderr.contains("http://10.0.0.5:8080") && out.stderr.contains("allow_plain_http"),
+        "{}",
+        out.stderr
+    );
+    let lan = write("lan.json", &["Admin"], "http://10.0.0.5:8080", true);
+    let shown = cli.ok(&["plan", &lan]).stdout;
+    assert!(
+        shown.contains(
+            "AuthN sends its admin token and a hash of its secret to: http://10.0.0.5:8080"
+        ),
+        "{shown}"
+    );
+
+    // Taking Admin from the logged-in user: refused unless asked for.
+    let local = "http://127.0.0.1:1";
+    let demote = write("demote.json", &[&role], local, false);
+    let out = cli.exits(2, &["plan", &demote], "runs this plan");
+    assert!(
+        out.stderr.contains("--allow-own-admin-removal"),
+        "{}",
+        out.stderr
+    );
+    let shown = cli
+        .ok(&["plan", &demote, "--allow-own-admin-removal"])
+        .stdout;
+    assert!(
+        shown.contains(&format!("roles: [Admin] -> [{role}]")),
+        "{shown}"
+    );
+
+    // The confirmation on a terminal shows the token URLs and the roles; "n" applies nothing.
+    let keep = write("keep.json", &["Admin"], local, false);
+    let command = format!(
+        "{BIN} apply {keep} --url {} --file {}",
+        cli.url,
+        cli.token_file.display()
+    );
+    let mut tty = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    tty.stdin.take().unwrap().write_all(b"n\n").unwrap();
+    let out = tty.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains(&format!(
+            "AuthN sends its admin token and a hash of its secret to: {local}"
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains(&format!("roles: [{role}]")), "{shown}");
+    assert!(shown.contains("nothing applied"), "{shown}");
+    assert!(cli.admin().user_manager().get(&fresh).is_err());
+
+    // Applied from another directory: the password file is the spec's neighbour. The cluster
+    // has no URL here (AuthN would try 127.0.0.1:1 for 80 s).
+    let spec = serde_json::json!({
+        "roles": [{"name": role, "acls": [{"cluster": "*", "perms": "ro"}]}],
+        "users": [{"id": fresh, "roles": [role], "password": {"file": "secrets/pw"}}]
+    });
+    std::fs::write(dir.join("rel.json"), spec.to_string()).unwrap();
+    let report = cli.json(&["apply", dir.join("rel.json").to_str().unwrap(), "--yes"]);
+    assert_eq!(report["outcomes"][1]["status"], "done", "{report}");
+    let mut fresh_client = Client::builder(&cli.url)
+        .proxy_from_env(false)
+        .build()
+        .unwrap();
+    fresh_client.login(&fresh, "rel-s3cret-pw", None).unwrap();
 }

@@ -48,6 +48,7 @@ pub(super) fn diff<'d>(
                 id: c.id.clone(),
                 alias: c.alias.clone(),
                 urls,
+                allow_plain_http: c.allow_plain_http,
             };
             let after = Some(State::Cluster(wanted));
             let a = b.push(
@@ -67,6 +68,7 @@ pub(super) fn diff<'d>(
             id: current.id.clone(),
             alias: current.alias.clone(),
             urls: current.urls.clone(),
+            allow_plain_http: c.allow_plain_http,
         };
         let mut notes = Vec::new();
         if c.alias.is_empty() && !current.alias.is_empty() {
@@ -94,6 +96,7 @@ pub(super) fn diff<'d>(
                 id: c.id.clone(),
                 alias: c.alias.clone(),
                 urls,
+                allow_plain_http: c.allow_plain_http,
             };
             let a = b.push(
                 Op::Recreate,
@@ -118,6 +121,7 @@ pub(super) fn diff<'d>(
                 id: c.id.clone(),
                 alias,
                 urls: new_urls,
+                allow_plain_http: c.allow_plain_http,
             };
             b.push(
                 Op::Update,

@@ -154,10 +154,7 @@ pub(crate) fn build(
         Vec::new()
     };
     b.errors.into_result()?;
-    Ok(Plan {
-        actions: b.actions,
-        protected,
-    })
+    Ok(Plan::new(b.actions, protected))
 }
 
 #[cfg(test)]
@@ -204,7 +201,7 @@ mod tests {
     }
 
     fn lines(plan: &Plan) -> Vec<String> {
-        plan.actions
+        plan.actions()
             .iter()
             .map(|a| format!("{} {} {} {:?}", a.op, a.kind, a.name, a.depends_on))
             .collect()
@@ -238,11 +235,11 @@ mod tests {
                 "create user bob []"
             ]
         );
-        let Work::CreateCluster { urls, .. } = &plan.actions[0].work else {
+        let Work::CreateCluster { urls, .. } = &plan.actions()[0].work else {
             panic!()
         };
         assert_eq!(urls, &["http://ais:8080"], "trailing slash trimmed");
-        let Work::CreateRole(role) = &plan.actions[1].work else {
+        let Work::CreateRole(role) = &plan.actions()[1].work else {
             panic!()
         };
         let json = serde_json::to_value(role).unwrap();
@@ -253,8 +250,8 @@ mod tests {
         );
         assert_eq!(json["buckets"][0]["bck"]["namespace"]["uuid"], "u1");
         assert_eq!(json["buckets"][0]["bck"]["provider"], "aws");
-        assert_eq!(plan.actions[2].requests, ["POST /v1/users"]);
-        let State::Role(after) = plan.actions[1].after.as_ref().unwrap() else {
+        assert_eq!(plan.actions()[2].requests, ["POST /v1/users"]);
+        let State::Role(after) = plan.actions()[1].after.as_ref().unwrap() else {
             panic!()
         };
         let acls: Vec<(&str, Option<&str>, &str)> = after
@@ -310,7 +307,7 @@ mod tests {
             ],
             "{plan}"
         );
-        let recreate = &plan.actions[0];
+        let recreate = &plan.actions()[0];
         assert_eq!(
             recreate.requests,
             ["DELETE /v1/roles/ops", "POST /v1/roles"]
@@ -325,14 +322,14 @@ mod tests {
              carol (#3); not given back to bob (the spec drops it, or prune deletes the user)"
         );
         // The update sends only what changes.
-        let Work::UpdateRole(dev) = &plan.actions[1].work else {
+        let Work::UpdateRole(dev) = &plan.actions()[1].work else {
             panic!()
         };
         assert_eq!((dev.desc.as_str(), dev.clusters.len()), ("d2", 1));
         assert_eq!(dev.clusters[0].id, "u2");
-        assert!(plan.actions[3].notes[0].starts_with("not in the spec: gives back ops"));
+        assert!(plan.actions()[3].notes[0].starts_with("not in the spec: gives back ops"));
         // bob loses ops with the re-creation: his roles then are what the spec says.
-        assert!(!plan.actions.iter().any(|a| a.name == "bob"));
+        assert!(!plan.actions().iter().any(|a| a.name == "bob"));
     }
 
     #[test]
@@ -368,7 +365,7 @@ mod tests {
             ]
         );
         let kept: Vec<String> = plan
-            .protected
+            .protected()
             .iter()
             .map(|p| format!("{} {}", p.kind, p.name))
             .collect();
@@ -383,7 +380,7 @@ mod tests {
                 "role ext"
             ]
         );
-        assert_eq!(plan.actions[2].notes, ["takes the role from me"]);
+        assert_eq!(plan.actions()[2].notes, ["takes the role from me"]);
         assert!(build(&s, vec![], &now, &PlanOptions::new())
             .unwrap()
             .is_empty());
@@ -411,7 +408,7 @@ mod tests {
             ],
             "{plan}"
         );
-        let Work::UpdateRole(guest) = &plan.actions[1].work else {
+        let Work::UpdateRole(guest) = &plan.actions()[1].work else {
             panic!()
         };
         assert_eq!((guest.desc.as_str(), guest.clusters.len()), ("", 1));
@@ -464,11 +461,11 @@ mod tests {
             ["update cluster u1 []", "recreate cluster u2 []"]
         );
         assert_eq!(
-            plan.actions[1].requests,
+            plan.actions()[1].requests,
             ["DELETE /v1/clusters/u2", "POST /v1/clusters"]
         );
-        assert!(plan.actions[1].notes[0].contains("keeps the alias \"c2\""));
-        let Work::UpdateCluster { alias, urls, .. } = &plan.actions[0].work else {
+        assert!(plan.actions()[1].notes[0].contains("keeps the alias \"c2\""));
+        let Work::UpdateCluster { alias, urls, .. } = &plan.actions()[0].work else {
             panic!()
         };
         assert_eq!((alias.as_deref(), urls), (Some("n1"), &None));

@@ -124,6 +124,7 @@ pub(super) fn diff(b: &mut Builder, desired: &Desired, server: &Server) -> Vec<P
             id: id.clone(),
             alias: c.alias.clone(),
             urls: c.urls.clone(),
+            allow_plain_http: false,
         }));
         let work = Work::DeleteCluster(id.clone());
         b.push(

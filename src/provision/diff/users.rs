@@ -9,7 +9,7 @@ use crate::provision::diff::roles::RoleActions;
 use crate::provision::diff::{Builder, Predicted};
 use crate::provision::plan::{Kind, Op, Phase, PlanOptions, State, UserState, Work};
 use crate::provision::snapshot::Server;
-use crate::provision::spec::{is_auto_role_name, ADMIN_USER};
+use crate::provision::spec::{is_auto_role_name, ADMIN_ROLE, ADMIN_USER};
 
 /// The user actions: creates and updates for the spec's users, and updates giving a
 /// re-created role back to users outside the spec that keep it.
@@ -80,6 +80,7 @@ pub(super) fn diff(
                 password,
             };
             let after = Some(user_state(&u.id, wanted, true));
+            let notes = admin_grant(&BTreeSet::new(), wanted).into_iter().collect();
             b.push(
                 Op::Create,
                 Kind::User,
@@ -88,7 +89,7 @@ pub(super) fn diff(
                 work,
                 Phase::Users,
                 waits_for(wanted),
-                Vec::new(),
+                notes,
             );
             continue;
         };
@@ -109,8 +110,28 @@ pub(super) fn diff(
         if !ok || !(new_roles || u.reset_password) {
             continue;
         }
+        // The user running the plan keeps Admin unless told otherwise: without it, the plan's
+        // author could not undo the plan.
+        let me = server.me.as_deref() == Some(u.id.as_str());
+        let loses_admin = me && held.contains(ADMIN_ROLE) && !wanted.contains(ADMIN_ROLE);
+        if loses_admin && !options.allow_own_admin_removal {
+            b.errors.push(
+                format!("{path}.roles"),
+                format!(
+                    "user {:?} runs this plan (the client's token) and the spec takes Admin from \
+                     it: it could no longer administer AuthN, nor undo this; add \"Admin\" to \
+                     its roles, or allow it on purpose (PlanOptions::allow_own_admin_removal; \
+                     ais-authn --allow-own-admin-removal)",
+                    u.id
+                ),
+            );
+            continue;
+        }
         let password = if u.reset_password { password } else { None };
-        let mut notes = Vec::new();
+        let mut notes: Vec<String> = admin_grant(&held, wanted).into_iter().collect();
+        if loses_admin {
+            notes.push("takes Admin from the user running this plan".into());
+        }
         let back: Vec<&String> = wanted
             .intersection(&held)
             .filter(|r| recreated.contains(*r))
@@ -230,6 +251,12 @@ pub(super) fn diff(
         }
         b.actions[a].notes.push(note);
     }
+}
+
+/// A note when `after` gives Admin that `before` did not have.
+fn admin_grant(before: &BTreeSet<String>, after: &BTreeSet<String>) -> Option<String> {
+    (after.contains(ADMIN_ROLE) && !before.contains(ADMIN_ROLE))
+        .then(|| "grants Admin: the user can do anything to AuthN and every cluster".to_owned())
 }
 
 /// A user's role names, sorted.
