@@ -395,7 +395,7 @@ mod transport;
 #[cfg(feature = "verify")]
 mod verify;
 
-pub use crate::access::answer::{AccessAnswer, Basis, Grant, Scope, WhoCan};
+pub use crate::access::answer::{AccessAnswer, Basis, ClusterAccess, Grant, Scope, WhoCan};
 pub use crate::access::{Denied, DenyReason};
 pub use crate::api::access_review::AccessReview;
 pub use crate::api::clusters::ClusterManager;

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::access::login::{login_acls, ADMIN_ROLE};
-use crate::access::{decide, Consulted, Denied};
+use crate::access::{acl_for_cluster, decide, Consulted, Denied};
 use crate::model::access_attr::AccessAttr;
 use crate::model::bucket::Bucket;
 use crate::model::info::{ClusterMap, RoleInfo, UserMap};
@@ -456,6 +456,75 @@ impl WhoCan {
                 .filter(AccessAnswer::is_allowed)
                 .collect(),
             roles,
+        }
+    }
+}
+
+/// What a token's claims grant on one cluster: the cluster ACL that applies there (the
+/// cluster's own entry, else the all-clusters one, as AIStore picks it) and the bucket entries
+/// for the cluster's buckets, which decide alone for their buckets.
+///
+/// # Example
+/// ```
+/// use aistore_authn::{AccessAttr, ClusterAccess, Scope, Token};
+/// # fn jwt(claims: &str) -> String {
+/// #     use base64::Engine as _;
+/// #     let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+/// #     format!("{}.{}.c2ln", b64(br#"{"alg":"HS256"}"#), b64(claims.as_bytes()))
+/// # }
+/// let token = Token::parse(&jwt(r#"{"sub":"bob","exp":4102444800,"clusters":[{"id":"","perm":"771"}],
+///     "buckets":[{"bck":{"name":"logs","provider":"aws","namespace":{"uuid":"u1","name":""}},"perm":"831"}]}"#))?;
+/// let on_u1 = ClusterAccess::of_claims(token.claims(), "u1");
+/// let cluster = on_u1.cluster.unwrap();
+/// assert_eq!((cluster.scope, cluster.perm), (Scope::AllClusters, AccessAttr::ACCESS_RO));
+/// assert_eq!(on_u1.buckets[0].to_string(), "the token: rw on s3://logs on cluster u1");
+/// assert!(ClusterAccess::of_claims(token.claims(), "u2").buckets.is_empty());
+/// # Ok::<(), aistore_authn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClusterAccess {
+    /// The cluster, by ID.
+    pub cluster_id: String,
+    /// True for an administrator's token: everything, everywhere.
+    pub admin: bool,
+    /// The cluster ACL that applies; `None` when the claims have none for this cluster.
+    pub cluster: Option<Grant>,
+    /// The bucket entries for this cluster's buckets, in the claims' order (for one bucket the
+    /// first counts).
+    pub buckets: Vec<Grant>,
+}
+
+impl ClusterAccess {
+    /// What `claims` grant on the cluster `cluster_id`. Nothing is sent.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::{ClusterAccess, Token};
+    ///
+    /// // {"sub":"alice","exp":4102444800}: no ACLs.
+    /// let token = Token::parse("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln")?;
+    /// let access = ClusterAccess::of_claims(token.claims(), "u1");
+    /// assert!(access.cluster.is_none() && access.buckets.is_empty() && !access.admin);
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn of_claims(claims: &TokenClaims, cluster_id: &str) -> ClusterAccess {
+        let grant = |scope, perm| Grant {
+            role: None,
+            scope,
+            perm,
+        };
+        ClusterAccess {
+            cluster_id: cluster_id.to_owned(),
+            admin: claims.admin,
+            cluster: acl_for_cluster(claims, cluster_id)
+                .map(|(i, perm)| grant(Scope::of_cluster(&claims.clusters[i].id), perm)),
+            buckets: claims
+                .buckets
+                .iter()
+                .filter(|acl| acl.bucket.namespace.uuid == cluster_id)
+                .map(|acl| grant(Scope::Bucket(acl.bucket.clone()), acl.perm))
+                .collect(),
         }
     }
 }

@@ -108,7 +108,7 @@ fn fix_cluster_ids(acls: &mut [ClusterAcl], clusters: &ClusterMap) {
         if clusters.contains_key(&acl.id) {
             continue;
         }
-        if let Some(cluster) = clusters.values().filter(|c| c.alias == acl.id).last() {
+        if let Some(cluster) = clusters.values().rev().find(|c| c.alias == acl.id) {
             acl.id.clone_from(&cluster.id);
         }
     }
