@@ -137,7 +137,7 @@ impl fmt::Display for Grant {
 }
 
 /// May a token, a user or a role do `perms` on a cluster (and bucket)? The decision of AIStore's
-/// rules (those of [`VerifiedToken::check`](crate::VerifiedToken::check), one implementation)
+/// rules (those of `VerifiedToken::check`, one implementation)
 /// and the entries behind it. No request is sent: [`AccessReview`](crate::AccessReview) reads
 /// users, roles and clusters from the server and asks this.
 ///
@@ -197,7 +197,7 @@ pub struct AccessAnswer {
 impl AccessAnswer {
     /// The answer for a token's claims ([`Basis::Token`]): what the holder of the token may
     /// do. The claims are taken as they are: from [`Token::claims`](crate::Token::claims)
-    /// they are not verified; from a [`VerifiedToken`](crate::VerifiedToken) they are.
+    /// they are not verified; from a `VerifiedToken` (feature `verify`) they are.
     ///
     /// # Example
     /// ```
