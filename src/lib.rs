@@ -32,6 +32,7 @@
 //! | clusters | [`ClusterManager`]: `register` (by URL), `discover_id`, `register_with_id`, `list`, `get`, `update`, `delete` |
 //! | tokens | [`TokenManager`]: `revoke`; [`Token`] decodes claims (not verified) |
 //! | server configuration and keys | [`ServerManager`]: `config`, `set_config`, `oidc_configuration`, `jwks`, `public_key`, `rotate_key` |
+//! | access review: may a user, a role or a token do this, and who may (offline, AIStore's rules, the reason named) | [`AccessReview`] from [`Client::access_review`] (3 GETs): `user`, `role`, `who_can` → [`AccessAnswer`] ([`Grant`]s, [`Basis`]: the roles now or a token's claims), [`WhoCan`]; [`AccessAnswer::for_claims`] and [`ClusterAccess`] for a token; in every build |
 //! | verify tokens offline, check permissions as AIStore does (feature `verify`) | `Verifier` (`hmac`, `rsa_public_key_pem`, `from_jwks`, `from_server`; `verify`), `VerifiedToken` (`allows`, `check` → [`Denied`]); refusals are [`Error::TokenRejected`] with a [`RejectReason`]; see [Verifying tokens offline](#verifying-tokens-offline-feature-verify) |
 //! | the `ais` CLI's environment and token file | [`env`](mod@env): [`env::Settings`] (`from_env`, `from_vars`, `into_builder`) |
 //! | declarative provisioning: a JSON spec, plan, apply, export (feature `provision`) | [`provision`] |
@@ -66,6 +67,7 @@
 //! | `client.logout()` | `DELETE /v1/tokens` | revokes the client's token and forgets it |
 //! | `client.token()`, `client.set_token(..)`, `client.token_claims()` | – | `token()` is a copy (`Option<String>`); claims decoded locally, not verified |
 //! | `client.whoami()` | `GET /v1/users/{sub}` | claims plus the user's current roles |
+//! | `client.access_review()` | `GET /v1/users`, `GET /v1/roles`, `GET /v1/clusters` | an [`AccessReview`]: then `user`, `role`, `who_can` answer offline (bad input: [`Error::InvalidArgument`], [`Error::UserNotFound`], [`Error::RoleNotFound`], [`Error::ClusterNotFound`]) |
 //! | [`Token::parse`]`(jwt)` | – | subject, admin, expiry, issued-at, audience, cluster and bucket ACLs, `is_expired()`, `time_left()`, algorithm, key ID |
 //! | `tokens.revoke(jwt)` | `DELETE /v1/tokens` | any holder may revoke a token |
 //! | `users.get(id)` / `users.list()` | `GET /v1/users[/{id}]` | `list` is a [`UserMap`] (`BTreeMap`, id order), `admin` included |
@@ -404,7 +406,9 @@ mod transport;
 #[cfg(feature = "verify")]
 mod verify;
 
+pub use crate::access::answer::{AccessAnswer, Basis, ClusterAccess, Grant, Scope, WhoCan};
 pub use crate::access::{Denied, DenyReason};
+pub use crate::api::access_review::AccessReview;
 pub use crate::api::clusters::ClusterManager;
 pub use crate::api::role_update::RoleUpdate;
 pub use crate::api::roles::RoleManager;

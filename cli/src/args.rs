@@ -85,6 +85,15 @@ pub enum Command {
     Apply(Apply),
     /// Print the server's clusters, roles and users as a spec (JSON; no passwords)
     Export,
+    /// May a user (or --role) do PERMS on a cluster or bucket, by its roles now? Exit 0 yes,
+    /// 1 no; a line says which role entry grants it or why nothing does
+    Can(crate::commands::access::CanArgs),
+    /// Who may do PERMS on a cluster or bucket: the users and roles that grant it (admins
+    /// marked); three reads
+    WhoCan(crate::commands::access::WhoCanArgs),
+    /// The token's claims and what it allows on each registered cluster, verified with the
+    /// server's key when it can be had (else marked NOT VERIFIED)
+    ExplainToken(crate::commands::access::ExplainArgs),
 }
 
 /// The spec file and what to do with entities it does not name, for `plan` and `apply`.

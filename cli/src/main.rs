@@ -28,6 +28,8 @@ pub enum Failure {
     Failed(String),
     /// `apply` did part of the plan: exit 3.
     Partial(String),
+    /// The answer, already printed, is no (`can`): exit 1 with nothing more.
+    Denied,
 }
 
 impl Failure {
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
             eprintln!("ais-authn: error: {}", one_line(&msg));
             ExitCode::from(1)
         }
+        Err(Failure::Denied) => ExitCode::from(1),
         Err(Failure::Partial(msg)) => {
             eprintln!("ais-authn: error: {}", one_line(&msg));
             ExitCode::from(3)

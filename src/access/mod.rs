@@ -1,17 +1,18 @@
 //! AIStore's permission check on a token's claims, rule for rule as an AIS proxy makes it:
 //! `AISClaims.CheckPermissions`, `aclForCluster` and `aclForBucket` in
 //! `cmd/authn/tok/token.go`, with buckets compared as `Bck.Equal` in `cmn/bck.go` does
-//! (AIStore v1.5.0). Used by `VerifiedToken` (feature `verify`). No cryptography here: it
+//! (AIStore v1.5.0). Used by `VerifiedToken` (feature `verify`) and by the answers of [`answer`] for tokens, users
+//! and roles. No cryptography here: it
 //! builds without `ring`, so that other layers can ask the same rules of unverified claims.
-
-// Without `verify` nothing in the crate calls the check yet.
-#![cfg_attr(not(feature = "verify"), allow(dead_code))]
 
 use std::fmt;
 
 use crate::model::access_attr::AccessAttr;
 use crate::model::bucket::Bucket;
 use crate::model::token::TokenClaims;
+
+pub(crate) mod answer;
+pub(crate) mod login;
 
 /// Cluster-wide bits: AIStore's `apc.ClusterAccessRW | apc.AceAdmin`.
 const CLUSTER_BITS: AccessAttr =
@@ -186,11 +187,46 @@ fn deny(reason: DenyReason, missing: AccessAttr, granted: AccessAttr) -> Result<
 ///    and every bit in that ACL.
 /// 5. Bucket bits need a bucket; a bucket ACL matching it decides alone; otherwise the cluster
 ///    ACL (or the default) must hold every bucket bit.
+#[cfg_attr(not(feature = "verify"), allow(dead_code))] // only `VerifiedToken` asks for a bare yes/no
 pub(crate) fn check(
     claims: &TokenClaims,
     cluster_id: &str,
     bucket: Option<&Bucket>,
     perms: AccessAttr,
+) -> Result<(), Denied> {
+    decide(claims, cluster_id, bucket, perms).0
+}
+
+/// The entries of a token's ACLs that [`check`] read to decide: indices into
+/// `claims.clusters` and `claims.buckets`. So an answer can say which entry granted or fell
+/// short, and, for a user, which roles that entry came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Consulted {
+    /// The cluster ACL (exact or default) that decided cluster bits, or bucket bits when no
+    /// bucket ACL matched.
+    pub(crate) cluster: Option<usize>,
+    /// The bucket ACL that decided bucket bits.
+    pub(crate) bucket: Option<usize>,
+}
+
+/// [`check`], and which ACL entries decided.
+pub(crate) fn decide(
+    claims: &TokenClaims,
+    cluster_id: &str,
+    bucket: Option<&Bucket>,
+    perms: AccessAttr,
+) -> (Result<(), Denied>, Consulted) {
+    let mut consulted = Consulted::default();
+    let result = rules(claims, cluster_id, bucket, perms, &mut consulted);
+    (result, consulted)
+}
+
+fn rules(
+    claims: &TokenClaims,
+    cluster_id: &str,
+    bucket: Option<&Bucket>,
+    perms: AccessAttr,
+    consulted: &mut Consulted,
 ) -> Result<(), Denied> {
     let none = AccessAttr::NONE;
     if claims.admin {
@@ -208,9 +244,10 @@ pub(crate) fn check(
     let cluster_acl = acl_for_cluster(claims, cluster_id);
     if !cluster_perms.is_empty() {
         // AIStore looks for the ACL before it checks the ID: with neither, "no ACL" wins.
-        let Some(acl) = cluster_acl else {
+        let Some((index, acl)) = cluster_acl else {
             return deny(DenyReason::NoClusterAcl, cluster_perms, none);
         };
+        consulted.cluster = Some(index);
         if cluster_id.is_empty() {
             return deny(DenyReason::NoClusterId, cluster_perms, acl);
         }
@@ -228,7 +265,8 @@ pub(crate) fn check(
     let Some(bucket) = bucket else {
         return deny(DenyReason::NoBucket, object_perms, none);
     };
-    if let Some(acl) = acl_for_bucket(claims, cluster_id, bucket) {
+    if let Some((index, acl)) = acl_for_bucket(claims, cluster_id, bucket) {
+        consulted.bucket = Some(index);
         return if acl.contains(object_perms) {
             Ok(())
         } else {
@@ -237,27 +275,37 @@ pub(crate) fn check(
     }
     match cluster_acl {
         None => deny(DenyReason::NoClusterAcl, object_perms, none),
-        Some(acl) if acl.contains(object_perms) => Ok(()),
-        Some(acl) => deny(DenyReason::ClusterAclLacks, without(object_perms, acl), acl),
+        Some((index, acl)) => {
+            consulted.cluster = Some(index);
+            if acl.contains(object_perms) {
+                Ok(())
+            } else {
+                deny(DenyReason::ClusterAclLacks, without(object_perms, acl), acl)
+            }
+        }
     }
 }
 
 /// `aclForCluster`: the first ACL with exactly this ID; else the last one with an empty ID
-/// (the default). For an empty `cluster_id` the first empty-ID ACL matches exactly.
-fn acl_for_cluster(claims: &TokenClaims, cluster_id: &str) -> Option<AccessAttr> {
+/// (the default). For an empty `cluster_id` the first empty-ID ACL matches exactly. With its
+/// index in `claims.clusters`.
+pub(crate) fn acl_for_cluster(
+    claims: &TokenClaims,
+    cluster_id: &str,
+) -> Option<(usize, AccessAttr)> {
     let mut default = None;
-    for acl in &claims.clusters {
+    for (index, acl) in claims.clusters.iter().enumerate() {
         if acl.id == cluster_id {
-            return Some(acl.perm);
+            return Some((index, acl.perm));
         }
         if acl.id.is_empty() {
-            default = Some(acl.perm);
+            default = Some((index, acl.perm));
         }
     }
     default
 }
 
-/// `aclForBucket`: the first bucket ACL whose namespace UUID is `cluster_id` and whose bucket,
+/// `aclForBucket`: the first bucket ACL (with its index in `claims.buckets`) whose namespace UUID is `cluster_id` and whose bucket,
 /// taken with the global namespace (as AIStore rebuilds it from the token), equals `bucket` by
 /// `Bck.Equal`: name, provider and namespace (UUID and name), each exactly. So a `bucket` in a
 /// namespace never matches.
@@ -265,15 +313,22 @@ fn acl_for_cluster(claims: &TokenClaims, cluster_id: &str) -> Option<AccessAttr>
 /// `bucket`'s provider is first normalized as the proxy does before it checks (`NormalizeProvider`
 /// in `api/apc/provider.go`): empty is `ais`, and the schemes `s3`, `gs`, `az`, `oc` are
 /// `aws`, `gcp`, `azure`, `oci`. The token's provider is compared as written.
-fn acl_for_bucket(claims: &TokenClaims, cluster_id: &str, bucket: &Bucket) -> Option<AccessAttr> {
+fn acl_for_bucket(
+    claims: &TokenClaims,
+    cluster_id: &str,
+    bucket: &Bucket,
+) -> Option<(usize, AccessAttr)> {
     let provider = normalize_provider(&bucket.provider);
     let global = bucket.namespace.uuid.is_empty() && bucket.namespace.name.is_empty();
     claims
         .buckets
         .iter()
-        .filter(|acl| acl.bucket.namespace.uuid == cluster_id)
-        .find(|acl| global && acl.bucket.name == bucket.name && acl.bucket.provider == provider)
-        .map(|acl| acl.perm)
+        .enumerate()
+        .filter(|(_, acl)| acl.bucket.namespace.uuid == cluster_id)
+        .find(|(_, acl)| {
+            global && acl.bucket.name == bucket.name && acl.bucket.provider == provider
+        })
+        .map(|(index, acl)| (index, acl.perm))
 }
 
 /// AIStore's `apc.NormalizeProvider` (case-sensitive), keeping an unknown provider as it is

@@ -1,13 +1,15 @@
 //! End to end on a real AIStore cluster (`aisnode` v1.5.0, one proxy and one target, tokens
 //! required) keyed to a real AuthN server: the roles this crate writes grant exactly the access
 //! their bits say, registration by URL works against the cluster, and revoked tokens are
-//! refused by it. With the `verify` feature, every cell is also checked against
-//! `VerifiedToken::allows`: offline verification must agree with the cluster.
+//! refused by it. Every cell is also asked of the access review before the user logs in
+//! (`AccessReview::user`: the user's roles, merged as a login merges them) and of the token's
+//! claims (`AccessAnswer::for_claims`), and with the `verify` feature of
+//! `VerifiedToken::allows`: all must agree with what the cluster did.
 
 use std::time::{Duration, Instant};
 
 use crate::support::{unique, AisHttp};
-use aistore_authn::{AccessAttr, Client, RoleInfo, RoleUpdate};
+use aistore_authn::{AccessAnswer, AccessAttr, Basis, Bucket, Client, RoleInfo, RoleUpdate, Token};
 use aistore_authn_testkit::{LocalCluster, LocalServer};
 
 /// Where a grant applies.
@@ -258,17 +260,30 @@ impl Pair {
 
     /// A new user holding `role`, logged in: its token.
     fn user_token(&self, role: &str) -> (String, String) {
+        let id = self.user(&[role]);
+        (id.clone(), self.login(&id))
+    }
+
+    /// A new user holding `roles` (not logged in): its ID.
+    fn user(&self, roles: &[&str]) -> String {
         let id = unique("u");
-        self.admin
-            .user_manager()
-            .create(&id, &[role], "pw")
-            .unwrap();
+        self.admin.user_manager().create(&id, roles, "pw").unwrap();
+        id
+    }
+
+    /// Logs `id` in: its token.
+    fn login(&self, id: &str) -> String {
         let mut client = Client::builder(&self.server.url())
             .proxy_from_env(false)
             .build()
             .unwrap();
-        let token = client.login(&id, "pw", None).unwrap();
-        (id, token.as_str().to_owned())
+        client.login(id, "pw", None).unwrap().as_str().to_owned()
+    }
+
+    /// The bucket of an operation, as the CLI writes it.
+    fn bucket(op: &Op) -> Option<Bucket> {
+        op.bucket
+            .map(|b| Bucket::parse(&format!("ais://{b}")).unwrap())
     }
 
     /// Creates a role with these grants through the crate.
@@ -286,37 +301,96 @@ impl Pair {
         name
     }
 
-    /// Every operation as a user of `role`: each cell as `grants` says, and (feature `verify`)
-    /// as offline verification says.
+    /// Every operation as a user of `role`: each cell as `grants` says, and as the review,
+    /// the token's claims and (feature `verify`) offline verification say.
     fn check_matrix(&self, label: &str, role: &str, grants: &[(Scope, AccessAttr)]) -> usize {
-        let (user, token) = self.user_token(role);
-        #[cfg(feature = "verify")]
-        let verified = self.verifier().verify(&token).unwrap();
-        let mut cells = 0;
-        for op in &OPS {
-            let allowed = self.attempt(op, &token, &user);
+        let (_, cells) = self.check_agreement(label, &[role]);
+        for (op, allowed) in OPS.iter().zip(&cells) {
             assert_eq!(
-                allowed,
+                *allowed,
                 expected(grants, op),
                 "{label} ({grants:?}): {} was {}",
                 op.name,
-                if allowed { "allowed" } else { "refused" }
+                if *allowed { "allowed" } else { "refused" }
             );
-            #[cfg(feature = "verify")]
-            {
-                let bucket = op
-                    .bucket
-                    .map(|b| aistore_authn::Bucket::parse(&format!("ais://{b}")).unwrap());
+        }
+        cells.len()
+    }
+
+    /// A new user holding `roles`: every operation asked of the access review before login
+    /// (the user's roles), then tried on the cluster with the user's token, and asked of the
+    /// token's claims (and, feature `verify`, of the verified token). All must agree; the
+    /// user's ID and what the cluster did, per operation.
+    fn check_agreement(&self, label: &str, roles: &[&str]) -> (String, Vec<bool>) {
+        let user = self.user(roles);
+        let cluster_id = self.cluster.uuid();
+        let review = self.admin.access_review().unwrap();
+        let before_login: Vec<AccessAnswer> = OPS
+            .iter()
+            .map(|op| {
+                review
+                    .user(&user, &self.alias, Self::bucket(op).as_ref(), op.perms)
+                    .unwrap()
+            })
+            .collect();
+        let token = self.login(&user);
+        let claims = Token::parse(&token).unwrap().claims().clone();
+        self.check_token(label, &user, &token, &claims, &before_login);
+        let cells = OPS
+            .iter()
+            .map(|op| self.attempt(op, &token, &user))
+            .collect::<Vec<_>>();
+        for ((op, allowed), roles_say) in OPS.iter().zip(&cells).zip(&before_login) {
+            let token_says =
+                AccessAnswer::for_claims(&claims, &cluster_id, Self::bucket(op).as_ref(), op.perms);
+            assert_eq!(
+                (roles_say.is_allowed(), token_says.is_allowed()),
+                (*allowed, *allowed),
+                "{label}: {}: the cluster {} it; roles: {roles_say}; token: {token_says}",
+                op.name,
+                if *allowed { "allowed" } else { "refused" }
+            );
+            assert_eq!(roles_say.basis, Basis::Roles);
+            assert_eq!(roles_say.cluster_id, cluster_id);
+            // An allowed answer names the roles that grant it, and only the user's roles.
+            if *allowed {
+                assert!(!roles_say.grants.is_empty(), "{label}: {roles_say}");
+                for grant in &roles_say.grants {
+                    let role = grant.role.as_deref().unwrap();
+                    assert!(
+                        roles.contains(&role) || roles_say.admin,
+                        "{label}: {role} is not the user's"
+                    );
+                }
+            }
+        }
+        (user, cells)
+    }
+
+    /// With the `verify` feature, the verified token answers as the review did.
+    #[allow(unused_variables)]
+    fn check_token(
+        &self,
+        label: &str,
+        user: &str,
+        token: &str,
+        claims: &aistore_authn::TokenClaims,
+        before_login: &[AccessAnswer],
+    ) {
+        assert_eq!(claims.subject, user);
+        #[cfg(feature = "verify")]
+        {
+            let verified = self.verifier().verify(token).unwrap();
+            assert_eq!(verified.claims(), claims);
+            for (op, roles_say) in OPS.iter().zip(before_login) {
                 assert_eq!(
-                    verified.allows(&self.cluster.uuid(), bucket.as_ref(), op.perms),
-                    allowed,
-                    "{label}: allows() disagrees with the cluster on {}",
+                    verified.allows(&self.cluster.uuid(), Self::bucket(op).as_ref(), op.perms),
+                    roles_say.is_allowed(),
+                    "{label}: allows() disagrees with the review on {}",
                     op.name
                 );
             }
-            cells += 1;
         }
-        cells
     }
 
     #[cfg(feature = "verify")]
@@ -399,6 +473,7 @@ fn roles_grant_exactly_their_bits_on_a_real_cluster_hmac() {
         cells += pair.check_matrix(label, &role, grants);
     }
     assert_eq!(cells, (3 + cases.len()) * OPS.len());
+    several_roles_and_admin(&pair);
     // A sanity check on the expectations themselves: a read-only user reads and cannot write.
     let ro = [(Scope::Cluster, A::ACCESS_RO)];
     assert!(expected(&ro, &OPS[0]) && !expected(&ro, &OPS[2]) && !expected(&ro, &OPS[8]));
@@ -424,6 +499,59 @@ fn roles_grant_exactly_their_bits_on_a_real_cluster_rsa() {
     }
     let owner = format!("ClusterOwner-{}", pair.alias);
     pair.check_matrix(&owner, &owner, &[(Scope::Cluster, A::ACCESS_SU)]);
+    several_roles_and_admin(&pair);
+}
+
+/// The index in [`OPS`] of the operation named `name`.
+fn op(name: &str) -> usize {
+    OPS.iter().position(|op| op.name == name).unwrap()
+}
+
+/// Users holding several roles, built-in ones and `Admin`: the review before login, the token
+/// and the cluster agree on every cell, and the roles combine as a login combines them.
+fn several_roles_and_admin(pair: &Pair) {
+    let guest = format!("Guest-{}", pair.alias);
+    let b2_rw = pair.role(&[(Scope::Bucket("b2"), A::ACCESS_RW)]);
+    let (_, cells) = pair.check_agreement("Guest + b2 rw", &[&guest, &b2_rw]);
+    assert!(cells[op("PUT object b2")] && !cells[op("PUT object b1")]);
+    assert!(cells[op("GET object b1")] && !cells[op("create bucket")]);
+
+    // One role's bucket entry narrows another role's cluster entry for that bucket.
+    let rw = pair.role(&[(Scope::Cluster, A::ACCESS_RW)]);
+    let b2_get = pair.role(&[(Scope::Bucket("b2"), A::GET)]);
+    let (_, cells) = pair.check_agreement("cluster rw + b2 GET", &[&rw, &b2_get]);
+    assert!(cells[op("PUT object b1")] && cells[op("GET object b2")]);
+    assert!(!cells[op("PUT object b2")] && !cells[op("list objects b2")]);
+
+    // Two roles' bits add up: an all-clusters entry and the cluster's own.
+    let all_get = pair.role(&[(Scope::AllClusters, A::GET)]);
+    let list = pair.role(&[(Scope::Cluster, A::LIST_BUCKETS | A::SHOW_CLUSTER)]);
+    let (_, cells) = pair.check_agreement("all GET + cluster list", &[&all_get, &list]);
+    assert!(cells[op("list buckets")] && cells[op("read cluster map")]);
+    // The cluster's own entry is found first, and it has no GET: the all-clusters one is
+    // only the default.
+    assert!(!cells[op("GET object b1")]);
+
+    let (admin, cells) = pair.check_agreement("Admin", &["Admin"]);
+    assert!(cells.iter().all(|allowed| *allowed), "{admin}: {cells:?}");
+    let review = pair.admin.access_review().unwrap();
+    let answer = review
+        .user(&admin, &pair.alias, None, A::DESTROY_BUCKET)
+        .unwrap();
+    assert!(answer.admin && answer.grants[0].role.as_deref() == Some("Admin"));
+    let who = review
+        .who_can(&pair.alias, None, A::DESTROY_BUCKET)
+        .unwrap();
+    let admins: Vec<&str> = who
+        .users
+        .iter()
+        .filter(|a| a.admin)
+        .map(|a| a.subject.as_str())
+        .collect();
+    assert!(admins.contains(&"admin") && admins.contains(&admin.as_str()));
+    let owner = format!("ClusterOwner-{}", pair.alias);
+    assert!(who.roles.iter().any(|a| a.subject == owner));
+    assert!(!who.roles.iter().any(|a| a.subject == guest));
 }
 
 #[test]
@@ -496,6 +624,22 @@ fn revoked_tokens_are_refused_by_the_cluster_and_role_changes_reach_new_logins()
         put(&bob_token, "old-token"),
         403,
         "an old token keeps its login's rights"
+    );
+    // The review says what the user can now; the token's claims what that token can.
+    let b1 = Bucket::parse("ais://b1").unwrap();
+    let bob_claims = Token::parse(&bob_token).unwrap().claims().clone();
+    let now = pair
+        .admin
+        .access_review()
+        .unwrap()
+        .user(&bob_claims.subject, &pair.alias, Some(&b1), A::PUT)
+        .unwrap();
+    let token_says = AccessAnswer::for_claims(&bob_claims, &pair.cluster.uuid(), Some(&b1), A::PUT);
+    assert!(now.is_allowed() && !token_says.is_allowed());
+    assert!(now.to_string().contains("(by the roles now)"), "{now}");
+    assert!(
+        token_says.to_string().contains("(by the token's claims)"),
+        "{token_says}"
     );
     let mut bob = Client::builder(&pair.server.url())
         .proxy_from_env(false)

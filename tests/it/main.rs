@@ -4,6 +4,7 @@
 //! environment, which every thread reads: a test that needs other variables runs a child
 //! process of this binary with `Command::env` (see `env.rs`).
 
+mod access_review;
 mod admin;
 mod client;
 mod cluster_access;

@@ -14,8 +14,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("transport", &["error", "secret"]),
     ("model", &["error", "secret"]),
     ("client", &["transport", "model", "error", "secret"]),
-    ("api", &["client", "transport", "model", "error", "secret"]),
     ("access", &["model"]),
+    // `api` asks `access` (the permission rules, offline) for the access review it reads.
+    (
+        "api",
+        &["client", "transport", "model", "access", "error", "secret"],
+    ),
     (
         "verify",
         &["api", "access", "client", "model", "error", "secret"],

@@ -82,13 +82,13 @@ fn assert_success(report: &ApplyReport) {
 // A counting TCP proxy in front of the real server: it records each request line it forwards
 // (`METHOD /path`) before forwarding it, so the record is complete once a call returns.
 
-struct Counter {
+pub(crate) struct Counter {
     url: String,
     seen: Arc<Mutex<Vec<String>>>,
 }
 
 impl Counter {
-    fn start(server_url: &str) -> Counter {
+    pub(crate) fn start(server_url: &str) -> Counter {
         let upstream = server_url.trim_start_matches("http://").to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -104,7 +104,7 @@ impl Counter {
     }
 
     /// A client through the proxy with `admin`'s token.
-    fn client(&self, admin: &Client) -> Client {
+    pub(crate) fn client(&self, admin: &Client) -> Client {
         Client::builder(&self.url)
             .proxy_from_env(false)
             .token(admin.token().unwrap())
@@ -113,7 +113,7 @@ impl Counter {
     }
 
     /// The requests since the last call, sorted.
-    fn take(&self) -> Vec<String> {
+    pub(crate) fn take(&self) -> Vec<String> {
         let mut lines = std::mem::take(&mut *self.seen.lock().unwrap());
         lines.sort();
         lines

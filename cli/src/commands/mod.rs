@@ -1,6 +1,7 @@
 //! What each command does, through the SDK: one module per command group, and [`run`], which
 //! sends each command to its group.
 
+pub mod access;
 mod clusters;
 mod config;
 mod provision;
@@ -115,6 +116,9 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
         Command::Plan(target) => provision::show_plan(ctx, &target),
         Command::Apply(args) => provision::apply(ctx, &args),
         Command::Export => provision::export(ctx),
+        Command::Can(args) => access::can(ctx, &args),
+        Command::WhoCan(args) => access::who_can(ctx, &args),
+        Command::ExplainToken(args) => access::explain_token(ctx, &args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "ais-authn", &mut script);
