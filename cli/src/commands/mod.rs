@@ -2,6 +2,7 @@
 //! sends each command to its group.
 
 mod clusters;
+mod completions;
 mod config;
 mod provision;
 mod roles;
@@ -14,10 +15,9 @@ use std::time::Duration;
 
 use aistore_authn::env::{cli_config_dir, token_file_path, Settings, TokenSource, ENV_URL};
 use aistore_authn::{Bucket, Client};
-use clap::CommandFactory;
 use serde_json::json;
 
-use crate::args::{Add, Cli, Command, Rm, Set, Show};
+use crate::args::{Add, Command, Rm, Set, Show};
 use crate::output::{self, table};
 use crate::Failure;
 
@@ -116,9 +116,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
         Command::Apply(args) => provision::apply(ctx, &args),
         Command::Export => provision::export(ctx),
         Command::Completions { shell } => {
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "ais-authn", &mut script);
-            output::raw(&String::from_utf8_lossy(&script));
+            completions::print(shell);
             Ok(())
         }
     }
