@@ -1,9 +1,7 @@
 //! `completions SHELL`: clap_complete's script, mended for a binary whose name has a hyphen.
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::args::Cli;
 use crate::output;
 
 const BIN: &str = "ais-authn";
@@ -21,7 +19,7 @@ pub(super) fn print(shell: Shell) {
 /// their functions consistently and are left as they are.
 pub fn script(shell: Shell) -> String {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut out);
+    clap_complete::generate(shell, &mut crate::args::command(), BIN, &mut out);
     let text = String::from_utf8_lossy(&out).into_owned();
     match shell {
         Shell::Bash => {

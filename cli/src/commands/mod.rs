@@ -7,6 +7,7 @@ mod config;
 mod provision;
 mod roles;
 mod server;
+mod spec;
 mod tokens;
 mod users;
 
@@ -112,9 +113,10 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
         Command::Set(set) => self::set(ctx, set),
         Command::Rm(rm) => self::rm(ctx, rm),
         Command::RotateKey => server::rotate_key(ctx),
-        Command::Plan(target) => provision::show_plan(ctx, &target),
+        Command::Plan(args) => provision::show_plan(ctx, &args),
         Command::Apply(args) => provision::apply(ctx, &args),
         Command::Export => provision::export(ctx),
+        Command::Validate { spec } => spec::validate(ctx, spec.as_ref()),
         Command::Completions { shell } => {
             completions::print(shell);
             Ok(())

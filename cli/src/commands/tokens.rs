@@ -80,18 +80,19 @@ pub(super) fn whoami(ctx: &Ctx) -> Result<(), Failure> {
     }
     // Role names are not in AuthN tokens: the user's current roles come from the server. When
     // it cannot be reached, the token alone still tells who and what (as `ais auth whoami`).
-    let user = match client.user_manager().get(&claims.subject) {
-        Ok(user) => Some(user),
-        Err(e @ Error::Transport { .. }) => {
-            eprintln!(
+    let user =
+        match client.user_manager().get(&claims.subject) {
+            Ok(user) => Some(user),
+            Err(e @ Error::Transport { .. }) => {
+                eprintln!(
                 "ais-authn: warning: cannot reach AuthN to read the user's roles ({}); showing \
                  what the token says only",
-                crate::one_line(&e.to_string())
+                e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
             );
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
     let stale = user.as_ref().is_some_and(|u| access_is_stale(claims, u));
     if ctx.json {
         output::json(&json!({

@@ -73,6 +73,16 @@ fn help_usage_errors_and_completions() {
         "cannot be used with",
     );
     usage(&["rm", "user"], "USER_NAME");
+    // What is missing is on the first line, the usage on an indented line under it.
+    let out = run(&["rm", "user"]);
+    let lines = error_lines(&out);
+    assert_eq!(
+        lines,
+        [
+            "ais-authn: error: the following required arguments were not provided: <USER_NAME>",
+            "  usage: ais-authn rm user <USER_NAME>"
+        ]
+    );
     usage(&["add", "role", "r", "--bucket", "ais://b"], "--cluster");
     usage(&["set", "config"], "NAME=VALUE");
     usage(&["set", "config", "net.http.port=1"], "cannot be set");

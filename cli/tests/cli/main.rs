@@ -8,5 +8,6 @@ mod entities;
 mod general;
 mod provision;
 mod server;
+mod spec;
 mod support;
 mod tokens;

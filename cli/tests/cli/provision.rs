@@ -41,8 +41,9 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
         "the plan shows no password"
     );
 
-    // apply: refused without --yes when stdin is not a terminal, nothing done.
-    cli.exits(2, &["apply", path], "--yes");
+    // apply: refused without --yes when stdin is not a terminal, nothing done (exit 1: the
+    // plan's requests were sent).
+    cli.exits(1, &["apply", path], "--yes");
     assert!(cli.admin().user_manager().get(&user).is_err());
     let report = cli.json(&["apply", path, "--yes", "--parallel", "2"]);
     let statuses: Vec<&str> = report["outcomes"]
