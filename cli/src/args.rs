@@ -289,9 +289,10 @@ pub enum Add {
     User(UserSpec),
     /// Add a role with permissions on every cluster, one cluster, or one bucket
     Role(RoleSpec),
-    /// Register an AIS cluster: by asking the first URL that answers for its ID, or with --id
-    /// without contacting it
-    #[command(override_usage = "ais-authn add cluster [ALIAS] URL [URL...]\n       \
+    /// Register an AIS cluster: by asking the first URL that answers for its ID (no URL: the
+    /// ais CLI's cluster, $AIS_ENDPOINT or cluster.url in its cli.json), or with --id without
+    /// contacting it
+    #[command(override_usage = "ais-authn add cluster [ALIAS] [URL...]\n       \
                                 ais-authn add cluster --id CLUSTER_ID [ALIAS] [URL...]")]
     Cluster {
         /// An alias, and the cluster's URLs (http:// or https://)
@@ -315,14 +316,16 @@ pub enum Set {
     /// Change a role's description and permissions (merged into the role's: AuthN never
     /// removes a permission entry)
     Role(RoleSpec),
-    /// Change a cluster's alias or URLs
-    #[command(override_usage = "ais-authn set cluster CLUSTER_ID|ALIAS [NEW_ALIAS] [URL...]")]
+    /// Change a cluster's URLs or (with --alias) its alias
+    #[command(
+        override_usage = "ais-authn set cluster CLUSTER_ID|ALIAS [URL...] [--alias NEW_ALIAS]"
+    )]
     Cluster {
         /// The cluster: ID or alias
         #[arg(value_name = "CLUSTER_ID|ALIAS")]
         cluster: String,
-        /// A new alias and new URLs
-        #[arg(value_name = "NEW_ALIAS|URL")]
+        /// New URLs (http:// or https://)
+        #[arg(value_name = "URL")]
         args: Vec<String>,
         /// The new alias
         #[arg(long, value_name = "ALIAS")]

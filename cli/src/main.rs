@@ -11,6 +11,7 @@ mod args;
 mod commands;
 mod output;
 mod prompt;
+mod single_dash;
 
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -68,8 +69,9 @@ impl From<aistore_authn::Error> for Failure {
 
 fn main() -> ExitCode {
     init_logging();
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let parsed = args::command()
+    let command = args::command();
+    let args = single_dash::with_two_dashes(&command, std::env::args_os().collect());
+    let parsed = command
         .try_get_matches_from(&args)
         .and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {

@@ -363,8 +363,15 @@ impl<'a> RoleManager<'a> {
             }
         };
         for acl in &mut role.clusters {
+            let given = acl.id.clone();
             to_id(&mut acl.id)?;
-            acl.alias.clear();
+            // As `ais auth add role --cluster ALIAS` stores it: the alias the entry was named
+            // by stays beside the ID (AuthN copies it into tokens); one named by ID has none.
+            acl.alias = if given == acl.id {
+                String::new()
+            } else {
+                given
+            };
         }
         for acl in &mut role.buckets {
             to_id(&mut acl.bucket.namespace.uuid)?;

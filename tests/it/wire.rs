@@ -455,7 +455,6 @@ fn every_bad_input_is_refused_before_any_request() {
         ("alice", "", None),
         ("alice", " \t", None),
         ("alice", &*long_pw, None),
-        ("alice", "pw", Some(Duration::ZERO)),
         ("alice", "pw", Some(Duration::from_secs(59))),
         ("alice", "pw", Some(Duration::from_secs(91 * 24 * 3600))),
     ] {

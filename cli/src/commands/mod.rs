@@ -177,9 +177,16 @@ fn rm(ctx: &Ctx, rm: Rm) -> Result<(), Failure> {
             token_stdin,
             yes,
         } => {
-            let token = match token_stdin {
-                true => Some(crate::prompt::line_from_stdin("--token-stdin")?),
-                false => token,
+            let token = match (token_stdin, yes) {
+                // The answer to the question would come from stdin, which holds the token.
+                (true, false) => {
+                    return Err(Failure::usage(
+                        "--token-stdin takes stdin, where the confirmation would be read: add \
+                         --yes (-y)",
+                    ))
+                }
+                (true, true) => Some(crate::prompt::line_from_stdin("--token-stdin")?),
+                (false, _) => token,
             };
             return tokens::rm_token(ctx, token, yes);
         }

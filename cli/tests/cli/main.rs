@@ -4,6 +4,7 @@
 //!
 //! One test binary, one module per command group; `support` holds what they share.
 
+mod ais_compat;
 mod entities;
 mod general;
 mod provision;
