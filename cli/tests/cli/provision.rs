@@ -78,10 +78,11 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
             .replace("operators", "operators of c1 and c2"),
     )
     .unwrap();
+    // (-f would name the spec here: the login comes from AIS_AUTHN_TOKEN_FILE.)
     let command = format!(
-        "{BIN} apply {path} -y --url {} --file {}",
+        "AIS_AUTHN_TOKEN_FILE={} {BIN} apply {path} -y --url {}",
+        cli.token_file.display(),
         cli.url,
-        cli.token_file.display()
     );
     let tty = Command::new("script")
         .args(["-qec", &command, "/dev/null"])
