@@ -11,10 +11,16 @@ Configuration, as the ais CLI's: the server is --url, else $AIS_AUTHN_URL, else 
 else ~/.config/ais/cli/auth.token), or $AIS_AUTHN_TOKEN. TLS: $AIS_CLIENT_CA,
 $AIS_SKIP_VERIFY_CRT, $AIS_CRT/$AIS_CRT_KEY, or the cluster section of cli.json.
 
+Errors go to stderr: `ais-authn: error: ...`, then one indented line per further problem (a
+spec's problems, a tip, the usage); with --json, one line of JSON instead:
+{\"error\": \"...\", \"details\": [\"...\"], \"exit_code\": N}.
+
 Exit codes:
   0  done
-  1  failed (the server refused, or could not be reached; nothing more was done)
-  2  usage: a bad command line, or an argument refused before anything was sent
+  1  failed: the server refused or could not be reached, or a problem found after a request
+     was sent (nothing more was done)
+  2  usage: a bad command line, or an argument or spec refused before any request was sent
+     (`validate`: the spec is not valid); `plan --detailed-exitcode`: there are changes
   3  partly applied: `apply` did some changes and not others (its report says which)";
 
 /// Manage users, roles, clusters and tokens on an AIStore AuthN server.
@@ -79,7 +85,8 @@ pub enum Command {
         shell: Shell,
     },
     /// Show what `apply` would change to make the server match a spec (reads only)
-    Plan(Provision),
+    #[command(after_help = PLAN_EXIT_CODES)]
+    Plan(Plan),
     /// Make the server match a spec: the plan, a confirmation, then clusters, roles, users and
     /// prunes; exit 3 when only part of it was done
     Apply(Apply),
@@ -94,15 +101,43 @@ pub enum Command {
     /// The token's claims and what it allows on each registered cluster, verified with the
     /// server's key when it can be had (else marked NOT VERIFIED)
     ExplainToken(crate::commands::access::ExplainArgs),
+    /// Check a spec without a server: every problem, one per line; exit 0 valid, 2 not
+    Validate {
+        /// The spec (JSON); or -f/--file SPEC
+        #[arg(value_name = "SPEC")]
+        spec: Option<PathBuf>,
+    },
+}
+
+/// The commands whose `-f/--file` names the spec, not the token file.
+pub const SPEC_COMMANDS: [&str; 3] = ["plan", "apply", "validate"];
+
+/// The command line as clap parses it: [`Cli`], with `-f/--file` described as the spec on the
+/// commands that take one. (A subcommand with an argument of its own of a global argument's id
+/// keeps its own: clap propagates the global one to the others only.)
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let spec_file = clap::Arg::new("file")
+        .short('f')
+        .long("file")
+        .value_name("SPEC")
+        .value_parser(clap::value_parser!(PathBuf))
+        .help(
+            "The spec, as SPEC (for this command -f names the spec; the login comes from \
+             $AIS_AUTHN_TOKEN_FILE, $AIS_AUTHN_TOKEN or ~/.config/ais/cli/auth.token)",
+        );
+    let mut cmd = Cli::command();
+    for name in SPEC_COMMANDS {
+        cmd = cmd.mut_subcommand(name, |sub| sub.arg(spec_file.clone()));
+    }
+    cmd
 }
 
 /// The spec file and what to do with entities it does not name, for `plan` and `apply`.
 #[derive(Debug, Args)]
 pub struct Provision {
-    /// The spec (JSON); also given as -f/--file SPEC, which for `plan` and `apply` names the
-    /// spec, the login then coming from $AIS_AUTHN_TOKEN_FILE or the ais CLI's token file.
-    /// Relative {"file": PATH} password sources are read from the spec's directory (regular
-    /// files of at most 4 KiB)
+    /// The spec (JSON); or -f/--file SPEC (not both). Relative {"file": PATH} password
+    /// sources are read from the spec's directory (regular files of at most 4 KiB)
     #[arg(value_name = "SPEC")]
     pub spec: Option<PathBuf>,
     /// Also delete the users, roles and clusters the spec does not name (never `admin`,
@@ -114,6 +149,21 @@ pub struct Provision {
     /// it (refused otherwise: you could no longer administer AuthN, nor undo the plan)
     #[arg(long)]
     pub allow_own_admin_removal: bool,
+}
+
+const PLAN_EXIT_CODES: &str = "\
+Exit codes with --detailed-exitcode (as terraform plan's):
+  0  no changes: the server matches the spec
+  1  error (a bad command line, an invalid spec, or a failed request included)
+  2  changes: `apply` would change something (the plan is printed)";
+
+#[derive(Debug, Args)]
+pub struct Plan {
+    #[command(flatten)]
+    pub target: Provision,
+    /// Exit 0 when there is nothing to change, 2 when there is, 1 on any error
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]
@@ -253,9 +303,10 @@ pub enum Add {
     User(UserSpec),
     /// Add a role with permissions on every cluster, one cluster, or one bucket
     Role(RoleSpec),
-    /// Register an AIS cluster: by asking the first URL that answers for its ID, or with --id
-    /// without contacting it
-    #[command(override_usage = "ais-authn add cluster [ALIAS] URL [URL...]\n       \
+    /// Register an AIS cluster: by asking the first URL that answers for its ID (no URL: the
+    /// ais CLI's cluster, $AIS_ENDPOINT or cluster.url in its cli.json), or with --id without
+    /// contacting it
+    #[command(override_usage = "ais-authn add cluster [ALIAS] [URL...]\n       \
                                 ais-authn add cluster --id CLUSTER_ID [ALIAS] [URL...]")]
     Cluster {
         /// An alias, and the cluster's URLs (http:// or https://)
@@ -279,14 +330,16 @@ pub enum Set {
     /// Change a role's description and permissions (merged into the role's: AuthN never
     /// removes a permission entry)
     Role(RoleSpec),
-    /// Change a cluster's alias or URLs
-    #[command(override_usage = "ais-authn set cluster CLUSTER_ID|ALIAS [NEW_ALIAS] [URL...]")]
+    /// Change a cluster's URLs or (with --alias) its alias
+    #[command(
+        override_usage = "ais-authn set cluster CLUSTER_ID|ALIAS [URL...] [--alias NEW_ALIAS]"
+    )]
     Cluster {
         /// The cluster: ID or alias
         #[arg(value_name = "CLUSTER_ID|ALIAS")]
         cluster: String,
-        /// A new alias and new URLs
-        #[arg(value_name = "NEW_ALIAS|URL")]
+        /// New URLs (http:// or https://)
+        #[arg(value_name = "URL")]
         args: Vec<String>,
         /// The new alias
         #[arg(long, value_name = "ALIAS")]
@@ -355,5 +408,11 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
+        let plan = super::command()
+            .find_subcommand_mut("plan")
+            .unwrap()
+            .render_help()
+            .to_string();
+        assert!(plan.contains("-f, --file <SPEC>"), "{plan}");
     }
 }

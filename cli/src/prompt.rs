@@ -67,15 +67,16 @@ pub fn user_name(given: Option<&str>) -> Result<String, Failure> {
     Ok(name.trim().to_owned())
 }
 
-/// Asks `question` on the terminal; true for y or yes. The caller checks that stdin is a
-/// terminal first.
+/// Asks `question` and reads the answer from stdin, a terminal or not (as the ais CLI's
+/// `confirm`: cmd/cli/cli/utils.go); true for what Go's `cos.ParseBool` reads as true (y, yes,
+/// on, true, t, 1), false for anything else, no answer included.
 pub fn confirm(question: &str) -> Result<bool, Failure> {
     eprint!("{question} [y/N]: ");
     let _ = std::io::stderr().flush();
     let answer = first_line()?;
     Ok(matches!(
         answer.trim().to_ascii_lowercase().as_str(),
-        "y" | "yes"
+        "y" | "yes" | "on" | "true" | "t" | "1"
     ))
 }
 

@@ -13,7 +13,9 @@ use crate::transport::request::{Method, Request};
 ///
 /// Roles name clusters by ID or alias; before a role is written every alias is replaced by
 /// the cluster's ID (one `GET /v1/clusters`), so an unknown cluster is
-/// [`Error::ClusterNotFound`] and renaming an alias later does not break the role.
+/// [`Error::ClusterNotFound`] and renaming an alias later does not break the role. A cluster
+/// entry named by alias keeps the alias beside the ID, as `ais auth` stores it (AuthN copies
+/// it into tokens).
 ///
 /// # Example
 /// ```no_run
@@ -340,7 +342,8 @@ impl<'a> RoleManager<'a> {
     }
 
     /// A copy of `role` for the wire: every cluster named by alias is named by ID, looked up
-    /// in one `GET /v1/clusters` (none when no ACL names a cluster). IDs win over aliases.
+    /// in one `GET /v1/clusters` (none when no ACL names a cluster), the alias kept in the
+    /// cluster entry's `alias`. IDs win over aliases.
     fn with_cluster_ids(&self, role: &RoleInfo) -> Result<RoleInfo, Error> {
         let mut role = role.clone();
         role.admin = false;
@@ -363,8 +366,15 @@ impl<'a> RoleManager<'a> {
             }
         };
         for acl in &mut role.clusters {
+            let given = acl.id.clone();
             to_id(&mut acl.id)?;
-            acl.alias.clear();
+            // As `ais auth add role --cluster ALIAS` stores it: the alias the entry was named
+            // by stays beside the ID (AuthN copies it into tokens); one named by ID has none.
+            acl.alias = if given == acl.id {
+                String::new()
+            } else {
+                given
+            };
         }
         for acl in &mut role.buckets {
             to_id(&mut acl.bucket.namespace.uuid)?;

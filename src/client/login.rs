@@ -55,13 +55,15 @@ impl Client {
     /// Logs in as `user` and makes the new token this client's token.
     ///
     /// `POST /v1/users/{user}`. With `expires_in` of `None` the server's default lifetime
-    /// applies (24 h unless configured otherwise). Returns the token, with its claims decoded
-    /// ([`Token::as_str`] for the JWT).
+    /// applies (24 h unless configured otherwise); with `Some(Duration::ZERO)` its longest
+    /// (the maximum token age, 90 days unless configured otherwise), as `ais auth login -e 0`.
+    /// Returns the token, with its claims decoded ([`Token::as_str`] for the JWT).
     ///
     /// # Errors
     /// - [`Error::InvalidArgument`], with no request sent: a user ID that cannot be a URL path
     ///   segment (empty, `.`, `..`, or with `/`), an empty or blank password, a password over
-    ///   72 bytes, or `expires_in` under [`MIN_TOKEN_LIFETIME`] or over the maximum token age
+    ///   72 bytes, or `expires_in` other than zero under [`MIN_TOKEN_LIFETIME`], or over the
+    ///   maximum token age
     ///   ([`ClientBuilder::max_token_age`]).
     /// - [`Error::InvalidCredentials`]: unknown user or wrong password.
     /// - [`Error::Api`] with status 400: `expires_in` above a server maximum set lower than the
@@ -110,6 +112,8 @@ impl Client {
         check_password(password)?;
         let expires_in = match expires_in {
             None => None,
+            // AuthN's own word for its longest lifetime, as `ais auth login -e 0` sends it.
+            Some(d) if d.is_zero() => Some(0),
             Some(d) if d < MIN_TOKEN_LIFETIME => {
                 return Err(Error::InvalidArgument(format!(
                     "expires_in is {d:?}; AuthN requires at least one minute"

@@ -5,7 +5,7 @@
 use aistore_authn::{AccessAnswer, AccessAttr, Bucket, Error, RoleInfo};
 use aistore_authn_testkit::LocalServer;
 
-use crate::provision::Counter;
+use crate::counter::Counter;
 use crate::support::{unique, TestServer};
 
 #[test]

@@ -9,6 +9,7 @@ mod admin;
 mod client;
 mod cluster_access;
 mod clusters;
+mod counter;
 mod env;
 mod faults;
 mod modules;

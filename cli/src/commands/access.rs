@@ -79,7 +79,7 @@ pub(super) fn can(ctx: &Ctx, args: &CanArgs) -> Result<(), Failure> {
     }
     match answer.is_allowed() {
         true => Ok(()),
-        false => Err(Failure::Denied),
+        false => Err(Failure::Exit(1)),
     }
 }
 
@@ -191,7 +191,7 @@ pub(super) fn explain_token(ctx: &Ctx, args: &ExplainArgs) -> Result<(), Failure
         ctx.table(&["CLUSTER", "ALIAS", "ACCESS", "FROM"], &rows);
     }
     match verified {
-        Err(why) if why.starts_with("rejected") => Err(Failure::Denied),
+        Err(why) if why.starts_with("rejected") => Err(Failure::Exit(1)),
         _ => Ok(()),
     }
 }

@@ -3,10 +3,12 @@
 
 pub mod access;
 mod clusters;
+mod completions;
 mod config;
 mod provision;
 mod roles;
 mod server;
+mod spec;
 mod tokens;
 mod users;
 
@@ -15,10 +17,9 @@ use std::time::Duration;
 
 use aistore_authn::env::{cli_config_dir, token_file_path, Settings, TokenSource, ENV_URL};
 use aistore_authn::{Bucket, Client};
-use clap::CommandFactory;
 use serde_json::json;
 
-use crate::args::{Add, Cli, Command, Rm, Set, Show};
+use crate::args::{Add, Command, Rm, Set, Show};
 use crate::output::{self, table};
 use crate::Failure;
 
@@ -113,16 +114,15 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
         Command::Set(set) => self::set(ctx, set),
         Command::Rm(rm) => self::rm(ctx, rm),
         Command::RotateKey => server::rotate_key(ctx),
-        Command::Plan(target) => provision::show_plan(ctx, &target),
+        Command::Plan(args) => provision::show_plan(ctx, &args),
         Command::Apply(args) => provision::apply(ctx, &args),
         Command::Export => provision::export(ctx),
         Command::Can(args) => access::can(ctx, &args),
         Command::WhoCan(args) => access::who_can(ctx, &args),
         Command::ExplainToken(args) => access::explain_token(ctx, &args),
+        Command::Validate { spec } => spec::validate(ctx, spec.as_ref()),
         Command::Completions { shell } => {
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "ais-authn", &mut script);
-            output::raw(&String::from_utf8_lossy(&script));
+            completions::print(shell);
             Ok(())
         }
     }
@@ -181,9 +181,16 @@ fn rm(ctx: &Ctx, rm: Rm) -> Result<(), Failure> {
             token_stdin,
             yes,
         } => {
-            let token = match token_stdin {
-                true => Some(crate::prompt::line_from_stdin("--token-stdin")?),
-                false => token,
+            let token = match (token_stdin, yes) {
+                // The answer to the question would come from stdin, which holds the token.
+                (true, false) => {
+                    return Err(Failure::usage(
+                        "--token-stdin takes stdin, where the confirmation would be read: add \
+                         --yes (-y)",
+                    ))
+                }
+                (true, true) => Some(crate::prompt::line_from_stdin("--token-stdin")?),
+                (false, _) => token,
             };
             return tokens::rm_token(ctx, token, yes);
         }

@@ -6,19 +6,20 @@ use aistore_authn::Client;
 use serde_json::json;
 
 use super::Ctx;
-use crate::args::{Apply, Provision};
+use crate::args::{Apply, Plan, Provision};
 use crate::output;
 use crate::{prompt, Failure};
 
-/// `plan`: the plan, printed.
-pub(super) fn show_plan(ctx: &Ctx, target: &Provision) -> Result<(), Failure> {
-    let (_, planned) = plan(ctx, target)?;
+/// `plan`: the plan, printed; with `--detailed-exitcode`, exit 2 when it has changes.
+pub(super) fn show_plan(ctx: &Ctx, args: &Plan) -> Result<(), Failure> {
+    let (_, planned) = plan(ctx, &args.target)?;
     match ctx.json {
-        true => ctx.print_json(&planned),
-        false => {
-            output::line(&planned.to_string());
-            Ok(())
-        }
+        true => ctx.print_json(&planned)?,
+        false => output::line(&planned.to_string()),
+    }
+    match args.detailed_exitcode && !planned.is_empty() {
+        true => Err(Failure::Exit(2)),
+        false => Ok(()),
     }
 }
 
@@ -33,30 +34,10 @@ fn plan(
     ctx: &Ctx,
     target: &Provision,
 ) -> Result<(Client, aistore_authn::provision::Plan), Failure> {
-    use aistore_authn::provision::{PlanOptions, Spec};
-    let path = target
-        .spec
-        .clone()
-        .or_else(|| ctx.spec_file.clone())
-        .ok_or_else(|| Failure::usage("which spec? give it as SPEC or -f/--file SPEC"))?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Failure::usage(format!("cannot read the spec {}: {e}", path.display())))?;
+    use aistore_authn::provision::PlanOptions;
+    let path = super::spec::path(ctx, target.spec.as_ref())?;
     // Every problem of the spec at once, each with its JSON path; nothing was sent.
-    let invalid = |errors: aistore_authn::provision::ValidationErrors| {
-        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        Failure::usage(format!(
-            "the spec {} is not valid: {}",
-            path.display(),
-            all.join("; ")
-        ))
-    };
-    // Relative password files are the spec's neighbours, wherever ais-authn runs from.
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let spec = Spec::from_json(&text).map_err(invalid)?.with_base_dir(dir);
-    spec.validate().map_err(invalid)?;
+    let spec = super::spec::read(&path)?;
     let client = ctx.logged_in()?;
     let options = PlanOptions::new()
         .prune(target.prune)
@@ -79,7 +60,8 @@ pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
     let changes = planned.len();
     if !args.yes {
         if !std::io::stdin().is_terminal() {
-            return Err(Failure::usage(format!(
+            // Exit 1, not 2: the plan's requests were sent.
+            return Err(Failure::failed(format!(
                 "apply would make {changes} changes: confirm with --yes (stdin is not a terminal)"
             )));
         }

@@ -159,7 +159,9 @@ fn acl(spec: &RoleSpec) -> Result<Acl, Failure> {
 fn new_role(spec: &RoleSpec) -> Result<RoleInfo, Failure> {
     let role = RoleInfo::new(&spec.name, spec.desc.as_deref().unwrap_or_default());
     Ok(match acl(spec)? {
-        Acl::None => role,
+        // As `ais auth add role R` (cmd/cli/cli/auth_hdlr.go addOrUpdateRole): an entry for
+        // every cluster, with no permissions.
+        Acl::None => role.with_all_clusters(AccessAttr::NONE),
         Acl::AllClusters(perm) => role.with_all_clusters(perm),
         Acl::Cluster(c, perm) => role.with_cluster(&c, perm),
         Acl::Bucket(c, uri, perm) => {

@@ -2,7 +2,6 @@
 //! `whoami`, `rm token`.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::time::{Duration, SystemTime};
 
 use aistore_authn::env::{load_token_file, save_token_file};
@@ -79,18 +78,22 @@ pub(super) fn whoami(ctx: &Ctx) -> Result<(), Failure> {
         )));
     }
     // Role names are not in AuthN tokens: the user's current roles come from the server. When
-    // it cannot be reached, the token alone still tells who and what (as `ais auth whoami`).
+    // it cannot tell them (unreachable, or refusing the token: revoked, another server's),
+    // the token alone still tells who and what, with a warning and exit 0, as `ais auth
+    // whoami` does (cmd/cli/cli/auth_hdlr.go whoamiHandler).
     let user = match client.user_manager().get(&claims.subject) {
         Ok(user) => Some(user),
-        Err(e @ Error::Transport { .. }) => {
+        Err(e) => {
             eprintln!(
-                "ais-authn: warning: cannot reach AuthN to read the user's roles ({}); showing \
+                "ais-authn: warning: cannot read the user's roles from AuthN ({}); showing \
                  what the token says only",
-                crate::one_line(&e.to_string())
+                e.to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
             );
             None
         }
-        Err(e) => return Err(e.into()),
     };
     let stale = user.as_ref().is_some_and(|u| access_is_stale(claims, u));
     if ctx.json {
@@ -242,29 +245,21 @@ fn access_is_stale(claims: &TokenClaims, user: &UserInfo) -> bool {
     token_clusters != role_clusters || token_buckets != role_buckets
 }
 
-/// Revokes TOKEN, or the saved token (then removes the token file, as logout does). Shows
-/// the token and asks first, unless `--yes`.
+/// Revokes TOKEN, or the saved token, as `ais auth rm token` does (cmd/cli/cli/auth_hdlr.go
+/// revokeTokenHandler): shows the token and asks first, unless `--yes`, reading the answer
+/// from stdin whether or not it is a terminal (no answer: not revoked, exit 0); the token file
+/// stays (`logout` removes it).
 pub(super) fn rm_token(ctx: &Ctx, token: Option<String>, yes: bool) -> Result<(), Failure> {
-    let (jwt, saved) = match token {
-        Some(token) => (token, None),
+    let (jwt, source) = match token {
+        Some(token) => (token, "command-line argument".to_owned()),
         None => {
             let file = ctx.token_file()?;
-            (load_token_file(&file)?, Some(file))
+            (load_token_file(&file)?, file.display().to_string())
         }
-    };
-    let source = match &saved {
-        Some(file) => file.display().to_string(),
-        None => "command-line argument".to_owned(),
     };
     let parsed = Token::parse(&jwt)
         .map_err(|e| Failure::failed(format!("{e} (the token from {source})")))?;
     if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::usage(
-                "rm token asks for confirmation and stdin is not a terminal: add --yes (-y) \
-                 to revoke without asking",
-            ));
-        }
         let claims = parsed.claims();
         eprintln!("Token to revoke:");
         eprintln!("    User:     {}", claims.subject);
@@ -280,32 +275,19 @@ pub(super) fn rm_token(ctx: &Ctx, token: Option<String>, yes: bool) -> Result<()
         }
     }
     ctx.anonymous()?.token_manager().revoke(&jwt)?;
-    // The saved token is of no more use: remove it, as logout does.
-    if let Some(file) = &saved {
-        std::fs::remove_file(file)
-            .map_err(|e| Failure::failed(format!("cannot remove {}: {e}", file.display())))?;
-    }
     let user = parsed.subject();
     if ctx.json {
-        output::json(&json!({"revoked": true, "user": user, "token_file": saved}));
+        output::json(&json!({"revoked": true, "user": user}));
     } else {
         output::line(&format!("Revoked a token of {user}"));
     }
     Ok(())
 }
 
-/// `-e/--expire`: a lifetime of at least a minute. `0`, which `ais auth` sends for "the
-/// server's maximum", is refused: the SDK's login sends only lifetimes of a minute or more.
+/// `-e/--expire`: a lifetime of at least a minute, or 0 for the server's longest (its maximum
+/// token age), as `ais auth login -e 0` asks for it.
 fn parse_expire(text: &str) -> Result<Duration, Failure> {
-    let lifetime =
-        parse_duration(text).map_err(|why| Failure::usage(format!("--expire {text}: {why}")))?;
-    if lifetime.is_zero() {
-        return Err(Failure::usage(
-            "--expire 0 (the server's longest lifetime) is not supported: give the lifetime, \
-             e.g. -e 2160h",
-        ));
-    }
-    Ok(lifetime)
+    parse_duration(text).map_err(|why| Failure::usage(format!("--expire {text}: {why}")))
 }
 
 #[cfg(test)]
@@ -313,8 +295,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn expire_zero_is_refused() {
-        assert!(parse_expire("0").is_err());
+    fn expire_zero_is_the_longest() {
+        assert_eq!(parse_expire("0").unwrap(), Duration::ZERO);
         assert_eq!(parse_expire("2h").unwrap(), Duration::from_secs(7200));
+        assert!(parse_expire("soon").is_err());
     }
 }

@@ -1,5 +1,7 @@
 //! Users: `show user`, `add user`, `set user`.
 
+use std::io::IsTerminal;
+
 use aistore_authn::UserInfo;
 
 use super::{bucket_uri, cluster_id, Ctx};
@@ -67,8 +69,16 @@ pub(super) fn set(ctx: &Ctx, spec: UserSpec) -> Result<(), Failure> {
     let name = prompt::user_name(name.as_deref())?;
     let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
     let roles = (!roles.is_empty()).then_some(roles.as_slice());
-    // With nothing else to change, the change is the password: ask for it.
-    let password = if password.password.is_some() || password.password_stdin || roles.is_none() {
+    let given = password.password.is_some() || password.password_stdin;
+    // Nothing to change and no terminal to ask on: nothing changes, exit 0, as `ais auth set
+    // user NAME` (cmd/cli/cli/auth_hdlr.go updateAuthUserHandler sends an update that keeps
+    // password and roles; an unknown user still fails).
+    if !given && roles.is_none() && !std::io::stdin().is_terminal() {
+        let user = ctx.logged_in()?.user_manager().get(&name)?;
+        return done_user(ctx, "Nothing to change for", &user);
+    }
+    // On a terminal, with nothing else to change, the change is the password: ask for it.
+    let password = if given || roles.is_none() {
         Some(prompt::password(
             &password,
             &format!("New password for {name}: "),

@@ -46,7 +46,13 @@ fn users_roles_and_clusters_end_to_end() {
         &["add", "cluster", "a1", "a2", "--id", "x"],
         "second alias",
     );
-    cli.exits(2, &["add", "cluster", "a1"], "needs the cluster's URL");
+    // No URL: the ais CLI's cluster, here AIS_ENDPOINT, where nothing answers.
+    let out = cli.run_env(
+        &["add", "cluster", "a1"],
+        None,
+        &[("AIS_ENDPOINT", "http://127.0.0.1:9")],
+    );
+    assert_exit(&out, 1, &["add", "cluster", "a1"], "127.0.0.1:9");
 
     let r = cli.json(&[
         "add",
@@ -189,8 +195,14 @@ fn users_roles_and_clusters_end_to_end() {
     cli.token_of(&user, "second");
     let u = cli.json(&["update", "user", &user, &other]);
     assert_eq!(u["roles"][0]["name"].as_str(), Some(other.as_str()));
+    // Nothing to change, no terminal: nothing changes, exit 0 (as `ais auth set user`); a
+    // piped line is not read as a password.
     let out = cli.run_with(&["set", "user", &user], Some("third\n"));
-    assert_eq!(out.code, 0, "asks for the new password: {}", out.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Nothing to change"), "{}", out.stdout);
+    cli.token_of(&user, "second");
+    let out = cli.run_with(&["set", "user", &user, "--password-stdin"], Some("third\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
     cli.token_of(&user, "third");
 
     // set role merges: same cluster, new permissions.
@@ -267,17 +279,24 @@ fn users_roles_and_clusters_end_to_end() {
         "unknown permission \"FLY\"",
     );
 
-    // set cluster: a new alias positionally or with --alias; URLs.
+    // set cluster: a new alias with --alias; URLs. A second word that is no URL is an error,
+    // as with `ais auth set cluster` (cmd/cli/cli/auth_hdlr.go parseClusterSpecs).
     let renamed = unique("c");
     let c = cli.json(&["set", "cluster", &alias, "--alias", &renamed]);
     assert_eq!(c["alias"].as_str(), Some(renamed.as_str()));
+    cli.exits(2, &["set", "cluster", &renamed, "c9"], "second alias");
+    assert_eq!(
+        cli.admin().cluster_manager().get(&id).unwrap().alias,
+        renamed,
+        "nothing renamed"
+    );
     // (Not with URLs: AuthN v1.5.0 then contacts the cluster, and there is none here.)
     let again = unique("c");
-    let c = cli.json(&["update", "cluster", &id, &again]);
+    let c = cli.json(&["update", "cluster", &id, "--alias", &again]);
     assert_eq!(c["alias"].as_str(), Some(again.as_str()));
     let out = cli.ok(&["show", "cluster", &again]);
     assert!(out.stdout.contains(&id), "{}", out.stdout);
-    cli.exits(2, &["set", "cluster", &id, "a1", "a2"], "one new alias");
+    cli.exits(2, &["set", "cluster", &id, "a1", "a2"], "second alias");
 
     // rm.
     let out = cli.ok(&["rm", "user", &user]);

@@ -67,12 +67,21 @@ fn help_usage_errors_and_completions() {
         &["login", "admin", "-p", "x", "-e", "soon"],
         "--expire soon",
     );
-    usage(&["login", "admin", "-p", "x", "--expire=0"], "--expire 0");
     usage(
         &["login", "admin", "-p", "x", "--password-stdin"],
         "cannot be used with",
     );
     usage(&["rm", "user"], "USER_NAME");
+    // What is missing is on the first line, the usage on an indented line under it.
+    let out = run(&["rm", "user"]);
+    let lines = error_lines(&out);
+    assert_eq!(
+        lines,
+        [
+            "ais-authn: error: the following required arguments were not provided: <USER_NAME>",
+            "  usage: ais-authn rm user <USER_NAME>"
+        ]
+    );
     usage(&["add", "role", "r", "--bucket", "ais://b"], "--cluster");
     usage(&["set", "config"], "NAME=VALUE");
     usage(&["set", "config", "net.http.port=1"], "cannot be set");
@@ -162,4 +171,76 @@ fn passwords_warn_stdin_works_and_ureq_never_logs_the_token() {
     // Asking for ureq by name gets its lines: the filter above is what kept them out.
     let out = cli.run_env(&["show", "user"], None, &[("RUST_LOG", "trace,ureq=trace")]);
     assert!(out.stderr.contains("ureq"), "{}", out.stderr);
+}
+
+/// The candidates bash offers for the last word of `line`, through the script
+/// `completions bash` prints: sourced in `bash`, its function called as bash's completion
+/// would (COMP_WORDS, COMP_CWORD and the arguments command word, current word, previous word).
+fn bash_completes(script: &std::path::Path, line: &[&str]) -> Vec<String> {
+    let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\n_ais__authn ais-authn '{}' '{}'\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        words.join(" "),
+        line.len() - 1,
+        line[line.len() - 1],
+        line[line.len() - 2],
+    );
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_beyond_the_first_word() {
+    let out = run_bin(&["completions", "bash"], None, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = std::env::temp_dir().join(format!("ais-authn-completion-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("ais-authn.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+
+    let first = bash_completes(&script, &["ais-authn", "ap"]);
+    assert_eq!(first, ["apply"]);
+    let mut apply = bash_completes(&script, &["ais-authn", "apply", "--"]);
+    apply.sort();
+    for want in [
+        "--prune",
+        "--parallel",
+        "--yes",
+        "--json",
+        "--url",
+        "--help",
+    ] {
+        assert!(apply.iter().any(|c| c == want), "{want} in {apply:?}");
+    }
+    assert!(!apply.iter().any(|c| c == "--password"), "{apply:?}");
+    // A second-level word: `show u` is `show user`; a third-level flag after it.
+    assert_eq!(
+        bash_completes(&script, &["ais-authn", "show", "u"]),
+        ["user"]
+    );
+    let show_user = bash_completes(&script, &["ais-authn", "show", "user", "--n"]);
+    assert!(
+        show_user.iter().any(|c| c == "--non-verbose"),
+        "{show_user:?}"
+    );
+    // An alias of a verb and a hyphenated verb.
+    let update = bash_completes(&script, &["ais-authn", "update", "r"]);
+    assert_eq!(update, ["role"]);
+    let rotate = bash_completes(&script, &["ais-authn", "rotate-key", "--"]);
+    assert!(rotate.iter().any(|c| c == "--help"), "{rotate:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

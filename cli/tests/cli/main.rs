@@ -5,9 +5,11 @@
 //! One test binary, one module per command group; `support` holds what they share.
 
 mod access;
+mod ais_compat;
 mod entities;
 mod general;
 mod provision;
 mod server;
+mod spec;
 mod support;
 mod tokens;

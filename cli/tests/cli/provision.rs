@@ -47,8 +47,9 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
         "the plan shows no password"
     );
 
-    // apply: refused without --yes when stdin is not a terminal, nothing done.
-    cli.exits(2, &["apply", path], "--yes");
+    // apply: refused without --yes when stdin is not a terminal, nothing done (exit 1: the
+    // plan's requests were sent).
+    cli.exits(1, &["apply", path], "--yes");
     assert!(cli.admin().user_manager().get(&user).is_err());
     let report = cli.json(&["apply", path, "--yes", "--parallel", "2"]);
     let statuses: Vec<&str> = report["outcomes"]
@@ -83,10 +84,11 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
             .replace("operators", "operators of c1 and c2"),
     )
     .unwrap();
+    // (-f would name the spec here: the login comes from AIS_AUTHN_TOKEN_FILE.)
     let command = format!(
-        "{BIN} apply {path} -y --url {} --file {}",
+        "AIS_AUTHN_TOKEN_FILE={} {BIN} apply {path} -y --url {}",
+        cli.token_file.display(),
         cli.url,
-        cli.token_file.display()
     );
     let tty = Command::new("script")
         .args(["-qec", &command, "/dev/null"])
@@ -266,10 +268,11 @@ fn apply_reads_password_files_beside_the_spec_and_shows_what_it_hands_out() {
 
     // The confirmation on a terminal shows the token URLs and the roles; "n" applies nothing.
     let keep = write("keep.json", &["Admin"], local, false);
+    // -f names the spec for apply: the login comes from AIS_AUTHN_TOKEN_FILE.
     let command = format!(
-        "{BIN} apply {keep} --url {} --file {}",
-        cli.url,
-        cli.token_file.display()
+        "AIS_AUTHN_TOKEN_FILE={} {BIN} apply {keep} --url {}",
+        cli.token_file.display(),
+        cli.url
     );
     let mut tty = Command::new("script")
         .args(["-qec", &command, "/dev/null"])

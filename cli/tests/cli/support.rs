@@ -139,14 +139,14 @@ impl Cli {
         self.ok(&args).json()
     }
 
-    /// Runs and requires exit `code` with a one-line error containing `want`.
+    /// Runs and requires exit `code` with an error containing `want`.
     pub fn exits(&self, code: i32, args: &[&str], want: &str) -> Out {
         let out = self.run(args);
         assert_exit(&out, code, args, want);
         out
     }
 
-    /// Exit 1 (failed) with `want` in the one-line error.
+    /// Exit 1 (failed) with `want` in the error.
     pub fn fails(&self, args: &[&str], want: &str) -> Out {
         self.exits(1, args, want)
     }
@@ -196,25 +196,39 @@ impl Drop for Cli {
     }
 }
 
-/// Exit `code`, and a single error line (after any warning about a secret on the command
-/// line) containing `want`.
+/// Exit `code`, and an error (after any warning about a secret on the command line) as
+/// `ais-authn` writes one: a first line `ais-authn: error: ...`, then one indented line per
+/// further problem, tip or usage; `want` is in one of them.
 pub fn assert_exit(out: &Out, code: i32, args: &[&str], want: &str) {
     assert_eq!(
         out.code, code,
         "ais-authn {args:?} should exit {code}: {}{}",
         out.stdout, out.stderr
     );
-    let errors: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.starts_with(SECRET_WARNING))
-        .collect();
-    assert_eq!(errors.len(), 1, "one line: {}", out.stderr);
+    let errors = error_lines(out);
     assert!(
-        errors[0].starts_with(ERROR) && errors[0].contains(want),
+        errors.first().is_some_and(|l| l.starts_with(ERROR)),
+        "ais-authn {args:?}: no error line: {}",
+        out.stderr
+    );
+    assert!(
+        errors[1..].iter().all(|l| l.starts_with("  ")),
+        "ais-authn {args:?}: one error, further lines indented: {}",
+        out.stderr
+    );
+    assert!(
+        errors.iter().any(|l| l.contains(want)),
         "ais-authn {args:?}: want {want:?} in: {}",
         out.stderr
     );
+}
+
+/// The lines of stderr after any warning about a secret on the command line.
+pub fn error_lines(out: &Out) -> Vec<&str> {
+    out.stderr
+        .lines()
+        .filter(|l| !l.starts_with(SECRET_WARNING))
+        .collect()
 }
 
 pub fn subject(file: &Path) -> String {

@@ -185,14 +185,26 @@ fn rm_token_asks_first_and_revokes() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let token = cli.token_of(&id, "pw");
 
-    // Not a terminal and no --yes: usage, and nothing is revoked.
-    let out = cli.run_with(&["rm", "token", &token], Some("y\n"));
-    assert_exit(&out, 2, &["rm", "token"], "--yes");
-    assert!(!is_revoked(&cli, &token), "nothing revoked without --yes");
+    // No --yes: the answer is read from stdin, a terminal or not, as `ais auth rm token`
+    // (cmd/cli/cli/utils.go confirm); none, or no: nothing revoked, exit 0.
+    let out = cli.run(&["rm", "token", &token]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("Not revoked"), "{}", out.stderr);
+    assert!(
+        !is_revoked(&cli, &token),
+        "nothing revoked without an answer"
+    );
+    let out = cli.run_with(&["rm", "token", &token], Some("n\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!is_revoked(&cli, &token), "nothing revoked on no");
     let saved = load_token_file(&cli.token_file).unwrap();
     let out = cli.run(&["rm", "token"]);
-    assert_exit(&out, 2, &["rm", "token"], "stdin is not a terminal");
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(cli.token_file.exists() && !is_revoked(&cli, &saved));
+    let yes = cli.token_of(&id, "pw");
+    let out = cli.run_with(&["rm", "token", &yes], Some("y\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(is_revoked(&cli, &yes), "revoked on y");
 
     // --yes revokes the given token; the saved login stays.
     let out = cli.ok(&["rm", "token", &token, "--yes"]);
@@ -240,15 +252,27 @@ fn rm_token_asks_first_and_revokes() {
         out.stderr
     );
 
-    // No TOKEN: the saved one, and the file is removed.
+    // No TOKEN: the saved one; the file stays, as with `ais auth rm token -y`
+    // (revokeTokenHandler revokes only), and `whoami` then shows the token with a warning
+    // that AuthN refuses it, exit 0, as `ais auth whoami` (whoamiHandler).
     let out = cli.ok(&["rm", "token", "-y"]);
     assert!(
         out.stdout.contains("Revoked a token of admin"),
         "{}",
         out.stdout
     );
-    assert!(!cli.token_file.exists());
+    assert!(cli.token_file.exists());
     assert!(is_revoked(&cli, &saved));
+    let out = cli.ok(&["whoami"]);
+    assert!(out.stdout.contains("admin"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("warning: cannot read the user's roles"),
+        "{}",
+        out.stderr
+    );
+    // logout still ends it: the token file goes.
+    cli.ok(&["logout"]);
+    assert!(!cli.token_file.exists());
 }
 
 #[test]
