@@ -147,9 +147,9 @@
 //! read (`.verify(false)` drops it).
 //!
 //! Measured (the repository's `benches/RESULTS.md`): 1,000 users with 3 roles each on a fresh
-//! server on 2 cores, `apply` with 2, 4 or 8 workers runs at the server's capacity (0.99-1.01x
-//! of raw parallel `POST`s at the same concurrency, about 36 users/s; every create is a bcrypt
-//! hash on the server) and 2.2x a loop of the Python SDK's `create`; expect about
+//! server on 2 cores, `apply` with 2, 4 or 8 workers runs at the server's capacity (0.96-0.98x
+//! of raw parallel `POST`s at the same concurrency, about 32 users/s; every create is a bcrypt
+//! hash on the server) and 2.1x a loop of the Python SDK's `create`; expect about
 //! min(workers, server cores) times on bigger servers. A plan of the same spec against the
 //! server holding it takes about 8 ms.
 
