@@ -311,6 +311,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_shows_the_bits_and_a_bad_wire_value_says_what_was_expected() {
+        assert_eq!(format!("{:?}", AccessAttr::ACCESS_RO), "AccessAttr(771)");
+        let err = serde_json::from_str::<AccessAttr>("true").unwrap_err();
+        assert!(
+            err.to_string().contains("a decimal u64 in a string"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn combinations_match_the_server() {
         assert_eq!(AccessAttr::ACCESS_RO.bits(), 771);
         assert_eq!(AccessAttr::ACCESS_RW.bits(), 831);
