@@ -2,15 +2,15 @@
 //! nothing sent by the questions or by bad input, and the roles merged as AuthN merges them at
 //! login (compared with the claims of real logins).
 
-use aistore_authn::{AccessAnswer, AccessAttr, Bucket, Error, RoleInfo};
+use aistore_authn::{AccessAnswer, AccessAttr, Bucket, Client, Error, RoleInfo};
 use aistore_authn_testkit::LocalServer;
 
 use crate::counter::Counter;
 use crate::support::{unique, TestServer};
 
-#[test]
-fn three_reads_whatever_the_number_of_users_then_nothing() {
-    // A fresh server of its own: a cluster without alias changes what all-clusters roles give.
+/// A fresh server of its own (a cluster without alias elsewhere would change what
+/// all-clusters roles give), its admin, and one cluster registered by ID and alias.
+fn server_with_a_cluster() -> (TestServer, Client, String, String) {
     let server = TestServer::from_local(LocalServer::start().unwrap());
     let admin = server.admin();
     let (id, alias) = (unique("id"), unique("c"));
@@ -18,6 +18,12 @@ fn three_reads_whatever_the_number_of_users_then_nothing() {
         .cluster_manager()
         .register_with_id(&id, &alias, &[])
         .unwrap();
+    (server, admin, id, alias)
+}
+
+#[test]
+fn three_reads_whatever_the_number_of_users_then_nothing() {
+    let (server, admin, id, alias) = server_with_a_cluster();
     let ops = unique("ops");
     admin
         .role_manager()
@@ -76,13 +82,7 @@ fn three_reads_whatever_the_number_of_users_then_nothing() {
 
 #[test]
 fn roles_merge_as_a_login_merges_them() {
-    let server = TestServer::from_local(LocalServer::start().unwrap());
-    let admin = server.admin();
-    let (id, alias) = (unique("id"), unique("c"));
-    admin
-        .cluster_manager()
-        .register_with_id(&id, &alias, &[])
-        .unwrap();
+    let (server, admin, id, alias) = server_with_a_cluster();
     let roles = [
         RoleInfo::new(&unique("a"), "")
             .with_cluster(&alias, AccessAttr::GET)
