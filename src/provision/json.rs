@@ -1,6 +1,8 @@
 //! Reading a spec from JSON: every unknown field, missing field and value of the wrong type,
 //! each with its JSON path, before serde builds the [`Spec`].
 
+use std::path::PathBuf;
+
 use serde_json::{Map, Value};
 
 use crate::provision::errors::ValidationErrors;
@@ -39,21 +41,121 @@ impl Spec {
     /// ]);
     /// ```
     pub fn from_json(text: &str) -> Result<Spec, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
-        let value: Value = match serde_json::from_str(text) {
-            Ok(value) => value,
-            Err(e) => {
-                errors.push("", format!("not JSON: {e}"));
+        let (value, errors) = shaped(text);
+        errors.into_result()?;
+        deserialize(value)
+    }
+
+    /// Reads a spec from JSON and checks it in one pass, relative `{"file": "path"}` password
+    /// sources taken from `base_dir`: [`from_json`](Spec::from_json),
+    /// [`with_base_dir`](Spec::with_base_dir) and [`validate`](Spec::validate) together, with
+    /// every problem at once. A misspelt field does not hide the rest: when the only problems
+    /// of shape are unknown fields, the spec is read without them and validated too, and both
+    /// kinds are listed (shape first). `ais-authn validate`, `plan` and `apply` read specs so.
+    ///
+    /// # Errors
+    /// [`ValidationErrors`]: every problem of shape and, unless a problem of shape other than
+    /// an unknown field prevents reading the spec, every problem [`validate`](Spec::validate)
+    /// finds.
+    ///
+    /// # Example
+    /// ```
+    /// use aistore_authn::provision::Spec;
+    ///
+    /// let errors = Spec::from_json_checked(
+    ///     r#"{"users": [{"id": "bob", "roles": ["ops"], "pasword": {"env": "BOB_PW"}}]}"#,
+    ///     ".",
+    /// ).unwrap_err();
+    /// let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    /// assert_eq!(shown, [
+    ///     "users[0].pasword: unknown field; expected one of id, roles, password, reset_password",
+    ///     r#"users[0].roles[0]: role "ops" is not defined: add it to roles, or to external_roles if it exists on the server"#,
+    /// ]);
+    /// ```
+    pub fn from_json_checked(
+        text: &str,
+        base_dir: impl Into<PathBuf>,
+    ) -> Result<Spec, ValidationErrors> {
+        let (mut value, mut errors) = shaped(text);
+        if !errors.iter().all(|e| e.message.starts_with(UNKNOWN_FIELD)) {
+            return Err(errors);
+        }
+        without_unknown_fields(&mut value);
+        let spec = match deserialize(value) {
+            Ok(spec) => spec.with_base_dir(base_dir),
+            Err(more) => {
+                errors.errors.extend(more.errors);
                 return Err(errors);
             }
         };
-        check_shape(&value, &mut errors);
-        errors.into_result()?;
-        serde_json::from_value(value).map_err(|e| {
-            let mut errors = ValidationErrors::default();
-            errors.push("", e.to_string());
-            errors
-        })
+        if let Err(more) = spec.validate() {
+            errors.errors.extend(more.errors);
+        }
+        errors.into_result().map(|()| spec)
+    }
+}
+
+/// The text as JSON (`Null` when it is not) and its problems of shape.
+fn shaped(text: &str) -> (Value, ValidationErrors) {
+    let mut errors = ValidationErrors::default();
+    match serde_json::from_str(text) {
+        Ok(value) => {
+            check_shape(&value, &mut errors);
+            (value, errors)
+        }
+        Err(e) => {
+            errors.push("", format!("not JSON: {e}"));
+            (Value::Null, errors)
+        }
+    }
+}
+
+/// The spec a value of the right shape holds.
+fn deserialize(value: Value) -> Result<Spec, ValidationErrors> {
+    serde_json::from_value(value).map_err(|e| {
+        let mut errors = ValidationErrors::default();
+        errors.push("", e.to_string());
+        errors
+    })
+}
+
+/// How [`check_shape`] starts the message of an unknown field.
+const UNKNOWN_FIELD: &str = "unknown field; expected one of";
+
+/// Drops the fields [`check_shape`] reports as unknown, leaving a value serde can read when
+/// they were its only problems.
+fn without_unknown_fields(value: &mut Value) {
+    fn keep<'v>(value: &'v mut Value, fields: &[&str]) -> Option<&'v mut Map<String, Value>> {
+        let map = value.as_object_mut()?;
+        map.retain(|key, _| fields.contains(&key.as_str()));
+        Some(map)
+    }
+    fn items<'v>(
+        map: &'v mut Map<String, Value>,
+        key: &str,
+    ) -> impl Iterator<Item = &'v mut Value> {
+        map.get_mut(key)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+    }
+    let Some(top) = keep(value, TOP_FIELDS) else {
+        return;
+    };
+    for cluster in items(top, "clusters") {
+        keep(cluster, CLUSTER_FIELDS);
+    }
+    for role in items(top, "roles") {
+        if let Some(role) = keep(role, ROLE_FIELDS) {
+            for acl in items(role, "acls") {
+                keep(acl, ACL_FIELDS);
+            }
+        }
+    }
+    for user in items(top, "users") {
+        if let Some(password) = keep(user, USER_FIELDS).and_then(|u| u.get_mut("password")) {
+            keep(password, PASSWORD_FIELDS);
+        }
     }
 }
 
@@ -110,7 +212,9 @@ fn check_shape(value: &Value, errors: &mut ValidationErrors) {
                 None | Some(Value::String(_)) => {} // an inline one is refused by validate
                 Some(v) => {
                     if let Some(p) = object(v, &pw_path, PASSWORD_FIELDS, &[], errors) {
-                        if p.len() != 1 {
+                        // None or two; an unknown key is reported as such, not as a second source.
+                        let known = p.keys().filter(|k| PASSWORD_FIELDS.contains(&k.as_str()));
+                        if p.is_empty() || known.count() > 1 {
                             errors.push(
                                 pw_path.clone(),
                                 r#"give one source: {"env": "VAR"} or {"file": "path"}"#,
@@ -150,7 +254,7 @@ fn object<'v>(
         if !fields.contains(&key.as_str()) {
             errors.push(
                 join(path, key),
-                format!("unknown field; expected one of {}", fields.join(", ")),
+                format!("{UNKNOWN_FIELD} {}", fields.join(", ")),
             );
         }
     }
@@ -283,6 +387,41 @@ mod tests {
         let errors = Spec::from_json("{").unwrap_err();
         assert_eq!(paths(&errors), [""]);
         assert!(errors.to_string().starts_with("spec: not JSON"), "{errors}");
+    }
+
+    #[test]
+    fn a_misspelt_field_does_not_hide_the_other_problems() {
+        let text = r#"{"extra": 1, "roles": [{"name": "ops", "acl": []}],
+            "users": [{"id": "a", "roles": ["nope"], "password": {"env": "A", "x": 1}},
+                      {"id": "b", "roles": ["ops"], "pasword": {"env": "B"}}]}"#;
+        let errors = Spec::from_json_checked(text, ".").unwrap_err();
+        assert_eq!(
+            paths(&errors),
+            [
+                "extra",
+                "roles[0].acl",
+                "users[0].password.x",
+                "users[1].pasword",
+                "users[0].roles[0]",
+                "users[0].password.env",
+            ],
+            "{errors}"
+        );
+        // The unknown fields alone are what from_json reports.
+        let shape = Spec::from_json(text).unwrap_err();
+        assert_eq!(paths(&shape), &paths(&errors)[..4]);
+        // A problem of shape other than an unknown field stops there: the spec cannot be read.
+        let errors = Spec::from_json_checked(
+            r#"{"users": [{"id": 7, "roles": ["nope"]}], "extra": 1}"#,
+            ".",
+        )
+        .unwrap_err();
+        assert_eq!(paths(&errors), ["extra", "users[0].id"], "{errors}");
+        // Valid: the spec, its base directory set.
+        let spec = Spec::from_json_checked(r#"{"users": [{"id": "c"}]}"#, "/etc/authn").unwrap();
+        assert_eq!(spec.users[0].id, "c");
+        assert_eq!(spec.base_dir, Some(PathBuf::from("/etc/authn")));
+        assert_eq!(paths(&Spec::from_json_checked("{", ".").unwrap_err()), [""]);
     }
 
     #[test]

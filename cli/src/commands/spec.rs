@@ -26,11 +26,7 @@ fn check(path: &Path) -> Result<Spec, Problems> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
         _ => PathBuf::from("."),
     };
-    let spec = Spec::from_json(&text)
-        .map_err(Problems::Invalid)?
-        .with_base_dir(dir);
-    spec.validate().map_err(Problems::Invalid)?;
-    Ok(spec)
+    Spec::from_json_checked(&text, dir).map_err(Problems::Invalid)
 }
 
 enum Problems {

@@ -42,6 +42,24 @@ fn validate_needs_no_server_and_lists_every_problem_one_per_line() {
         "{}",
         out.stderr
     );
+    // A misspelt field does not hide the other problems: all of them in one pass.
+    let typo = dir.join("typo.json");
+    std::fs::write(
+        &typo,
+        BAD.replace(
+            r#""users": [{"id": "u","#,
+            r#""users": [{"id": "u", "pasword": 1,"#,
+        ),
+    )
+    .unwrap();
+    let out = run(&["validate", typo.to_str().unwrap()]);
+    assert_exit(&out, 2, &["validate"], "is not valid (4 problems)");
+    assert_eq!(
+        error_lines(&out)[1],
+        "  users[0].pasword: unknown field; expected one of id, roles, password, reset_password",
+        "{}",
+        out.stderr
+    );
     // --json: the problems as a list on stdout, exit 2.
     let out = run(&["validate", bad, "-j"]);
     assert_eq!(out.code, 2);
