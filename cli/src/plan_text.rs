@@ -5,18 +5,24 @@
 //! `--yes`). The requests each action sends are in `--json` only.
 //!
 //! ```text
-//! -/+ role ops [#1]
+//!   ~ role ops [#0]
 //!       ~ acls:
-//!           - c2: rw
 //!           ~ c1: ro -> rw
+//!           + c2 ais://raw: GET,PUT
+//!
+//! -/+ role viewers [#1]
+//!       ~ acls:
+//!           - c1 s3://logs: GET
+//!       # the spec drops the entry for bucket s3://logs of cluster c1, [...]
 //!       # deleting the role takes it from bob; given back to bob (#2)
 //!
-//!   ~ user bob [#2, after #1]
+//!   ~ user bob [#2, after #0, #1]
 //!       ~ roles:
+//!           - Guest-c1
 //!           + ops
-//!           - Guest
+//!       # gives back viewers after its re-creation (action #1)
 //!
-//! Plan: 0 to create, 1 to change, 1 to recreate, 0 to delete.
+//! Plan: 0 to create, 2 to change, 1 to recreate, 0 to delete.
 //! ```
 //!
 //! Colour (green `+`, yellow `~`, red `-`) only on a terminal and when `NO_COLOR` is unset or
@@ -61,12 +67,7 @@ impl Paint {
             Mark::Add => self.paint(GREEN, "+"),
             Mark::Remove => self.paint(RED, "-"),
             Mark::Change => self.paint(YELLOW, "~"),
-            Mark::Replace => format!(
-                "{}{}{}",
-                self.paint(RED, "-"),
-                "/",
-                self.paint(GREEN, "+")
-            ),
+            Mark::Replace => format!("{}{}{}", self.paint(RED, "-"), "/", self.paint(GREEN, "+")),
         };
         format!("{pad}{text}")
     }
@@ -103,7 +104,10 @@ impl Mark {
 
 /// Prints the plan to stdout, coloured when stdout is a terminal.
 pub fn print(plan: &Plan) {
-    crate::output::line(&render(plan, Paint::for_stream(std::io::stdout().is_terminal())));
+    crate::output::line(&render(
+        plan,
+        Paint::for_stream(std::io::stdout().is_terminal()),
+    ));
 }
 
 /// `apply`'s copy before it asks or applies: on stdout, or on stderr with `--json` (stdout
@@ -312,12 +316,15 @@ fn role(before: Option<&RoleSpec>, after: Option<&RoleSpec>) -> Vec<Line> {
         true => String::new(),
         false => format!("{d:?}"),
     };
-    let mut lines: Vec<Line> = scalar("description", &quoted(&b.description), &quoted(&f.description))
-        .into_iter()
-        .collect();
-    let entries = |r: &RoleSpec| -> Vec<(String, String)> {
-        r.acls.iter().map(acl_entry).collect()
-    };
+    let mut lines: Vec<Line> = scalar(
+        "description",
+        &quoted(&b.description),
+        &quoted(&f.description),
+    )
+    .into_iter()
+    .collect();
+    let entries =
+        |r: &RoleSpec| -> Vec<(String, String)> { r.acls.iter().map(acl_entry).collect() };
     lines.extend(list("acls", &entries(b), &entries(f)));
     lines
 }
