@@ -10,6 +10,7 @@
 mod args;
 mod commands;
 mod output;
+mod plan_text;
 mod prompt;
 mod single_dash;
 

@@ -225,7 +225,7 @@ fn bucket_uri(bucket: &Bucket) -> String {
 }
 
 /// A cluster entry's ID for a table: the empty ID is the entry for every cluster.
-fn cluster_id(id: &str) -> String {
+pub(crate) fn cluster_id(id: &str) -> String {
     if id.is_empty() {
         "(all clusters)".to_owned()
     } else {

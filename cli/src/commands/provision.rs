@@ -8,14 +8,14 @@ use serde_json::json;
 use super::Ctx;
 use crate::args::{Apply, Plan, Provision};
 use crate::output;
-use crate::{prompt, Failure};
+use crate::{plan_text, prompt, Failure};
 
 /// `plan`: the plan, printed; with `--detailed-exitcode`, exit 2 when it has changes.
 pub(super) fn show_plan(ctx: &Ctx, args: &Plan) -> Result<(), Failure> {
     let (_, planned) = plan(ctx, &args.target)?;
     match ctx.json {
         true => ctx.print_json(&planned)?,
-        false => output::line(&planned.to_string()),
+        false => plan_text::print(&planned),
     }
     match args.detailed_exitcode && !planned.is_empty() {
         true => Err(Failure::Exit(2)),
@@ -58,6 +58,8 @@ pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
         return Ok(());
     }
     let changes = planned.len();
+    // Before the question, or before applying with --yes: a CI log records what changed.
+    plan_text::print_before_apply(&planned, ctx.json);
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             // Exit 1, not 2: the plan's requests were sent.
@@ -65,7 +67,6 @@ pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
                 "apply would make {changes} changes: confirm with --yes (stdin is not a terminal)"
             )));
         }
-        eprintln!("{planned}");
         if !prompt::confirm(&format!("Make these {changes} changes?"))? {
             return Err(Failure::failed("nothing applied"));
         }

@@ -28,15 +28,17 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
 
     // plan: what would change, as text and as JSON, with the spec positional or after -f.
     let out = cli.ok(&["plan", path]);
-    // Three actions, and the new user's roles below its create.
-    assert_eq!(out.stdout.lines().count(), 4, "{}", out.stdout);
+    // Three creates, and the new user's roles below its own.
     assert!(
-        out.stdout.contains(&format!("\n    roles: [{role}]")),
+        out.stdout.contains(&format!(
+            "  + user {user} [#2, after #1]\n      + password: (set)\n      + roles:\n          + {role}\n"
+        )),
         "{}",
         out.stdout
     );
     assert!(
-        out.stdout.contains(&format!("create user {user}")),
+        out.stdout
+            .ends_with("\nPlan: 3 to create, 0 to change, 0 to recreate, 0 to delete.\n"),
         "{}",
         out.stdout
     );
@@ -104,7 +106,10 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
     );
     let again = cli.ok(&["apply", "-f", path, "-y"]);
     assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
-    assert_eq!(cli.ok(&["plan", path]).stdout.trim(), "nothing to do");
+    assert_eq!(
+        cli.ok(&["plan", path]).stdout.trim(),
+        "No changes. The server matches the spec."
+    );
 
     // export: the server as a spec, the role's ACLs in the CLI's words.
     let exported = cli.json(&["export"]);
@@ -262,7 +267,9 @@ fn apply_reads_password_files_beside_the_spec_and_shows_what_it_hands_out() {
         .ok(&["plan", &demote, "--allow-own-admin-removal"])
         .stdout;
     assert!(
-        shown.contains(&format!("roles: [Admin] -> [{role}]")),
+        shown.contains(&format!(
+            "      ~ roles:\n          - Admin\n          + {role}\n"
+        )),
         "{shown}"
     );
 
@@ -277,6 +284,7 @@ fn apply_reads_password_files_beside_the_spec_and_shows_what_it_hands_out() {
     let mut tty = Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -290,7 +298,12 @@ fn apply_reads_password_files_beside_the_spec_and_shows_what_it_hands_out() {
         )),
         "{shown}"
     );
-    assert!(shown.contains(&format!("roles: [{role}]")), "{shown}");
+    // In colour: the terminal is stdout's, and NO_COLOR is not set.
+    assert!(shown.contains("\x1b[32m+\x1b[0m roles:"), "{shown:?}");
+    assert!(
+        shown.contains(&format!("\x1b[32m+\x1b[0m {role}")),
+        "{shown:?}"
+    );
     assert!(shown.contains("nothing applied"), "{shown}");
     assert!(cli.admin().user_manager().get(&fresh).is_err());
 
@@ -308,4 +321,138 @@ fn apply_reads_password_files_beside_the_spec_and_shows_what_it_hands_out() {
         .build()
         .unwrap();
     fresh_client.login(&fresh, "rel-s3cret-pw", None).unwrap();
+}
+
+/// Issue 18: the plan as text a reviewer approves from. One plan with a create, an update of
+/// a user's roles, a change of a role's ACL, a re-creation and pruning deletes, asserted line by
+/// line; colour only on a terminal and when NO_COLOR is unset or empty.
+#[test]
+fn plan_text_shows_markers_attributes_notes_and_counts() {
+    let cli = Cli::new("plan-text");
+    cli.login_admin();
+    let dir = cli.home.join("plan-text");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pw"), "s3cret-pw\n").unwrap();
+    let pw = dir.join("pw");
+    let first = serde_json::json!({
+        "clusters": [{"id": "c1-id", "alias": "c1"}],
+        "roles": [{"name": "ops", "description": "operators",
+                   "acls": [{"cluster": "c1", "perms": "ro"}]},
+                  {"name": "viewers",
+                   "acls": [{"cluster": "c1", "perms": "ro"},
+                            {"cluster": "c1", "bucket": "s3://logs", "perms": "GET"}]},
+                  {"name": "old", "acls": [{"cluster": "*", "perms": "ro"}]}],
+        "users": [{"id": "bob", "roles": ["viewers", "Guest-c1"], "password": {"file": pw}},
+                  {"id": "gone", "roles": ["old"], "password": {"file": pw}}]
+    });
+    std::fs::write(dir.join("first.json"), first.to_string()).unwrap();
+    cli.ok(&["apply", dir.join("first.json").to_str().unwrap(), "-y"]);
+    let second = serde_json::json!({
+        "clusters": [{"id": "c1-id", "alias": "c1"}, {"id": "c2-id", "alias": "c2"}],
+        "roles": [{"name": "ops", "description": "operators",
+                   "acls": [{"cluster": "c1", "perms": "rw"},
+                            {"cluster": "c2", "bucket": "ais://raw", "perms": "GET,PUT"}]},
+                  {"name": "viewers", "acls": [{"cluster": "c1", "perms": "ro"}]}],
+        "users": [{"id": "bob", "roles": ["ops", "viewers"]},
+                  {"id": "new", "roles": ["ops"], "password": {"file": pw}}]
+    });
+    let path = dir.join("second.json");
+    std::fs::write(&path, second.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+
+    let out = cli.ok(&["plan", path, "--prune"]);
+    let expected = [
+        "  + cluster c2 (id c2-id) [#0]",
+        "      + alias: c2",
+        "",
+        "  ~ role ops [#1, after #0]",
+        "      ~ acls:",
+        "          ~ c1: ro -> rw",
+        "          + c2 ais://raw: GET,PUT",
+        "",
+        "-/+ role viewers [#2]",
+        "      ~ acls:",
+        "          - c1 s3://logs: GET",
+        "      # the spec drops the entry for bucket s3://logs of cluster c1, and AuthN's PUT \
+         merges entries and never removes one: the role is deleted and created again",
+        "      # deleting the role takes it from bob; given back to bob (#3)",
+        "",
+        "  ~ user bob [#3, after #1, #2]",
+        "      ~ roles:",
+        "          - Guest-c1",
+        "          + ops",
+        "      # gives back viewers after its re-creation (action #2)",
+        "",
+        "  + user new [#4, after #1]",
+        "      + password: (set)",
+        "      + roles:",
+        "          + ops",
+        "",
+        "  - user gone [#5]",
+        "      - roles:",
+        "          - old",
+        "",
+        "  - role old [#6]",
+        "      - acls:",
+        "          - (all clusters): ro",
+        "",
+        "Plan: 2 to create, 2 to change, 1 to recreate, 2 to delete.",
+        "kept: user admin (AuthN's built-in administrator)",
+        "kept: role Admin (AuthN's built-in administrator role)",
+        "kept: role BucketOwner-c1 (made by AuthN for cluster c1-id)",
+        "kept: role ClusterOwner-c1 (made by AuthN for cluster c1-id)",
+        "kept: role Guest-c1 (made by AuthN for cluster c1-id)",
+    ];
+    assert_eq!(out.stdout.lines().collect::<Vec<_>>(), expected);
+    assert!(!out.stdout.contains('\x1b'), "not a terminal: no colour");
+    assert!(!out.stdout.contains("s3cret"), "no password");
+
+    // On a terminal (script(1) gives the command one): colour, unless NO_COLOR says no.
+    let on_terminal = |no_color: &str| {
+        let command = format!(
+            "NO_COLOR={no_color} HOME={} AIS_AUTHN_TOKEN_FILE={} {BIN} plan {path} --prune --url {}",
+            cli.home.display(),
+            cli.token_file.display(),
+            cli.url,
+        );
+        let tty = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .output()
+            .expect("script(1) from util-linux");
+        let shown = String::from_utf8_lossy(&tty.stdout).replace("\r\n", "\n");
+        assert!(tty.status.success(), "{shown}");
+        shown
+    };
+    let coloured = on_terminal("");
+    assert!(
+        coloured.contains("\x1b[31m-\x1b[0m/\x1b[32m+\x1b[0m \x1b[1mrole viewers\x1b[0m [#2]"),
+        "{coloured:?}"
+    );
+    assert!(
+        coloured.contains("\n          \x1b[33m~\x1b[0m c1: ro -> rw\n"),
+        "{coloured:?}"
+    );
+    let plain = on_terminal("1");
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+    assert_eq!(plain.lines().collect::<Vec<_>>(), expected);
+
+    // apply -y prints the same text before it applies, on stdout, so a CI log shows it.
+    let applied = cli.ok(&["apply", path, "--prune", "-y"]);
+    assert_eq!(
+        applied
+            .stdout
+            .lines()
+            .take(expected.len())
+            .collect::<Vec<_>>(),
+        expected,
+        "{}",
+        applied.stdout
+    );
+    let again = cli.ok(&["plan", path, "--prune"]).stdout;
+    assert_eq!(
+        again.lines().next(),
+        Some("No changes. The server matches the spec.")
+    );
 }
