@@ -165,17 +165,19 @@ pub(crate) mod json;
 pub(crate) mod password;
 pub(crate) mod plan;
 pub(crate) mod report;
+pub(crate) mod saved;
 pub(crate) mod snapshot;
 pub(crate) mod spec;
 pub(crate) mod validate;
 
 pub use crate::provision::apply::{apply, ApplyOptions, Progress, DEFAULT_PARALLEL};
 pub use crate::provision::diff::plan;
-pub use crate::provision::errors::{ValidationError, ValidationErrors};
+pub use crate::provision::errors::{SavedPlanError, ValidationError, ValidationErrors};
 pub use crate::provision::export::export;
 pub use crate::provision::password::{PasswordSource, MAX_PASSWORD_FILE_BYTES};
 pub use crate::provision::plan::{
     Action, Kind, Op, Plan, PlanOptions, Protected, State, UserState,
 };
 pub use crate::provision::report::{ApplyCounts, ApplyReport, Outcome, Status};
+pub use crate::provision::saved::SavedPlan;
 pub use crate::provision::spec::{AclSpec, ClusterSpec, RoleSpec, Spec, UserSpec};
