@@ -34,7 +34,6 @@ use crate::provision::snapshot::{read_server, shape_of, Naming, Server};
 use crate::provision::spec::{AclSpec, Spec};
 
 /// What a plan was made from, kept in it (shared by its clones) so that it can be saved.
-#[derive(Debug)]
 pub(crate) struct Origin {
     url: String,
     spec: Spec,
@@ -42,6 +41,16 @@ pub(crate) struct Origin {
     server: Server,
     /// How many actions the plan had: one trimmed by [`Plan::retain`] cannot be saved.
     actions: usize,
+}
+
+impl std::fmt::Debug for Origin {
+    /// The server and options; not the spec and server state a plan's `Debug` already shows.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Origin")
+            .field("url", &self.url)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Origin {
@@ -330,7 +339,7 @@ impl Plan {
 /// let saved = SavedPlan::from_json(&std::fs::read_to_string("authn.plan")?)?;
 /// match saved.check(&client) {
 ///     Ok(plan) => println!("{}", apply(&client, &plan, &ApplyOptions::new())),
-///     Err(SavedPlanError::Stale { changes }) => eprintln!("plan again: {changes:?}"),
+///     Err(SavedPlanError::Stale { changes, .. }) => eprintln!("plan again: {changes:?}"),
 ///     Err(e) => return Err(e.into()),
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
