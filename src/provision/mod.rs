@@ -126,6 +126,16 @@
 //! are unchanged, sorts everything, and carries no passwords: add password sources before
 //! applying it elsewhere.
 //!
+//! # Saved plans
+//!
+//! [`Plan::save`] gives a [`SavedPlan`] to write to a file ([`SavedPlan::to_json`]) and carry
+//! out later, exactly: [`SavedPlan::from_json`], then [`SavedPlan::check`] plans again (3
+//! reads) and gives the plan to [`apply`] only when the client's server is the one recorded,
+//! the server holds what it held when the plan was made (else [`SavedPlanError::Stale`],
+//! each change in words) and the spec still gives the recorded actions. The file holds the
+//! spec with its password *sources* (relative files made absolute), the options, the
+//! server's URL and state, and the actions; never a password or a token.
+//!
 //! # Pruning
 //!
 //! With [`PlanOptions::prune`], users, roles and clusters the spec does not name are deleted
