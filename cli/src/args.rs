@@ -87,8 +87,9 @@ pub enum Command {
     /// Show what `apply` would change to make the server match a spec (reads only)
     #[command(after_help = PLAN_EXIT_CODES)]
     Plan(Plan),
-    /// Make the server match a spec: the plan, a confirmation, then clusters, roles, users and
-    /// prunes; exit 3 when only part of it was done
+    /// Make the server match a spec, or carry out a plan saved by `plan -o FILE`: the plan, a
+    /// confirmation, then clusters, roles, users and prunes; exit 3 when only part of it was
+    /// done
     Apply(Apply),
     /// Print the server's clusters, roles and users as a spec (JSON; no passwords)
     Export,
@@ -137,7 +138,8 @@ pub fn command() -> clap::Command {
 #[derive(Debug, Args)]
 pub struct Provision {
     /// The spec (JSON); or -f/--file SPEC (not both). Relative {"file": PATH} password
-    /// sources are read from the spec's directory (regular files of at most 4 KiB)
+    /// sources are read from the spec's directory (regular files of at most 4 KiB). `apply`
+    /// also takes a plan saved by `plan -o`
     #[arg(value_name = "SPEC")]
     pub spec: Option<PathBuf>,
     /// Also delete the users, roles and clusters the spec does not name (never `admin`,
@@ -164,6 +166,11 @@ pub struct Plan {
     /// Exit 0 when there is nothing to change, 2 when there is, 1 on any error
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Also save the plan to FILE (mode 0600, replacing it) for `apply FILE`, which carries
+    /// it out exactly or refuses if the server changed since; it holds the spec's password
+    /// sources, never a password or token
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -203,3 +203,59 @@ impl From<ValidationErrors> for Error {
         Error::InvalidArgument(format!("the spec has {n} problem{s}:\n{errors}"))
     }
 }
+
+/// Why a saved plan ([`SavedPlan`](crate::provision::SavedPlan)) was refused: nothing was
+/// written in any case.
+///
+/// # Example
+/// ```
+/// use aistore_authn::provision::{SavedPlan, SavedPlanError};
+///
+/// let refused = SavedPlan::from_json(r#"{"format": "ais-authn-plan", "version": 9}"#);
+/// assert!(matches!(refused, Err(SavedPlanError::Malformed(_))));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SavedPlanError {
+    /// The text is not a saved plan this release reads: not JSON, not
+    /// `"format": "ais-authn-plan"`, a `version` other than 1, or a field missing, unknown
+    /// or of the wrong type (a spec's problems with their JSON paths below `spec`). Nothing
+    /// was sent.
+    #[error("not a usable saved plan: {0}")]
+    Malformed(String),
+    /// The plan was made against another server (its base URL, as the client spells it).
+    /// Nothing was sent.
+    #[error(
+        "the plan was made for the server at {planned}, not {current}; make a plan for this server"
+    )]
+    #[non_exhaustive]
+    OtherServer {
+        /// The base URL the plan recorded.
+        planned: String,
+        /// The client's base URL.
+        current: String,
+    },
+    /// The server is not as it was when the plan was made (or the client is logged in as
+    /// another user): each change in words, e.g.
+    /// `user alice's roles changed: [Guest-c1] -> [ops]`. Only the three reads were sent.
+    #[error("the server changed since the plan was made (run plan again):\n{}", changes.join("\n"))]
+    #[non_exhaustive]
+    Stale {
+        /// What changed, one entry per cluster, role or user.
+        changes: Vec<String>,
+    },
+    /// The server is as recorded, but the plan's spec no longer gives the actions the file
+    /// lists: the file was edited, or it was made by a release that plans differently. Only
+    /// the three reads were sent.
+    #[error("the plan's actions are not what its spec gives (was the file edited?); make the plan again:\n{}", differences.join("\n"))]
+    #[non_exhaustive]
+    ActionsDiffer {
+        /// Each action that differs, by its number.
+        differences: Vec<String>,
+    },
+    /// Planning again failed as [`plan`](crate::provision::plan()) fails: the spec's
+    /// problems ([`Error::InvalidArgument`], e.g. a password source that cannot be read now;
+    /// nothing sent), or a failed read.
+    #[error(transparent)]
+    Plan(#[from] Error),
+}

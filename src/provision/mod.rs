@@ -126,6 +126,16 @@
 //! are unchanged, sorts everything, and carries no passwords: add password sources before
 //! applying it elsewhere.
 //!
+//! # Saved plans
+//!
+//! [`Plan::save`] gives a [`SavedPlan`] to write to a file ([`SavedPlan::to_json`]) and carry
+//! out later, exactly: [`SavedPlan::from_json`], then [`SavedPlan::check`] plans again (3
+//! reads) and gives the plan to [`apply`] only when the client's server is the one recorded,
+//! the server holds what it held when the plan was made (else [`SavedPlanError::Stale`],
+//! each change in words) and the spec still gives the recorded actions. The file holds the
+//! spec with its password *sources* (relative files made absolute), the options, the
+//! server's URL and state, and the actions; never a password or a token.
+//!
 //! # Pruning
 //!
 //! With [`PlanOptions::prune`], users, roles and clusters the spec does not name are deleted
@@ -165,17 +175,19 @@ pub(crate) mod json;
 pub(crate) mod password;
 pub(crate) mod plan;
 pub(crate) mod report;
+pub(crate) mod saved;
 pub(crate) mod snapshot;
 pub(crate) mod spec;
 pub(crate) mod validate;
 
 pub use crate::provision::apply::{apply, ApplyOptions, Progress, DEFAULT_PARALLEL};
 pub use crate::provision::diff::plan;
-pub use crate::provision::errors::{ValidationError, ValidationErrors};
+pub use crate::provision::errors::{SavedPlanError, ValidationError, ValidationErrors};
 pub use crate::provision::export::export;
 pub use crate::provision::password::{PasswordSource, MAX_PASSWORD_FILE_BYTES};
 pub use crate::provision::plan::{
     Action, Kind, Op, Plan, PlanOptions, Protected, State, UserState,
 };
 pub use crate::provision::report::{ApplyCounts, ApplyReport, Outcome, Status};
+pub use crate::provision::saved::SavedPlan;
 pub use crate::provision::spec::{AclSpec, ClusterSpec, RoleSpec, Spec, UserSpec};

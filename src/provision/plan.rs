@@ -3,10 +3,12 @@
 //! action sends. Public through [`provision`](crate::provision).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::model::info::RoleInfo;
+use crate::provision::saved::Origin;
 use crate::provision::spec::{ClusterSpec, RoleSpec};
 use crate::secret::Secret;
 use crate::transport::names::segment;
@@ -215,11 +217,18 @@ pub struct Plan {
     /// What pruning keeps.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     protected: Vec<Protected>,
+    /// What it was made from, for [`Plan::save`]; none for a plan built in a unit test.
+    #[serde(skip)]
+    pub(crate) origin: Option<Arc<Origin>>,
 }
 
 impl Plan {
     pub(crate) fn new(actions: Vec<Action>, protected: Vec<Protected>) -> Plan {
-        Plan { actions, protected }
+        Plan {
+            actions,
+            protected,
+            origin: None,
+        }
     }
 
     /// The actions, in the order they are applied: clusters, roles, users, then deletes

@@ -15,6 +15,8 @@ mod faults;
 mod modules;
 #[cfg(feature = "provision")]
 mod provision;
+#[cfg(feature = "provision")]
+mod provision_saved;
 mod redaction;
 mod roles;
 mod secrets;

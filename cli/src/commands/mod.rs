@@ -7,6 +7,7 @@ mod completions;
 mod config;
 mod provision;
 mod roles;
+mod saved_plan;
 mod server;
 mod spec;
 mod tokens;

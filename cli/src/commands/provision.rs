@@ -13,6 +13,9 @@ use crate::{plan_text, prompt, Failure};
 /// `plan`: the plan, printed; with `--detailed-exitcode`, exit 2 when it has changes.
 pub(super) fn show_plan(ctx: &Ctx, args: &Plan) -> Result<(), Failure> {
     let (_, planned) = plan(ctx, &args.target)?;
+    if let Some(out) = &args.out {
+        super::saved_plan::write(out, &planned)?;
+    }
     match ctx.json {
         true => ctx.print_json(&planned)?,
         false => plan_text::print(&planned),
@@ -49,7 +52,10 @@ fn plan(
 /// `apply`: the plan, a confirmation, the changes with progress on stderr, and the report.
 pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
     use aistore_authn::provision::{ApplyOptions, Progress};
-    let (client, planned) = plan(ctx, &args.target)?;
+    let (client, planned) = match super::saved_plan::read(ctx, &args.target)? {
+        Some(saved) => saved,
+        None => plan(ctx, &args.target)?,
+    };
     if planned.is_empty() {
         match ctx.json {
             true => output::json(&json!({"plan": planned, "report": null})),

@@ -9,6 +9,7 @@ mod ais_compat;
 mod entities;
 mod general;
 mod provision;
+mod saved_plan;
 mod server;
 mod spec;
 mod support;

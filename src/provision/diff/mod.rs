@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::provision::desired::Desired;
 use crate::provision::errors::ValidationErrors;
 use crate::provision::plan::{Action, Kind, Op, Phase, Plan, PlanOptions, State, Work};
+use crate::provision::saved::Origin;
 use crate::provision::snapshot::{read_server, AclKey, Server, Shape};
 use crate::provision::spec::{auto_roles, ClusterSpec, Spec};
 use crate::secret::Secret;
@@ -60,7 +61,8 @@ pub fn plan(client: &Client, spec: &Spec, options: &PlanOptions) -> Result<Plan,
     let (errors, passwords) = spec.check();
     errors.into_result()?;
     let server = read_server(client)?;
-    Ok(build(spec, passwords, &server, options)?)
+    let planned = build(spec, passwords, &server, options)?;
+    Ok(Origin::remember(planned, client, spec, server, options))
 }
 
 /// Builds the plan, collecting the problems only the server can show.
