@@ -371,14 +371,24 @@ pub fn save_token_file(path: &Path, token: &str) -> Result<(), Error> {
         token: token.to_owned(),
     })
     .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    replace_private_file(path, &body).map_err(fail)
+}
+
+/// Writes `body` to `path` (whose directory exists) readable and writable by its owner only,
+/// replacing what is there in one rename, so a reader never sees half a file; then makes the
+/// rename durable where the platform lets a directory be opened.
+pub(crate) fn replace_private_file(path: &Path, body: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.{}.tmp", random_id()));
-    let written = write_new_private(&tmp, &body).and_then(|()| fs::rename(&tmp, path));
+    let written = write_new_private(&tmp, body).and_then(|()| fs::rename(&tmp, path));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    written.map_err(fail)?;
-    // Make the rename itself durable; not every platform can open a directory, so best effort.
+    written?;
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }

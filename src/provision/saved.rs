@@ -24,6 +24,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::client::env::replace_private_file;
 use crate::client::Client;
 use crate::error::Error;
 use crate::provision::diff::build;
@@ -371,6 +372,29 @@ impl SavedPlan {
     /// ```
     pub fn to_json(&self) -> String {
         format!("{:#}", self.json)
+    }
+
+    /// Writes [`to_json`](SavedPlan::to_json) to `path`, readable and writable by its owner
+    /// only (the plan lists the server's users and roles), replacing what is there in one
+    /// rename so a reader never sees half a plan. Sends nothing.
+    ///
+    /// # Errors
+    /// [`Error::ConfigFile`] with the I/O error as its source: the directory does not exist or
+    /// cannot be written.
+    ///
+    /// # Example
+    /// ```no_run
+    /// # let client = aistore_authn::Client::from_env()?;
+    /// # let spec = aistore_authn::provision::Spec::default();
+    /// # let options = aistore_authn::provision::PlanOptions::new();
+    /// let saved = aistore_authn::provision::plan(&client, &spec, &options)?.save()?;
+    /// saved.write_file(std::path::Path::new("authn.plan"))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_file(&self, path: &Path) -> Result<(), Error> {
+        let body = self.to_json() + "\n";
+        replace_private_file(path, body.as_bytes())
+            .map_err(|e| Error::config_file("write the plan", path, e))
     }
 
     /// Reads a saved plan written by [`to_json`](SavedPlan::to_json). Sends nothing.

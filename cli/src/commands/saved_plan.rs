@@ -1,7 +1,6 @@
 //! Saved plans: `plan -o FILE` writes one, `apply FILE` carries it out exactly or refuses it.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aistore_authn::provision::{Plan, SavedPlan, SavedPlanError};
 use aistore_authn::Client;
@@ -14,31 +13,7 @@ use crate::Failure;
 /// and writable by its owner only (it lists the server's users and roles; it holds no
 /// password and no token).
 pub(super) fn write(path: &Path, planned: &Plan) -> Result<(), Failure> {
-    let text = planned.save()?.to_json() + "\n";
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written =
-        write_new_private(&tmp, text.as_bytes()).and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-        .map_err(|e| Failure::failed(format!("cannot write the plan to {}: {e}", path.display())))
-}
-
-/// Creates `path`, which must not exist (no file or link is reused), mode 0600, with `body`.
-fn write_new_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(body)?;
-    file.sync_all()
+    Ok(planned.save()?.write_file(path)?)
 }
 
 /// For `apply`: when the file named is a saved plan (a JSON object with a `format` field),

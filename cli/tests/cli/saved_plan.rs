@@ -73,7 +73,7 @@ fn a_saved_plan_is_carried_out_exactly_from_anywhere_and_holds_no_secret() {
     std::fs::write(&plan_file, "old").unwrap();
     let shown = ok(&a, &["plan", spec, "-o", plan_path]).stdout;
     assert_eq!(shown, ok(&a, &["plan", spec]).stdout);
-    assert!(shown.contains(&format!("create user {u1}")), "{shown}");
+    assert!(shown.contains(&format!("  + user {u1} ")), "{shown}");
     let text = std::fs::read_to_string(&plan_file).unwrap();
     #[cfg(unix)]
     {
@@ -292,5 +292,8 @@ fn a_stale_edited_or_damaged_plan_is_refused_and_nothing_is_written() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(roles_of(&cli, &u1), [role]);
     assert!(logs_in(&cli, &u2, ENV_PW));
-    assert_eq!(ok(&cli, &["plan", spec]).stdout.trim(), "nothing to do");
+    assert_eq!(
+        ok(&cli, &["plan", spec]).stdout.trim(),
+        "No changes. The server matches the spec."
+    );
 }
