@@ -229,6 +229,8 @@ impl ConfigUpdate {
 
     /// Sign tokens with this HMAC secret from now on. **Every token issued before, the
     /// caller's own included, stops working**, and a server in RSA mode switches to HMAC.
+    /// (AuthN before v1.4.4 goes on checking tokens with the secret or key it started with
+    /// until it restarts: its own API keeps taking the old tokens and refuses the new ones.)
     ///
     /// # Example
     /// ```

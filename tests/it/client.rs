@@ -1,15 +1,32 @@
 //! Client: login, tokens, and error typing against the real AuthN server.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::support::{unique, TestServer};
 use aistore_authn::{Client, Error, TransportErrorKind};
 
-/// `exp - iat` of a token, in seconds.
-fn lifetime_secs(token: &aistore_authn::Token) -> u64 {
+/// Logs in for `requested` and checks that the token lives `expected` seconds: `exp - iat`,
+/// or, from servers before v1.4.4 (tokens without `iat`), `exp - expected` in whole seconds
+/// between the login's start and end (AuthN truncates `exp` to the second).
+fn check_lifetime(
+    client: &mut Client,
+    (user, pw): (&str, &str),
+    requested: Option<Duration>,
+    expected: u64,
+) {
+    let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let start = secs(SystemTime::now());
+    let token = client.login(user, pw, requested).unwrap();
+    let end = secs(SystemTime::now());
     let claims = token.claims();
-    let issued = claims.issued_at.expect("AuthN tokens carry iat");
-    claims.expires_at.duration_since(issued).unwrap().as_secs()
+    let exp = secs(claims.expires_at);
+    match claims.issued_at {
+        Some(issued) => assert_eq!(exp - secs(issued), expected, "{requested:?}"),
+        None => assert!(
+            (start..=end).contains(&(exp - expected)),
+            "{requested:?}: exp {exp}, login from {start} to {end}"
+        ),
+    }
 }
 
 #[test]
@@ -86,26 +103,25 @@ fn login_expiry() {
     let server = TestServer::start();
     let mut client = server.anonymous();
     let (user, pw) = (server.admin_user.clone(), server.admin_password.clone());
-    let token = client
-        .login(&user, &pw, Some(Duration::from_secs(120)))
-        .unwrap();
-    assert_eq!(lifetime_secs(&token), 120);
-    let token = client.login(&user, &pw, None).unwrap();
-    assert_eq!(
-        lifetime_secs(&token),
-        24 * 3600,
-        "the local server's default"
-    );
+    let creds = (user.as_str(), pw.as_str());
+    check_lifetime(&mut client, creds, Some(Duration::from_secs(120)), 120);
+    // The local server's default.
+    check_lifetime(&mut client, creds, None, 24 * 3600);
 
     let err = client
         .login(&user, &pw, Some(Duration::from_secs(59)))
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
-    // Zero: the server's longest lifetime, its maximum token age (90 days by default).
-    let token = client.login(&user, &pw, Some(Duration::ZERO)).unwrap();
-    assert_eq!(lifetime_secs(&token), 90 * 24 * 3600);
+    // Zero: the server's longest lifetime, its maximum token age (90 days by default); 20
+    // years from servers before v1.4.7, which have no maximum.
+    let longest = match server.older_than("v1.4.7") {
+        true => 20 * 365 * 24 * 3600,
+        false => 90 * 24 * 3600,
+    };
+    check_lifetime(&mut client, creds, Some(Duration::ZERO), longest);
     // Past the maximum token age: refused by the client (the server's default maximum, 90
-    // days), and by the server when the client is told of a larger maximum.
+    // days), and by the server when the client is told of a larger maximum (servers before
+    // v1.4.7 have none: they issue it).
     let too_long = Some(Duration::from_secs(91 * 24 * 3600));
     let err = client.login(&user, &pw, too_long).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
@@ -114,6 +130,10 @@ fn login_expiry() {
         .max_token_age(Duration::from_secs(365 * 24 * 3600))
         .build()
         .unwrap();
+    if server.older_than("v1.4.7") {
+        check_lifetime(&mut lax, creds, too_long, 91 * 24 * 3600);
+        return;
+    }
     let err = lax.login(&user, &pw, too_long).unwrap_err();
     assert!(
         matches!(&err, Error::Api { status: 400, message, .. } if message.contains("max token age")),

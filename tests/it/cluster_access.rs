@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{unique, AisHttp};
+use crate::support::{local_release, requires, unique, AisHttp};
 use aistore_authn::{AccessAnswer, AccessAttr, Basis, Bucket, Client, RoleInfo, RoleUpdate, Token};
 use aistore_authn_testkit::{LocalCluster, LocalServer};
 
@@ -129,15 +129,15 @@ impl Pair {
     /// v1.5.0 cluster that requires tokens: before v1.5.0, AuthN sends no token of its own
     /// on the registration handshake, and the cluster refuses it.
     fn start(rsa: bool) -> Option<Pair> {
+        let what = "registering a cluster that requires tokens";
+        if !requires(Some(&local_release()), "v1.5.0", what) {
+            return None;
+        }
         let server = match rsa {
             true => LocalServer::builder().rsa_signing().start(),
             false => LocalServer::start(),
         }
         .unwrap_or_else(|e| panic!("cannot start the AuthN server:\n{e}"));
-        let what = "registering a cluster that requires tokens";
-        if !crate::support::requires(Some(server.version()), "v1.5.0", what) {
-            return None;
-        }
         let started = Instant::now();
         let cluster = LocalCluster::builder()
             .authn(&server)

@@ -512,7 +512,9 @@ fn roles_with_many_acls_any_provider_and_all_clusters() {
         in_token.contains(&("gcp", "models", AccessAttr::ACCESS_RO)),
         "{in_token:?}"
     );
-    assert!(claims.audience.contains(&c1.id) && claims.audience.contains(&c2.id));
+    if server.requires("v1.4.4", "the token's audience naming its clusters") {
+        assert!(claims.audience.contains(&c1.id) && claims.audience.contains(&c2.id));
+    }
 
     // An update merges several entries at once.
     let more = RoleUpdate::new()

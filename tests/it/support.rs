@@ -8,7 +8,12 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use aistore_authn::{AccessAttr, Client, ClusterInfo};
-use aistore_authn_testkit::{AuthnTarget, LocalServer, AUTHN_VERSION};
+use aistore_authn_testkit::{AuthnTarget, LocalServer};
+
+/// Tests of what older AuthN releases lack (a module of its own: the CLI's tests include it).
+#[path = "versions.rs"]
+pub mod versions;
+pub use versions::{local_release, older_than, requires};
 
 /// The AuthN server a test runs against: its own fresh local one, or the external server
 /// named by `AIS_AUTHN_URL` (admin password in `AIS_AUTHN_SU_PASS`, admin name in
@@ -55,10 +60,8 @@ impl TestServer {
         self.target.local().map(LocalServer::version)
     }
 
-    /// Whether a test of `what`, which needs AuthN `since` or newer, can run here. False (with
-    /// the reason printed) only when the suite runs against an older release on purpose
-    /// (`AISTORE_AUTHN_VERSION`); the default release and servers of unknown version always
-    /// run it, and a `since` newer than the default release is a mistake in the test.
+    /// Whether a test of `what`, which needs AuthN `since` or newer, can run here
+    /// ([`requires`]: false, and the skip recorded, only on an older release run on purpose).
     pub fn requires(&self, since: &str, what: &str) -> bool {
         requires(self.version(), since, what)
     }
@@ -121,40 +124,11 @@ impl TestServer {
     }
 }
 
-/// [`TestServer::requires`] for a server of this release (`None`: unknown).
-pub fn requires(release: Option<&str>, since: &str, what: &str) -> bool {
-    if older_than(release, since) {
-        println!(
-            "skipped: {what} needs AuthN {since} or newer; this server is {}",
-            release.unwrap_or_default()
-        );
-        return false;
-    }
-    true
-}
-
-/// [`TestServer::older_than`] for a server of this release (`None`: unknown).
-fn older_than(server: Option<&str>, version: &str) -> bool {
-    assert!(
-        release(version) <= release(AUTHN_VERSION),
-        "{version} is newer than the release the suite runs by default ({AUTHN_VERSION})"
-    );
-    server.is_some_and(|v| release(v) < release(version))
-}
-
-/// The numbers of a release such as `v1.4.9` (or `v1.5.0-rc1`), to compare.
-fn release(version: &str) -> Vec<u64> {
-    version
-        .trim_start_matches('v')
-        .split(['-', '+'])
-        .next()
-        .unwrap_or_default()
-        .split('.')
-        .map(|n| {
-            n.parse()
-                .unwrap_or_else(|_| panic!("not a release: {version}"))
-        })
-        .collect()
+/// A fresh local server signing tokens with RSA, or `None` (the skip recorded) when the suite
+/// runs a release without RSA signing (before v1.4.2) on purpose.
+pub fn rsa_server() -> Option<TestServer> {
+    requires(Some(&local_release()), "v1.4.2", "RSA signing")
+        .then(|| TestServer::from_local(LocalServer::builder().rsa_signing().start().unwrap()))
 }
 
 /// Registers a new cluster (no URLs, so AuthN contacts nothing) with a unique ID and alias.

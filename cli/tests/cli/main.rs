@@ -14,3 +14,6 @@ mod server;
 mod spec;
 mod support;
 mod tokens;
+/// Tests of what older AuthN releases lack, shared with the SDK's tests.
+#[path = "../../../tests/it/versions.rs"]
+mod versions;

@@ -162,6 +162,17 @@ impl Cli {
         assert_eq!(out.stderr, "", "no warning for --password-stdin");
     }
 
+    /// Whether a test of `what`, which needs AuthN `since` or newer, can run on this test's
+    /// server (false, and the skip recorded, only on an older release run on purpose).
+    pub fn requires(&self, since: &str, what: &str) -> bool {
+        crate::versions::requires(Some(self.server.version()), since, what)
+    }
+
+    /// True when this test's server is a release older than `version`, run on purpose.
+    pub fn older_than(&self, version: &str) -> bool {
+        crate::versions::older_than(Some(self.server.version()), version)
+    }
+
     /// An SDK client logged in as the administrator.
     pub fn admin(&self) -> Client {
         self.server.admin_client().unwrap()
@@ -243,5 +254,14 @@ pub fn is_revoked(cli: &Cli, token: &str) -> bool {
         Ok(_) => false,
         Err(Error::Unauthorized { .. }) => true,
         Err(e) => panic!("{e}"),
+    }
+}
+
+/// Asserts that AuthN refuses `token` as revoked, on servers that refuse revoked tokens on
+/// their own API (v1.5.0; v1.4 servers only tell the clusters: the skip is recorded).
+#[track_caller]
+pub fn assert_revoked(cli: &Cli, token: &str) {
+    if cli.requires("v1.5.0", "AuthN refusing revoked tokens on its own API") {
+        assert!(is_revoked(cli, token), "not refused as revoked");
     }
 }
