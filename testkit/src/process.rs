@@ -76,6 +76,20 @@ impl Guarded {
         self.child.try_wait().ok().flatten()
     }
 
+    /// Sends the server the signal `name` (`STOP`, `CONT`) with the `kill` command. Safe by
+    /// PID for the reason [`Guarded::kill`] gives (a server that has exited is a zombie until
+    /// reaped: the signal does nothing).
+    pub(crate) fn signal(&self, name: &str) -> std::io::Result<()> {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.child.id().to_string()])
+            .stdin(Stdio::null())
+            .status()?;
+        match status.success() {
+            true => Ok(()),
+            false => Err(std::io::Error::other(format!("kill -s {name}: {status}"))),
+        }
+    }
+
     /// Kills the server and everything in its process group, and reaps the server. Killing
     /// `self.child` by PID is safe: it is this process's child and not reaped yet, so its PID
     /// cannot have been reused.
