@@ -54,6 +54,18 @@ pub struct Global {
         global = true
     )]
     pub no_headers: bool,
+    /// How long one request may take, retries included, e.g. 10s, 500ms, 2m (a plain number
+    /// is seconds) [default: 60s]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// `--timeout`: a duration of more than 0.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    match crate::commands::parse_duration(text)? {
+        zero if zero.is_zero() => Err("must be more than 0".to_owned()),
+        timeout => Ok(timeout),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +101,7 @@ pub enum Command {
     Plan(Plan),
     /// Make the server match a spec: the plan, a confirmation, then clusters, roles, users and
     /// prunes; exit 3 when only part of it was done
+    #[command(after_help = crate::commands::APPLY_EXIT_CODES)]
     Apply(Apply),
     /// Print the server's clusters, roles and users as a spec (JSON; no passwords)
     Export,
