@@ -21,7 +21,8 @@ Exit codes:
      was sent (nothing more was done)
   2  usage: a bad command line, or an argument or spec refused before any request was sent
      (`validate`: the spec is not valid); `plan --detailed-exitcode`: there are changes
-  3  partly applied: `apply` did some changes and not others (its report says which)";
+  3  partly applied: `apply` made some changes, or may have (a request that timed out), and
+     not others (its report says which; `apply --help` has more)";
 
 /// Manage users, roles, clusters and tokens on an AIStore AuthN server.
 #[derive(Debug, Parser)]

@@ -484,6 +484,15 @@ fn timeout_takes_a_duration_and_names_a_bad_one() {
         let out = cli.exits(2, &["--timeout", bad, "show", "role"], bad);
         assert!(out.stderr.contains(why), "{}", out.stderr);
     }
+    let help = cli.ok(&["apply", "--help"]).stdout;
+    for want in [
+        "--timeout <DURATION>",
+        "Exit codes:",
+        "3  partly applied",
+        "not attempted",
+    ] {
+        assert!(help.contains(want), "{want}: {help}");
+    }
     // A server that does not answer: the call ends after the timeout, not 60 s.
     cli.server.pause().unwrap();
     let started = Instant::now();
