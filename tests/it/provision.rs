@@ -1066,3 +1066,50 @@ fn a_stopped_server_fails_the_creates_and_the_apply_stops_after_three() {
         "0 done, 3 failed, 0 skipped, 3 not attempted"
     );
 }
+
+/// A role create that may have been applied (the server paused) leaves the users waiting for
+/// it skipped, naming it and why.
+#[test]
+fn what_waits_for_a_change_that_may_have_been_applied_is_skipped_naming_it() {
+    secrets();
+    let server = LocalServer::start().expect("start the real AuthN server");
+    let admin = server.admin_client().unwrap();
+    let hasty = Client::builder(&server.url())
+        .proxy_from_env(false)
+        .token(admin.token().unwrap())
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let spec = spec(&format!(
+        r#"{{"roles": [{{"name": "late", "acls": [{{"cluster": "*", "perms": "ro"}}]}}],
+            "users": [{{"id": "waiter", "roles": ["late"], "password": {{"env": "{PW_VAR}"}}}}]}}"#
+    ));
+    let planned = plan(&hasty, &spec, &PlanOptions::new()).unwrap();
+    server.pause().unwrap();
+    let report = apply(&hasty, &planned, &ApplyOptions::new());
+    server.resume().unwrap();
+    let timeout = match &report.outcomes[0].status {
+        Status::Unknown(e) => e.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert!(timeout.starts_with("POST /v1/roles: timeout"), "{timeout}");
+    let shown: Vec<String> = report.outcomes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            format!(
+                "#0 create role late: may have been applied: {timeout} (the next plan shows \
+                 whether it was)"
+            ),
+            format!(
+                "#1 create user waiter: skipped: depends on #0 (create role late), which may \
+                 have been applied: {timeout}"
+            ),
+        ]
+    );
+    assert_eq!(report.stopped_after, None);
+    assert_eq!(
+        report.to_string().lines().next(),
+        Some("0 done, 0 failed, 1 may have been applied, 1 skipped")
+    );
+}
