@@ -369,8 +369,9 @@ impl LocalServer {
         drop(self.child.take());
     }
 
-    /// Pauses the server (SIGSTOP): it keeps its port, the system still accepts connections
-    /// for it and takes in what is sent, but nothing is answered until
+    /// Pauses the server (SIGSTOP), returning once every thread of it has stopped (on Linux):
+    /// it keeps its port, the system still accepts connections for it and takes in what is
+    /// sent, but nothing is answered until
     /// [`resume`](LocalServer::resume): requests time out. For tests of what a client does
     /// when a server hangs. Dropping or stopping a paused server works as usual.
     ///
@@ -396,7 +397,14 @@ impl LocalServer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn pause(&self) -> Result<(), LocalServerError> {
-        self.signal("STOP")
+        self.signal("STOP")?;
+        // SIGSTOP stops each thread as it next runs: until all have, one may still answer.
+        match &self.child {
+            None => Ok(()),
+            Some(child) => child
+                .wait_stopped(std::time::Duration::from_secs(10))
+                .map_err(|e| LocalServerError(format!("pausing the server: {e}"))),
+        }
     }
 
     /// Lets a [`pause`](LocalServer::pause)d server go on (SIGCONT): it then reads and answers
