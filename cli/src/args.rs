@@ -21,7 +21,8 @@ Exit codes:
      was sent (nothing more was done)
   2  usage: a bad command line, or an argument or spec refused before any request was sent
      (`validate`: the spec is not valid); `plan --detailed-exitcode`: there are changes
-  3  partly applied: `apply` did some changes and not others (its report says which)";
+  3  partly applied: `apply` made some changes, or may have (a request that timed out), and
+     not others (its report says which; `apply --help` has more)";
 
 /// Manage users, roles, clusters and tokens on an AIStore AuthN server.
 #[derive(Debug, Parser)]
@@ -54,6 +55,18 @@ pub struct Global {
         global = true
     )]
     pub no_headers: bool,
+    /// How long one request may take, retries included, e.g. 10s, 500ms, 2m (a plain number
+    /// is seconds) [default: 60s]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// `--timeout`: a duration of more than 0.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    match crate::commands::parse_duration(text)? {
+        zero if zero.is_zero() => Err("must be more than 0".to_owned()),
+        timeout => Ok(timeout),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +103,7 @@ pub enum Command {
     /// Make the server match a spec, or carry out a plan saved by `plan -o FILE`: the plan, a
     /// confirmation, then clusters, roles, users and prunes; exit 3 when only part of it was
     /// done
+    #[command(after_help = crate::commands::APPLY_EXIT_CODES)]
     Apply(Apply),
     /// Print the server's clusters, roles and users as a spec (JSON; no passwords)
     Export,

@@ -111,6 +111,7 @@ fn main() -> ExitCode {
         url: cli.global.url.clone(),
         file: token_file,
         spec_file,
+        timeout: cli.global.timeout,
     };
     match commands::run(&ctx, cli.command) {
         Ok(()) => ExitCode::SUCCESS,

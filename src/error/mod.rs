@@ -177,6 +177,9 @@ pub enum Error {
         /// The request path below the base URL; for a request to a cluster
         /// ([`ClusterManager::register`](crate::ClusterManager::register)), the whole URL.
         path: String,
+        /// Whether the request may have reached the server, and so been carried out: see
+        /// [`Error::may_have_arrived`].
+        may_have_arrived: bool,
         /// The cause: a [`std::io::Error`] for I/O failures, the TLS library's error for TLS
         /// failures (downcast to inspect them), else the HTTP layer's own error. Also what
         /// [`std::error::Error::source`] returns.
@@ -291,6 +294,39 @@ impl Error {
             Error::Unsupported { .. } => Some(404),
             _ => None,
         }
+    }
+
+    /// True when the request this error is about may have reached the server, and so may have
+    /// been carried out although no reply says so: an [`Error::Transport`] after the
+    /// connection was made (a timeout waiting for the reply, a connection reset or closed
+    /// while sending or receiving, a reply cut short or garbled), or when an earlier attempt
+    /// of the same call was such a failure (the call was retried). False for a failure that
+    /// sent nothing (a refused connection, a host not found, a connect timeout, a failed TLS
+    /// handshake), and for every other error: an HTTP error reply says what the server did.
+    ///
+    /// A write that fails this way may have been applied: read the entity back (or plan
+    /// again) before repeating it.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn::Client;
+    ///
+    /// let client = Client::from_env()?;
+    /// match client.user_manager().create("alice", &[], "s3cret") {
+    ///     Err(e) if e.may_have_arrived() => eprintln!("alice may have been created: {e}"),
+    ///     Err(e) => eprintln!("alice was not created: {e}"),
+    ///     Ok(_) => {}
+    /// }
+    /// # Ok::<(), aistore_authn::Error>(())
+    /// ```
+    pub fn may_have_arrived(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport {
+                may_have_arrived: true,
+                ..
+            }
+        )
     }
 
     /// True for [`Error::UserNotFound`], [`Error::RoleNotFound`] and [`Error::ClusterNotFound`].

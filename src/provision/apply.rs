@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::api::clusters::ClusterManager;
 use crate::api::roles::RoleManager;
@@ -12,10 +12,14 @@ use crate::api::users::UserManager;
 use crate::client::Client;
 use crate::error::Error;
 use crate::provision::plan::{Action, Phase, Plan, Work};
-use crate::provision::report::{ApplyReport, Outcome, Status};
+use crate::provision::report::{stopped_reason, ApplyCounts, ApplyReport, Outcome, Status};
 
 /// The number of workers [`apply`] uses unless told otherwise.
 pub const DEFAULT_PARALLEL: usize = 4;
+
+/// How many transport failures an [`apply`] takes before it starts no new action, unless told
+/// otherwise ([`ApplyOptions::stop_after_transport_failures`]).
+pub const DEFAULT_STOP_AFTER_TRANSPORT_FAILURES: usize = 3;
 
 /// How to apply: [`ApplyOptions::new`], then the builder methods.
 ///
@@ -37,18 +41,27 @@ pub struct ApplyOptions {
     /// update as failed when the user lacks a role it was given: AuthN silently drops a role
     /// that does not exist (deleted since the plan was made). Default: true.
     pub verify: bool,
+    /// After this many actions have failed with an [`Error::Transport`] (a timeout, a
+    /// refused or broken connection), start no new action: see
+    /// [`ApplyOptions::stop_after_transport_failures`]. 0: never stop. Default
+    /// [`DEFAULT_STOP_AFTER_TRANSPORT_FAILURES`].
+    pub stop_after_transport_failures: usize,
     /// Called after each action ([`ApplyOptions::progress`]).
     progress: Option<Arc<ProgressFn>>,
 }
 
 /// A progress callback, shared by the workers.
-type ProgressFn = dyn Fn(Progress) + Send + Sync;
+type ProgressFn = dyn Fn(Progress<'_>) + Send + Sync;
 
 impl fmt::Debug for ApplyOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApplyOptions")
             .field("parallel", &self.parallel)
             .field("verify", &self.verify)
+            .field(
+                "stop_after_transport_failures",
+                &self.stop_after_transport_failures,
+            )
             .field("progress", &self.progress.as_ref().map(|_| "Fn(Progress)"))
             .finish()
     }
@@ -59,13 +72,15 @@ impl Default for ApplyOptions {
         ApplyOptions {
             parallel: DEFAULT_PARALLEL,
             verify: true,
+            stop_after_transport_failures: DEFAULT_STOP_AFTER_TRANSPORT_FAILURES,
             progress: None,
         }
     }
 }
 
 impl ApplyOptions {
-    /// The defaults: [`DEFAULT_PARALLEL`] workers, verifying.
+    /// The defaults: [`DEFAULT_PARALLEL`] workers, verifying, stopping after
+    /// [`DEFAULT_STOP_AFTER_TRANSPORT_FAILURES`] transport failures.
     ///
     /// # Example
     /// ```
@@ -101,9 +116,30 @@ impl ApplyOptions {
         self
     }
 
+    /// Once `failures` actions have failed with an [`Error::Transport`] (the server timed
+    /// out, refused or broke the connection), start no new action: the ones not started are
+    /// reported [`Status::NotAttempted`], the report's
+    /// [`stopped_after`](ApplyReport::stopped_after) says so, and nothing more is sent (not
+    /// even the verification). The actions under way finish, each within the client's
+    /// [`timeout`](crate::ClientBuilder::timeout). So a server that stops answering ends the
+    /// apply in about two timeouts, not one timeout per action. 0: never stop. Default
+    /// [`DEFAULT_STOP_AFTER_TRANSPORT_FAILURES`].
+    ///
+    /// # Example
+    /// ```
+    /// let options = aistore_authn::provision::ApplyOptions::new().stop_after_transport_failures(1);
+    /// assert_eq!(options.stop_after_transport_failures, 1);
+    /// ```
+    #[must_use]
+    pub fn stop_after_transport_failures(mut self, failures: usize) -> ApplyOptions {
+        self.stop_after_transport_failures = failures;
+        self
+    }
+
     /// Calls `progress` after each action finishes, whatever its outcome: for a progress bar
-    /// on a long apply. It runs on the worker that ran the action (keep it short), so it must
-    /// be `Send + Sync`; a second call replaces the first callback. Default: none.
+    /// or a line per action on a long apply. It runs on the worker that ran the action, one
+    /// call at a time (keep it short: the other workers wait to report theirs), so it must be
+    /// `Send + Sync`; a second call replaces the first callback. Default: none.
     ///
     /// # Example
     /// ```no_run
@@ -112,35 +148,43 @@ impl ApplyOptions {
     /// let client = aistore_authn::Client::from_env()?;
     /// let spec = Spec::from_json(&std::fs::read_to_string("authn.json")?)?;
     /// let plan = plan(&client, &spec, &PlanOptions::new())?;
-    /// let options = ApplyOptions::new().progress(|p| eprint!("\r{}/{}", p.finished, p.total));
+    /// let options = ApplyOptions::new().progress(|p| eprintln!("{}/{} {}", p.finished, p.total, p.outcome));
     /// let report = apply(&client, &plan, &options);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn progress(mut self, progress: impl Fn(Progress) + Send + Sync + 'static) -> ApplyOptions {
+    pub fn progress(
+        mut self,
+        progress: impl Fn(Progress<'_>) + Send + Sync + 'static,
+    ) -> ApplyOptions {
         self.progress = Some(Arc::new(progress));
         self
     }
 }
 
 /// How far an [`apply`] has come: given to the [`ApplyOptions::progress`] callback after each
-/// action.
+/// action, with that action's outcome. The counts are those of [`ApplyReport::counts`] so far:
+/// after the last action they are the report's, unless the verification that follows finds a
+/// role missing from a user (then that done action is failed in the report).
 ///
 /// # Example
 /// ```
 /// use aistore_authn::provision::Progress;
 ///
-/// fn show(p: Progress) {
-///     eprint!("\r{}/{} done, {} failed", p.finished, p.total, p.failed);
+/// fn show(p: Progress<'_>) {
+///     eprintln!("[{}/{}] {} ({})", p.finished, p.total, p.outcome, p.counts);
 /// }
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
-pub struct Progress {
-    /// Actions finished so far, whatever their outcome.
+pub struct Progress<'a> {
+    /// The action that just finished, and what became of it.
+    pub outcome: &'a Outcome,
+    /// Actions finished so far, whatever their outcome (the sum of `counts`).
     pub finished: usize,
-    /// Of those, the ones that failed or were skipped.
-    pub failed: usize,
+    /// The finished actions by outcome: done, failed, may have been applied, skipped, not
+    /// attempted.
+    pub counts: ApplyCounts,
     /// Actions in the plan.
     pub total: usize,
 }
@@ -148,13 +192,20 @@ pub struct Progress {
 /// Carries out `plan`: clusters, then roles, then users, then the deletes of pruning (users,
 /// roles, clusters), each phase on up to `options.parallel` threads sharing `client`. Every
 /// action is tried once; a failure stops nothing but the actions that depend on it, which are
-/// skipped with the reason. Never panics, never returns early: the report says what was done.
+/// skipped with the reason, until [`ApplyOptions::stop_after_transport_failures`] actions
+/// have failed with a transport error: then no new action starts. Never panics, never returns
+/// early: the report says what was done.
+///
+/// An action whose request failed after it may have reached the server (a timeout waiting for
+/// the reply, a broken connection: [`Error::may_have_arrived`]) is [`Status::Unknown`], not
+/// failed: it may have been applied, and the next plan shows whether it was. Each request is
+/// bounded by the client's [`timeout`](crate::ClientBuilder::timeout).
 ///
 /// Requests: exactly those in each action's [`requests`](crate::provision::Action::requests)
 /// (a user create is one `POST /v1/users`; a role create one `POST /v1/roles`), then with
-/// [`ApplyOptions::verify`] one `GET /v1/users` when a user was created or given roles. Needs
-/// an admin token. The [`ApplyOptions::progress`] callback, if any, is called after each
-/// action.
+/// [`ApplyOptions::verify`] one `GET /v1/users` when a user was created or given roles (not
+/// after a stop). Needs an admin token. The [`ApplyOptions::progress`] callback, if any, is
+/// called after each action.
 ///
 /// After a successful apply, a new [`plan`](crate::provision::plan) of the same spec is empty
 /// (unless a user has `reset_password`, which plans a reset every time).
@@ -175,53 +226,71 @@ pub fn apply(client: &Client, plan: &Plan, options: &ApplyOptions) -> ApplyRepor
     let actions = plan.actions();
     let total = actions.len();
     let index = Index::new(actions);
-    let (finished, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let slots: Vec<OnceLock<(Status, usize)>> = actions.iter().map(|_| OnceLock::new()).collect();
+    let counts = Mutex::new(ApplyCounts::default());
+    let transport_failures = AtomicUsize::new(0);
+    let limit = options.stop_after_transport_failures;
+    let stopped = || limit > 0 && transport_failures.load(Ordering::SeqCst) >= limit;
+    let slots: Vec<OnceLock<Outcome>> = actions.iter().map(|_| OnceLock::new()).collect();
     for phase in Phase::ALL {
         // Positions, not ids: an id says nothing about where an action is.
         let positions: Vec<usize> = (0..total).filter(|&p| actions[p].phase == phase).collect();
         each(&positions, options.parallel, |position| {
-            let outcome = run(client, actions, &index, &slots, position);
-            let not_done = !matches!(outcome.0, Status::Done);
+            let (status, completed) = match stopped() {
+                true => (Status::NotAttempted(stopped_reason(limit)), 0),
+                false => run(client, actions, &index, &slots, position),
+            };
+            let transport = match &status {
+                Status::Failed(e) | Status::Unknown(e) => matches!(e, Error::Transport { .. }),
+                _ => false,
+            };
+            if transport {
+                transport_failures.fetch_add(1, Ordering::SeqCst);
+            }
             // Each position runs once, so the slot is empty.
-            let _ = slots[position].set(outcome);
-            let failed =
-                failed.fetch_add(usize::from(not_done), Ordering::Relaxed) + usize::from(not_done);
-            let finished = finished.fetch_add(1, Ordering::Relaxed) + 1;
+            let outcome =
+                slots[position].get_or_init(|| outcome(&actions[position], status, completed));
+            // One call at a time, under the lock: the counts a callback sees only grow.
+            let mut counts = counts.lock().unwrap_or_else(PoisonError::into_inner);
+            counts.add(&outcome.status);
             if let Some(progress) = &options.progress {
                 progress(Progress {
-                    finished,
-                    failed,
+                    outcome,
+                    finished: counts.total(),
+                    counts: *counts,
                     total,
                 });
             }
         });
     }
+    let stopped_after = stopped().then_some(limit);
     let mut outcomes: Vec<Outcome> = actions
         .iter()
         .zip(slots)
         .map(|(action, slot)| {
-            let (status, completed) = slot
-                .into_inner()
-                .unwrap_or_else(|| (Status::Skipped("not run".into()), 0));
-            Outcome {
-                id: action.id,
-                op: action.op,
-                kind: action.kind,
-                name: action.name.clone(),
-                status,
-                completed: action.requests.iter().take(completed).cloned().collect(),
-            }
+            slot.into_inner()
+                .unwrap_or_else(|| outcome(action, Status::Skipped("not run".into()), 0))
         })
         .collect();
-    let verification = if options.verify {
-        verify(client, actions, &mut outcomes)
-    } else {
-        None
+    let verification = match options.verify && stopped_after.is_none() {
+        true => verify(client, actions, &mut outcomes),
+        false => None,
     };
     ApplyReport {
         outcomes,
         verification,
+        stopped_after,
+    }
+}
+
+/// The outcome of `action`: `status`, after its first `completed` requests succeeded.
+fn outcome(action: &Action, status: Status, completed: usize) -> Outcome {
+    Outcome {
+        id: action.id,
+        op: action.op,
+        kind: action.kind,
+        name: action.name.clone(),
+        status,
+        completed: action.requests.iter().take(completed).cloned().collect(),
     }
 }
 
@@ -277,7 +346,7 @@ fn run(
     client: &Client,
     actions: &[Action],
     index: &Index,
-    slots: &[OnceLock<(Status, usize)>],
+    slots: &[OnceLock<Outcome>],
     position: usize,
 ) -> (Status, usize) {
     let action = &actions[position];
@@ -293,10 +362,12 @@ fn run(
             Err(why) => why.to_owned(),
             Ok(p) => {
                 let on = &actions[p];
-                let state = match slots[p].get() {
-                    Some((Status::Done, _)) => continue,
-                    Some((Status::Failed(e), _)) => format!("which failed: {e}"),
-                    Some((Status::Skipped(_), _)) => "which was skipped".to_owned(),
+                let state = match slots[p].get().map(|o| &o.status) {
+                    Some(Status::Done) => continue,
+                    Some(Status::Failed(e)) => format!("which failed: {e}"),
+                    Some(Status::Unknown(e)) => format!("which may have been applied: {e}"),
+                    Some(Status::Skipped(_)) => "which was skipped".to_owned(),
+                    Some(Status::NotAttempted(_)) => "which was not attempted".to_owned(),
                     None => "which did not run".to_owned(),
                 };
                 format!("({} {} {}), {state}", on.op, on.kind, on.name)
@@ -306,6 +377,7 @@ fn run(
     }
     match execute(client, action) {
         (Ok(()), done) => (Status::Done, done),
+        (Err(e), done) if e.may_have_arrived() => (Status::Unknown(e), done),
         (Err(e), done) => (Status::Failed(e), done),
     }
 }
@@ -559,6 +631,71 @@ mod tests {
         }
     }
 
+    /// A refused connection is a plain failure (nothing arrived), and it counts toward the
+    /// stop: after three, nothing more is started. The progress calls count what the report
+    /// counts.
+    #[test]
+    fn refused_connections_fail_and_stop_the_apply_after_three() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let calls = Arc::clone(&seen);
+        let options = ApplyOptions::new().parallel(1).progress(move |p| {
+            let line = format!("{}/{} {}: {}", p.finished, p.total, p.outcome, p.counts);
+            calls.lock().unwrap().push(line);
+        });
+        let report = apply(&unreachable(), &plan(), &options);
+        // The refusal as the system words it, cut out of the skip reasons.
+        let refused = |i: usize| match &report.outcomes[i].status {
+            Status::Failed(e) => {
+                assert!(!e.may_have_arrived(), "{e}");
+                e.to_string()
+            }
+            other => panic!("{other:?}"),
+        };
+        let (cluster, role, user) = (refused(0), refused(2), refused(6));
+        assert!(cluster.starts_with("POST /v1/clusters: connection failed"));
+        assert!(user.starts_with("DELETE /v1/users/eve: connection failed"));
+        let got: Vec<String> = report
+            .outcomes
+            .iter()
+            .map(|o| {
+                o.to_string()
+                    .replace(&cluster, "E0")
+                    .replace(&role, "E2")
+                    .replace(&user, "E6")
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "#0 create cluster u1: failed: E0",
+                "#1 create role ops: skipped: depends on #0 (create cluster u1), which failed: E0",
+                "#2 create role dev: failed: E2",
+                "#3 create user alice: skipped: depends on #0 (create cluster u1), which failed: E0",
+                "#4 create user bob: skipped: depends on #2 (create role dev), which failed: E2",
+                "#5 create user carol: skipped: depends on #1 (create role ops), which was skipped",
+                "#6 delete user eve: failed: E6",
+                "#7 delete role stray: not attempted: apply stopped after 3 transport failures",
+            ]
+        );
+        assert_eq!(report.stopped_after, Some(3));
+        let counts = report.counts();
+        assert_eq!(
+            counts.to_string(),
+            "0 done, 3 failed, 4 skipped, 1 not attempted"
+        );
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 8);
+        let last = seen.last().unwrap();
+        assert!(
+            last.starts_with("8/8 #7 delete role stray: not attempted")
+                && last.ends_with(&format!(": {counts}")),
+            "{last}"
+        );
+        assert!(report.to_string().starts_with(&format!(
+            "{counts}\napply stopped after 3 transport failures\n"
+        )));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -572,7 +709,8 @@ mod tests {
             parallel in 1..4usize,
         ) {
             let plan = edited(&edits);
-            let report = apply(&unreachable(), &plan, &ApplyOptions::new().parallel(parallel));
+            let options = ApplyOptions::new().parallel(parallel).stop_after_transport_failures(0);
+            let report = apply(&unreachable(), &plan, &options);
             prop_assert_eq!(report.outcomes.len(), plan.len());
             for (action, outcome) in plan.actions().iter().zip(&report.outcomes) {
                 prop_assert_eq!(outcome.id, action.id);
@@ -588,7 +726,8 @@ mod tests {
                         let first = action.depends_on[0];
                         prop_assert!(why.starts_with(&format!("depends on #{first} ")), "{}", why);
                     }
-                    Status::Done => prop_assert!(false, "nothing listens"),
+                    Status::Done | Status::Unknown(_) => prop_assert!(false, "nothing listens"),
+                    Status::NotAttempted(_) => prop_assert!(false, "never stops"),
                 }
                 prop_assert!(outcome.completed.is_empty());
             }

@@ -180,7 +180,9 @@ pub(crate) mod snapshot;
 pub(crate) mod spec;
 pub(crate) mod validate;
 
-pub use crate::provision::apply::{apply, ApplyOptions, Progress, DEFAULT_PARALLEL};
+pub use crate::provision::apply::{
+    apply, ApplyOptions, Progress, DEFAULT_PARALLEL, DEFAULT_STOP_AFTER_TRANSPORT_FAILURES,
+};
 pub use crate::provision::diff::plan;
 pub use crate::provision::errors::{SavedPlanError, ValidationError, ValidationErrors};
 pub use crate::provision::export::export;

@@ -73,6 +73,7 @@ impl Transport {
                 message: failure.message,
                 method,
                 path: path.to_owned(),
+                may_have_arrived: maybe_applied || failure.may_have_arrived,
                 source: failure.source,
             })?;
             log::debug!(

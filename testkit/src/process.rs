@@ -76,6 +76,52 @@ impl Guarded {
         self.child.try_wait().ok().flatten()
     }
 
+    /// Sends the server the signal `name` (`STOP`, `CONT`) with the `kill` command. Safe by
+    /// PID for the reason [`Guarded::kill`] gives (a server that has exited is a zombie until
+    /// reaped: the signal does nothing).
+    pub(crate) fn signal(&self, name: &str) -> std::io::Result<()> {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.child.id().to_string()])
+            .stdin(Stdio::null())
+            .status()?;
+        match status.success() {
+            true => Ok(()),
+            false => Err(std::io::Error::other(format!("kill -s {name}: {status}"))),
+        }
+    }
+
+    /// Waits (at most `bound`) until every thread of the server is stopped, after a SIGSTOP:
+    /// the signal stops a multi-threaded process only as each thread next runs, and until
+    /// then another thread may still answer a request. Reads `/proc/<pid>/task/*/stat`;
+    /// where there is no `/proc`, returns at once.
+    pub(crate) fn wait_stopped(&self, bound: std::time::Duration) -> std::io::Result<()> {
+        let tasks = PathBuf::from(format!("/proc/{}/task", self.child.id()));
+        if !Path::new("/proc/self/task").is_dir() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        loop {
+            let mut all_stopped = true;
+            for task in fs::read_dir(&tasks)? {
+                let stat = fs::read_to_string(task?.path().join("stat")).unwrap_or_default();
+                // `pid (comm) S ...`: the state follows the last ')'.
+                let state = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.trim().chars().next());
+                all_stopped &= matches!(state, Some('T' | 't') | None);
+            }
+            if all_stopped {
+                return Ok(());
+            }
+            if started.elapsed() > bound {
+                return Err(std::io::Error::other(format!(
+                    "the server's threads did not all stop within {bound:?}"
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Kills the server and everything in its process group, and reaps the server. Killing
     /// `self.child` by PID is safe: it is this process's child and not reaped yet, so its PID
     /// cannot have been reused.

@@ -7,14 +7,15 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use crate::counter::Counter;
 use crate::support::{Stub, TestServer};
 use aistore_authn::provision::{
-    apply, export, plan, AclSpec, ApplyOptions, ApplyReport, PasswordSource, Plan, PlanOptions,
-    Spec, State, Status,
+    apply, export, plan, AclSpec, ApplyCounts, ApplyOptions, ApplyReport, PasswordSource, Plan,
+    PlanOptions, Spec, State, Status,
 };
-use aistore_authn::{AccessAttr, Client, Error, RoleInfo};
+use aistore_authn::{AccessAttr, Client, Error, RoleInfo, TransportErrorKind};
 use aistore_authn_testkit::LocalServer;
 
 /// The password the specs read from the environment variable [`PW_VAR`].
@@ -588,19 +589,21 @@ fn a_role_deleted_behind_the_plans_back_fails_exactly_what_needs_it() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let calls = Arc::clone(&seen);
     let options = ApplyOptions::new().parallel(3).progress(move |p| {
-        calls.lock().unwrap().push((p.finished, p.failed, p.total));
+        calls.lock().unwrap().push((p.finished, p.counts, p.total));
     });
     let report = apply(&admin, &planned, &options);
-    // One call per action, in the order they finished; the read-back's finding (#4) comes
-    // after the last call, so it counts one failure fewer than the report.
-    let mut seen = seen.lock().unwrap().clone();
-    seen.sort_unstable();
+    // One call per action, in the order they finished, the counts growing; the read-back's
+    // finding (#4) comes after the last call, which counts that action done.
+    let seen = seen.lock().unwrap().clone();
     assert_eq!(
         seen.iter().map(|s| s.0).collect::<Vec<_>>(),
         [1, 2, 3, 4, 5]
     );
-    assert!(seen.iter().all(|s| s.2 == 5));
-    assert_eq!(seen.last().map(|s| s.1), Some(2));
+    assert!(seen.iter().all(|s| s.2 == 5 && s.1.total() == s.0));
+    assert_eq!(
+        seen.last().map(|s| s.1.to_string()).as_deref(),
+        Some("3 done, 1 failed, 1 skipped")
+    );
     let got: Vec<String> = report.outcomes.iter().map(ToString::to_string).collect();
     assert_eq!(
         got,
@@ -875,4 +878,238 @@ fn relative_password_files_start_at_the_specs_directory() {
     );
     assert_success(&report);
     server.login("rel", FILE_PW); // the password is the file's
+}
+
+/// A spec of `n` users `{prefix}NNN` holding role `team` (which the server has), and a client
+/// of `server` whose every call ends within `timeout`.
+fn users_spec_and_hasty_client(
+    server: &LocalServer,
+    prefix: &str,
+    n: usize,
+    timeout: Duration,
+) -> (Spec, Client) {
+    let admin = server.admin_client().unwrap();
+    admin
+        .role_manager()
+        .create_role(&RoleInfo::new("team", "d").with_cluster("", AccessAttr::GET))
+        .unwrap();
+    let users: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"id": "{prefix}{i:03}", "roles": ["team"], "password": {{"env": "{PW_VAR}"}}}}"#
+            )
+        })
+        .collect();
+    let spec = spec(&format!(
+        r#"{{"external_roles": ["team"], "users": [{}]}}"#,
+        users.join(",")
+    ));
+    let hasty = Client::builder(&server.url())
+        .proxy_from_env(false)
+        .token(admin.token().unwrap())
+        .timeout(timeout)
+        .build()
+        .unwrap();
+    (spec, hasty)
+}
+
+/// Issue 18: a server that stops answering mid-apply (SIGSTOP after three user creates)
+/// ends the apply within a few timeouts, not one per pending action: the creates under way
+/// are reported as may have been applied (never failed), the apply starts nothing after three
+/// transport failures, and the rest are not attempted. The progress calls count what the
+/// report counts. Once the server goes on, a second plan and apply converge.
+#[test]
+fn a_paused_server_ends_the_apply_in_a_few_timeouts_and_a_second_apply_converges() {
+    secrets();
+    const N: usize = 30;
+    // Short, yet longer than a user create (bcrypt) takes on a loaded machine.
+    const TIMEOUT: Duration = Duration::from_secs(2);
+    let server = Arc::new(LocalServer::start().expect("start the real AuthN server"));
+    let (spec, hasty) = users_spec_and_hasty_client(&server, "slow", N, TIMEOUT);
+    let planned = plan(&hasty, &spec, &PlanOptions::new()).unwrap();
+    assert_eq!(planned.len(), N);
+
+    let paused_at: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let calls: Arc<Mutex<Vec<(usize, ApplyCounts)>>> = Arc::default();
+    let (at, seen, paused) = (
+        Arc::clone(&paused_at),
+        Arc::clone(&calls),
+        Arc::clone(&server),
+    );
+    let options = ApplyOptions::new().parallel(4).progress(move |p| {
+        seen.lock().unwrap().push((p.finished, p.counts));
+        if p.finished == 3 && p.counts.done == 3 {
+            paused.pause().unwrap();
+            *at.lock().unwrap() = Some(Instant::now());
+        }
+    });
+    let report = apply(&hasty, &planned, &options);
+    let after_pause = paused_at.lock().unwrap().expect("paused").elapsed();
+    server.resume().unwrap();
+
+    // In flight at the pause: three workers' creates and the pausing worker's next one. Each
+    // ends by its timeout; the first two workers to fail start one more each (at most
+    // parallel + limit - 1 in all), and nothing starts after the third failure: about two
+    // timeouts.
+    assert!(after_pause < TIMEOUT * 3, "{after_pause:?} after the pause");
+    let counts = report.counts();
+    assert_eq!(report.stopped_after, Some(3), "{report}");
+    assert_eq!((counts.failed, counts.skipped), (0, 0), "{report}");
+    assert!(counts.done >= 3 && counts.unknown >= 3, "{report}");
+    const PARALLEL: usize = 4;
+    const LIMIT: usize = 3;
+    assert!(counts.unknown < PARALLEL + LIMIT, "{report}");
+    assert_eq!(counts.not_attempted, N - counts.done - counts.unknown);
+    for o in &report.outcomes {
+        match &o.status {
+            Status::Unknown(e @ Error::Transport { kind, .. }) => {
+                assert_eq!(*kind, TransportErrorKind::Timeout, "{e}");
+                assert!(e.may_have_arrived());
+                assert!(o
+                    .to_string()
+                    .contains(": may have been applied: POST /v1/users: timeout"));
+                assert!(o
+                    .to_string()
+                    .ends_with("(the next plan shows whether it was)"));
+            }
+            Status::NotAttempted(why) => {
+                assert_eq!(why, "apply stopped after 3 transport failures")
+            }
+            Status::Done => {}
+            other => panic!("{o}: {other:?}"),
+        }
+    }
+    // One progress call per action; the last one counts what the report counts (the stop
+    // leaves out the read-back, which could change a count).
+    let calls = calls.lock().unwrap();
+    assert_eq!(calls.len(), N);
+    assert!(calls.iter().all(|(finished, c)| c.total() == *finished));
+    assert_eq!(calls.last().map(|c| c.1), Some(counts));
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["stopped_after"], 3);
+    let statuses: BTreeMap<String, usize> =
+        json["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .fold(BTreeMap::new(), |mut m, o| {
+                *m.entry(o["status"].as_str().unwrap().to_owned())
+                    .or_default() += 1;
+                m
+            });
+    assert_eq!(statuses.get("unknown"), Some(&counts.unknown));
+    assert_eq!(statuses.get("not_attempted"), Some(&counts.not_attempted));
+
+    // The server reads what was sent while it was paused: wait (bounded) for the creates that
+    // may have been applied, so that the next plan does not race them.
+    let admin = server.admin_client().unwrap();
+    let maybe: Vec<&str> = report
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.status, Status::Unknown(_)))
+        .map(|o| o.name.as_str())
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let users = admin.user_manager().list().unwrap();
+        if maybe.iter().all(|u| users.contains_key(*u)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let again = plan(&admin, &spec, &PlanOptions::new()).unwrap();
+    assert!(again.len() >= counts.not_attempted && again.len() <= N - counts.done);
+    assert_success(&apply(&admin, &again, &ApplyOptions::new()));
+    assert!(plan(&admin, &spec, &PlanOptions::new()).unwrap().is_empty());
+    let users = admin.user_manager().list().unwrap();
+    assert!((0..N).all(|i| users.contains_key(&format!("slow{i:03}"))));
+}
+
+/// A refused connection (the server is down) is a plain failure, not "may have been
+/// applied": nothing arrived. Three of them stop the apply.
+#[test]
+fn a_stopped_server_fails_the_creates_and_the_apply_stops_after_three() {
+    secrets();
+    let mut server = LocalServer::start().expect("start the real AuthN server");
+    let (spec, hasty) = users_spec_and_hasty_client(&server, "down", 6, Duration::from_secs(5));
+    let planned = plan(&hasty, &spec, &PlanOptions::new()).unwrap();
+    server.stop();
+    let started = Instant::now();
+    let report = apply(&hasty, &planned, &ApplyOptions::new().parallel(1));
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let shown: Vec<String> = report
+        .outcomes
+        .iter()
+        .map(|o| match &o.status {
+            Status::Failed(e @ Error::Transport { kind, .. }) => {
+                assert_eq!(*kind, TransportErrorKind::Connect, "{e}");
+                assert!(!e.may_have_arrived(), "{e}");
+                format!("{}: failed", o.name)
+            }
+            _ => o.to_string(),
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "down000: failed",
+            "down001: failed",
+            "down002: failed",
+            "#3 create user down003: not attempted: apply stopped after 3 transport failures",
+            "#4 create user down004: not attempted: apply stopped after 3 transport failures",
+            "#5 create user down005: not attempted: apply stopped after 3 transport failures",
+        ]
+    );
+    assert_eq!(report.stopped_after, Some(3));
+    assert_eq!(
+        report.counts().to_string(),
+        "0 done, 3 failed, 0 skipped, 3 not attempted"
+    );
+}
+
+/// A role create that may have been applied (the server paused) leaves the users waiting for
+/// it skipped, naming it and why.
+#[test]
+fn what_waits_for_a_change_that_may_have_been_applied_is_skipped_naming_it() {
+    secrets();
+    let server = LocalServer::start().expect("start the real AuthN server");
+    let admin = server.admin_client().unwrap();
+    let hasty = Client::builder(&server.url())
+        .proxy_from_env(false)
+        .token(admin.token().unwrap())
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let spec = spec(&format!(
+        r#"{{"roles": [{{"name": "late", "acls": [{{"cluster": "*", "perms": "ro"}}]}}],
+            "users": [{{"id": "waiter", "roles": ["late"], "password": {{"env": "{PW_VAR}"}}}}]}}"#
+    ));
+    let planned = plan(&hasty, &spec, &PlanOptions::new()).unwrap();
+    server.pause().unwrap();
+    let report = apply(&hasty, &planned, &ApplyOptions::new());
+    server.resume().unwrap();
+    let timeout = match &report.outcomes[0].status {
+        Status::Unknown(e) => e.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert!(timeout.starts_with("POST /v1/roles: timeout"), "{timeout}");
+    let shown: Vec<String> = report.outcomes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            format!(
+                "#0 create role late: may have been applied: {timeout} (the next plan shows \
+                 whether it was)"
+            ),
+            format!(
+                "#1 create user waiter: skipped: depends on #0 (create role late), which may \
+                 have been applied: {timeout}"
+            ),
+        ]
+    );
+    assert_eq!(report.stopped_after, None);
+    assert_eq!(
+        report.to_string().lines().next(),
+        Some("0 done, 0 failed, 1 may have been applied, 1 skipped")
+    );
 }

@@ -2,6 +2,7 @@
 //! sends each command to its group.
 
 pub mod access;
+mod applying;
 mod clusters;
 mod completions;
 mod config;
@@ -12,6 +13,8 @@ mod server;
 mod spec;
 mod tokens;
 mod users;
+
+pub use applying::APPLY_EXIT_CODES;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,6 +38,8 @@ pub struct Ctx {
     pub file: Option<PathBuf>,
     /// `-f/--file` of `plan` and `apply`, which names the spec there.
     pub spec_file: Option<PathBuf>,
+    /// `--timeout`: how long one request may take, retries included.
+    pub timeout: Option<Duration>,
 }
 
 const NOT_LOGGED_IN: &str = "not logged in (run `ais-authn login USER_NAME`, or set \
@@ -59,7 +64,15 @@ impl Ctx {
     /// The client as the ais CLI would be configured: URL, TLS and token from the environment,
     /// cli.json and the token file.
     fn client(&self) -> Result<Client, Failure> {
-        Ok(known(self.settings()?.into_builder()?.build()?))
+        Ok(known(self.timed(self.settings()?.into_builder()?).build()?))
+    }
+
+    /// `builder` with `--timeout`, if given.
+    fn timed(&self, builder: aistore_authn::ClientBuilder) -> aistore_authn::ClientBuilder {
+        match self.timeout {
+            Some(timeout) => builder.timeout(timeout),
+            None => builder,
+        }
     }
 
     /// [`Ctx::client`], required to have a token.
@@ -77,7 +90,7 @@ impl Ctx {
     fn anonymous(&self) -> Result<Client, Failure> {
         let mut settings = self.settings()?;
         settings.token = TokenSource::None;
-        Ok(known(settings.into_builder()?.build()?))
+        Ok(known(self.timed(settings.into_builder()?).build()?))
     }
 
     /// The token file: `-f/--file`, else `AIS_AUTHN_TOKEN_FILE`, else the ais CLI's.

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use aistore_authn::Client;
 use serde_json::json;
 
-use super::Ctx;
+use super::{applying, Ctx};
 use crate::args::{Apply, Plan, Provision};
 use crate::output;
 use crate::{plan_text, prompt, Failure};
@@ -45,13 +45,23 @@ fn plan(
     let options = PlanOptions::new()
         .prune(target.prune)
         .allow_own_admin_removal(target.allow_own_admin_removal);
-    let planned = aistore_authn::provision::plan(&client, &spec, &options)?;
+    let planned = aistore_authn::provision::plan(&client, &spec, &options).map_err(after_reads)?;
     Ok((client, planned))
+}
+
+/// A planning error: the spec was checked before anything was sent, so a problem the SDK
+/// finds now (a role the server lacks, Admin taken from the logged-in user) was found after
+/// the plan's reads: exit 1, not 2 (which says nothing was sent).
+fn after_reads(e: aistore_authn::Error) -> Failure {
+    match e {
+        aistore_authn::Error::InvalidArgument(msg) => Failure::failed(msg),
+        other => other.into(),
+    }
 }
 
 /// `apply`: the plan, a confirmation, the changes with progress on stderr, and the report.
 pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
-    use aistore_authn::provision::{ApplyOptions, Progress};
+    use aistore_authn::provision::ApplyOptions;
     let (client, planned) = match super::saved_plan::read(ctx, &args.target)? {
         Some(saved) => saved,
         None => plan(ctx, &args.target)?,
@@ -59,7 +69,7 @@ pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
     if planned.is_empty() {
         match ctx.json {
             true => output::json(&json!({"plan": planned, "report": null})),
-            false => output::line("Nothing to do: the server matches the spec."),
+            false => output::line("No changes. The server matches the spec."),
         }
         return Ok(());
     }
@@ -77,42 +87,13 @@ pub(super) fn apply(ctx: &Ctx, args: &Apply) -> Result<(), Failure> {
             return Err(Failure::failed("nothing applied"));
         }
     }
-    // A bar redrawn in place on a terminal; otherwise a plain line at every tenth.
-    let terminal = std::io::stderr().is_terminal();
-    let show = move |p: Progress| {
-        if terminal {
-            let filled = p.finished * 30 / p.total.max(1);
-            eprint!(
-                "\r[{}{}] {}/{} ({} failed)",
-                "#".repeat(filled),
-                ".".repeat(30 - filled),
-                p.finished,
-                p.total,
-                p.failed
-            );
-            if p.finished == p.total {
-                eprintln!();
-            }
-        } else if p.finished == p.total
-            || p.finished * 10 / p.total > (p.finished - 1) * 10 / p.total
-        {
-            eprintln!(
-                "ais-authn: {}/{} changes made ({} failed)",
-                p.finished, p.total, p.failed
-            );
-        }
-    };
-    let options = ApplyOptions::new().parallel(args.parallel).progress(show);
+    let options = ApplyOptions::new()
+        .parallel(args.parallel)
+        .progress(applying::progress());
     let report = aistore_authn::provision::apply(&client, &planned, &options);
     match ctx.json {
         true => ctx.print_json(&report)?,
-        false => output::line(&report.to_string()),
+        false => output::line(&applying::text(&report)),
     }
-    let counts = report.counts();
-    let summary = format!("{counts} (the report says which)");
-    match (report.is_success(), counts.done) {
-        (true, _) => Ok(()),
-        (false, 0) => Err(Failure::failed(format!("nothing applied: {summary}"))),
-        (false, _) => Err(Failure::Partial(format!("partly applied: {summary}"))),
-    }
+    applying::exit(&report)
 }

@@ -369,6 +369,73 @@ impl LocalServer {
         drop(self.child.take());
     }
 
+    /// Pauses the server (SIGSTOP), returning once every thread of it has stopped (on Linux):
+    /// it keeps its port, the system still accepts connections for it and takes in what is
+    /// sent, but nothing is answered until
+    /// [`resume`](LocalServer::resume): requests time out. For tests of what a client does
+    /// when a server hangs. Dropping or stopping a paused server works as usual.
+    ///
+    /// # Errors
+    /// [`LocalServerError`] when the server is not running or cannot be signalled.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use aistore_authn_testkit::LocalServer;
+    ///
+    /// let server = LocalServer::start()?;
+    /// let token = server.admin_client()?.token().unwrap();
+    /// let hasty = aistore_authn::Client::builder(&server.url())
+    ///     .proxy_from_env(false)
+    ///     .token(token)
+    ///     .timeout(Duration::from_secs(1))
+    ///     .build()?;
+    /// server.pause()?;
+    /// assert!(hasty.role_manager().list().is_err()); // a timeout
+    /// server.resume()?;
+    /// assert!(hasty.role_manager().list().is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn pause(&self) -> Result<(), LocalServerError> {
+        self.signal("STOP")?;
+        // SIGSTOP stops each thread as it next runs: until all have, one may still answer.
+        match &self.child {
+            None => Ok(()),
+            Some(child) => child
+                .wait_stopped(std::time::Duration::from_secs(10))
+                .map_err(|e| LocalServerError(format!("pausing the server: {e}"))),
+        }
+    }
+
+    /// Lets a [`pause`](LocalServer::pause)d server go on (SIGCONT): it then reads and answers
+    /// what was sent meanwhile, requests whose clients gave up included.
+    ///
+    /// # Errors
+    /// [`LocalServerError`] when the server is not running or cannot be signalled.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use aistore_authn_testkit::LocalServer;
+    ///
+    /// let server = LocalServer::start()?;
+    /// server.pause()?;
+    /// server.resume()?;
+    /// assert!(server.admin_client().is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resume(&self) -> Result<(), LocalServerError> {
+        self.signal("CONT")
+    }
+
+    fn signal(&self, name: &str) -> Result<(), LocalServerError> {
+        match &self.child {
+            None => Err(LocalServerError("the server is stopped".to_owned())),
+            Some(child) => child
+                .signal(name)
+                .map_err(|e| LocalServerError(format!("cannot signal the server: {e}"))),
+        }
+    }
+
     /// Starts the server again on the same port, with the same directory, data and settings,
     /// stopping it first if it runs.
     ///
