@@ -114,7 +114,11 @@ pub fn print(plan: &Plan) {
 /// then holds the JSON alone).
 pub fn print_before_apply(plan: &Plan, json: bool) {
     match json {
-        false => print(plan),
+        false => {
+            print(plan);
+            // A blank line between the plan and the report that follows it.
+            crate::output::line("");
+        }
         true => eprintln!(
             "{}",
             render(plan, Paint::for_stream(std::io::stderr().is_terminal()))
