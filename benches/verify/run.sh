@@ -9,7 +9,9 @@
 # that `jsonwebtoken` never enters the SDK's workspace or dependency tree. Needs Rust, Go >=
 # 1.26, valgrind (for the instruction counts; VERIFY_CALLGRIND=0 skips them), the Go module
 # proxy and crates.io. Settings: VERIFY_ROUNDS, VERIFY_BUDGET, VERIFY_CALLGRIND_ITERS (see
-# benches/verify/src/main.rs) and BENCH_LOAD_NOTE, as for benches/run.sh.
+# benches/verify/src/main.rs) and BENCH_LOAD_NOTE, as for benches/run.sh. `bash
+# benches/verify/run.sh --splice` only rewrites the section of benches/RESULTS.md (after an
+# edit of benches/ANALYSIS.md), measuring nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -30,4 +32,4 @@ UPSTREAM=${UPSTREAM:-https://proxy.golang.org,direct}
 log "harness: benches/verify (release)"
 export CARGO_TARGET_DIR=$ROOT/target/verify-bench
 cargo build --release --locked --manifest-path benches/verify/Cargo.toml
-VERIFY_GO=$OUT/verify-go "$CARGO_TARGET_DIR/release/aistore-authn-verify-bench"
+VERIFY_GO=$OUT/verify-go "$CARGO_TARGET_DIR/release/aistore-authn-verify-bench" "$@"

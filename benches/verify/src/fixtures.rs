@@ -88,11 +88,15 @@ pub(crate) fn make(path: &Path) -> Res<Fixtures> {
 /// A user with one role, as an AIS cluster sees them: read-only plus list on a registered
 /// cluster, read-write on its bucket `s3://logs`. Returns the user's token.
 fn user_token(server: &LocalServer, admin: &Client) -> Res<String> {
-    let cluster = admin
-        .cluster_manager()
-        .register_with_id("verify-bench-cluster", "verify-bench", &[])?;
+    let cluster =
+        admin
+            .cluster_manager()
+            .register_with_id("verify-bench-cluster", "verify-bench", &[])?;
     let spec = RoleInfo::new("verify-bench-role", "verify bench")
-        .with_cluster(&cluster.alias, AccessAttr::ACCESS_RO | AccessAttr::LIST_BUCKETS)
+        .with_cluster(
+            &cluster.alias,
+            AccessAttr::ACCESS_RO | AccessAttr::LIST_BUCKETS,
+        )
         .with_bucket(&cluster.alias, "s3", "logs", AccessAttr::ACCESS_RW);
     admin.role_manager().create_role(&spec)?;
     admin

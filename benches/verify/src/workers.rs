@@ -66,8 +66,14 @@ fn sdk(f: &Fixture, alg: &str) -> Res<Verify> {
 
 fn jsonwebtoken(f: &Fixture, alg: &str) -> Res<Verify> {
     let (key, algorithm) = match alg {
-        "hs256" => (DecodingKey::from_secret(f.key.as_bytes())?, Algorithm::HS256),
-        _ => (DecodingKey::from_rsa_pem(f.key.as_bytes())?, Algorithm::RS256),
+        "hs256" => (
+            DecodingKey::from_secret(f.key.as_bytes())?,
+            Algorithm::HS256,
+        ),
+        _ => (
+            DecodingKey::from_rsa_pem(f.key.as_bytes())?,
+            Algorithm::RS256,
+        ),
     };
     // As AIStore and the SDK check: the one algorithm, `exp` required, no leeway; the
     // audience not checked (jsonwebtoken refuses a token with an `aud` otherwise).
@@ -76,11 +82,8 @@ fn jsonwebtoken(f: &Fixture, alg: &str) -> Res<Verify> {
     validation.validate_aud = false;
     let (token, subject) = (f.token.clone(), f.subject.clone());
     Ok(Box::new(move || {
-        let data = jsonwebtoken::decode::<AuthnClaims>(
-            std::hint::black_box(&token),
-            &key,
-            &validation,
-        )?;
+        let data =
+            jsonwebtoken::decode::<AuthnClaims>(std::hint::black_box(&token), &key, &validation)?;
         if data.claims.sub != subject || data.claims.clusters.is_none_or(|c| c.is_empty()) {
             return Err("jsonwebtoken returned other claims".into());
         }
