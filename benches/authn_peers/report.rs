@@ -386,6 +386,11 @@ pub(crate) fn markdown(report: &Value, cells: &[Cell], ratios: &[Value], root: &
         ));
     }
 
+    // The offline-verification section, written by its own harness (benches/verify/run.sh).
+    if let Ok(section) = std::fs::read_to_string(root.join("benches/verify/RESULTS.md")) {
+        line(w, section.trim_end().to_owned());
+        line(w, String::new());
+    }
     if let Ok(notes) = std::fs::read_to_string(root.join("benches").join("ANALYSIS.md")) {
         line(w, notes.trim_end().to_owned());
         line(w, String::new());

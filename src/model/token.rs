@@ -126,14 +126,40 @@ struct WireClaims {
     clusters: Option<Vec<ClusterAcl>>,
     #[serde(default)]
     buckets: Option<Vec<BucketAcl>>,
+    /// Not kept in [`Token`]; any value is accepted here (the verifier checks it).
+    #[serde(default)]
+    nbf: Option<serde_json::Value>,
 }
 
 /// `aud` is a list in AuthN tokens; JWT also allows a single string.
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum Audience {
     One(String),
     Many(Vec<String>),
+}
+
+/// By hand rather than `#[serde(untagged)]`, which buffers the value and builds an error for
+/// the variant that does not match, for every token (the verifier decodes many).
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Audience, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Audience;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Audience, E> {
+                Ok(Audience::One(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Audience, E> {
+                Ok(Audience::One(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Audience, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(Audience::Many)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl Token {
@@ -166,7 +192,22 @@ impl Token {
         };
         let header: Header = serde_json::from_slice(&base64url(header)?)
             .map_err(|_| bad("the JWT header is not JSON"))?;
-        let wire: WireClaims = serde_json::from_slice(&base64url(payload)?)
+        let claims = base64url(payload)?;
+        Token::from_decoded(jwt, header.alg, header.kid, &claims).map(|(token, _)| token)
+    }
+
+    /// The token `jwt` (already trimmed), whose header said `algorithm` and `key_id` and whose
+    /// claims part decodes to `claims_json`: what [`Token::parse`] does after decoding the
+    /// header, for a caller that has decoded both parts already (the verifier). Also returns
+    /// the `nbf` claim as written, which `Token` does not keep.
+    pub(crate) fn from_decoded(
+        jwt: &str,
+        algorithm: String,
+        key_id: Option<String>,
+        claims_json: &[u8],
+    ) -> Result<(Token, Option<serde_json::Value>), Error> {
+        let bad = |why: &str| Error::InvalidToken(why.to_owned());
+        let wire: WireClaims = serde_json::from_slice(claims_json)
             .map_err(|e| Error::InvalidToken(format!("the JWT claims do not decode: {e}")))?;
         if wire.sub.is_empty() {
             return Err(bad("the token has no subject (sub)"));
@@ -180,10 +221,10 @@ impl Token {
             Some(Audience::One(a)) => vec![a],
             Some(Audience::Many(a)) => a,
         };
-        Ok(Token {
+        let token = Token {
             jwt: Secret::new(jwt.to_owned()),
-            algorithm: header.alg,
-            key_id: header.kid,
+            algorithm,
+            key_id,
             claims: TokenClaims {
                 subject: wire.sub,
                 issuer: wire.iss,
@@ -194,7 +235,8 @@ impl Token {
                 clusters: wire.clusters.unwrap_or_default(),
                 buckets: wire.buckets.unwrap_or_default(),
             },
-        })
+        };
+        Ok((token, wire.nbf))
     }
 
     /// The JWT itself, to send or store. Never log it.
@@ -431,6 +473,10 @@ pub(crate) mod tests {
             jwt(r#"{"exp":1}"#),
             jwt(r#"{"sub":"a"}"#),
             jwt(r#"{"sub":"a","exp":"soon"}"#),
+            // An audience that is neither a string nor a list of strings.
+            jwt(r#"{"sub":"a","exp":1,"aud":5}"#),
+            jwt(r#"{"sub":"a","exp":1,"aud":["u1",5]}"#),
+            jwt(r#"{"sub":"a","exp":1,"aud":{"u1":true}}"#),
         ] {
             assert!(
                 matches!(Token::parse(&bad), Err(Error::InvalidToken(_))),

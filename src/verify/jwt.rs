@@ -64,13 +64,6 @@ pub(crate) struct Header {
     crit: Option<serde::de::IgnoredAny>,
 }
 
-/// The claims [`Token`] does not keep.
-#[derive(Deserialize)]
-struct TimeClaims {
-    #[serde(default)]
-    nbf: Option<i64>,
-}
-
 pub(crate) fn reject<T>(reason: RejectReason, message: impl Into<String>) -> Result<T, Error> {
     Err(Error::TokenRejected {
         reason,
@@ -166,10 +159,7 @@ impl Parts<'_> {
             self.signature.as_slice(),
         );
         let valid = match (key, alg.rsa_parameters()) {
-            (KeyRef::Hmac(secret), None) => {
-                let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.expose().as_bytes());
-                ring::hmac::verify(&key, signed, signature).is_ok()
-            }
+            (KeyRef::Hmac(key), None) => ring::hmac::verify(key, signed, signature).is_ok(),
             (KeyRef::Rsa(key), Some(parameters)) => ring::signature::RsaPublicKeyComponents {
                 n: &key.n,
                 e: &key.e,
@@ -191,23 +181,29 @@ impl Parts<'_> {
         Ok(())
     }
 
-    /// Step 5: the token with its claims decoded as AuthN writes them, and the `nbf`
-    /// [`Token`] does not keep.
-    pub(crate) fn claims(&self) -> Result<(Token, Option<SystemTime>), Error> {
+    /// Step 5: the token with its claims decoded as AuthN writes them (once: the header was
+    /// decoded by [`Parts::split`]), and the `nbf` [`Token`] does not keep.
+    pub(crate) fn claims(self) -> Result<(Token, Option<SystemTime>), Error> {
         use RejectReason::*;
-        let token = Token::parse(self.jwt).map_err(|e| Error::TokenRejected {
-            reason: Malformed,
-            message: match e {
-                Error::InvalidToken(why) => why,
-                other => other.to_string(),
-            },
-        })?;
-        let times: TimeClaims =
-            serde_json::from_slice(&self.claims_json).map_err(|_| Error::TokenRejected {
-                reason: Malformed,
-                message: "the claims' nbf is not an integer".into(),
+        let Header { alg, kid, .. } = self.header;
+        let (token, nbf) =
+            Token::from_decoded(self.jwt, alg, kid, &self.claims_json).map_err(|e| {
+                Error::TokenRejected {
+                    reason: Malformed,
+                    message: match e {
+                        Error::InvalidToken(why) => why,
+                        other => other.to_string(),
+                    },
+                }
             })?;
-        Ok((token, times.nbf.map(unix_time)))
+        let not_before = match nbf {
+            None | Some(serde_json::Value::Null) => None,
+            Some(nbf) => match nbf.as_i64() {
+                Some(secs) => Some(unix_time(secs)),
+                None => return reject(Malformed, "the claims' nbf is not an integer"),
+            },
+        };
+        Ok((token, not_before))
     }
 }
 
@@ -341,6 +337,7 @@ mod tests {
             "not json",
             r#"{"sub":"a","exp":4102444800.5}"#,
             r#"{"sub":"a","exp":4102444800,"nbf":"soon"}"#,
+            r#"{"sub":"a","exp":4102444800,"nbf":1.5}"#,
             r#"{"sub":"a","exp":4102444800,"admin":"yes"}"#,
         ] {
             let jwt = sign_hs256(HS, claims, "s3cret");
@@ -388,6 +385,8 @@ mod tests {
         assert_eq!(reason(v.verify(&nbf(t + 2))), RejectReason::NotYetValid);
         lenient.verify(&nbf(t + 2)).unwrap();
         v.verify(&nbf(t - 2)).unwrap();
+        let null_nbf = sign_hs256(HS, r#"{"sub":"a","exp":4102444800,"nbf":null}"#, "s3cret");
+        v.verify(&null_nbf).unwrap();
         // Extreme values neither panic nor pass as expired.
         v.verify(&claims(i64::MAX, 0)).unwrap();
         let huge = v.clone().leeway(Duration::MAX);

@@ -14,7 +14,6 @@ use crate::client::Client;
 use crate::error::reject::RejectReason;
 use crate::error::Error;
 use crate::model::server::Jwks;
-use crate::secret::Secret;
 use crate::verify::der::RsaKey;
 use crate::verify::jwt::{reject, shown, Alg, Header};
 use crate::verify::Verifier;
@@ -27,10 +26,10 @@ const MAX_TRIED_KIDS: usize = 1024;
 
 /// What a verifier checks signatures with.
 pub(crate) enum Keys {
-    /// AuthN's HMAC secret: HS256.
-    Hmac(Secret),
+    /// AuthN's HMAC secret, as ring's key made from it once (not for each token): HS256.
+    Hmac(ring::hmac::Key),
     /// One RSA public key, whatever key ID a token names.
-    Rsa(RsaKey),
+    Rsa(Arc<RsaKey>),
     /// RSA keys by key ID, from a JWKS; refetched from the server when it came from one.
     Set(KeySet),
 }
@@ -43,7 +42,8 @@ pub(crate) struct KeySet {
 
 #[derive(Clone)]
 pub(crate) struct SetKey {
-    key: RsaKey,
+    /// Shared with the token being checked, rather than copied for it.
+    key: Arc<RsaKey>,
     /// The algorithm the JWK names, if it names one: then it is the only one accepted.
     alg: Option<Alg>,
 }
@@ -85,8 +85,8 @@ impl KeySet {
 
 /// The key a token's signature is checked with.
 pub(crate) enum KeyRef<'a> {
-    Hmac(&'a Secret),
-    Rsa(RsaKey),
+    Hmac(&'a ring::hmac::Key),
+    Rsa(Arc<RsaKey>),
 }
 
 /// The usable RSA keys of a JWKS by key ID, or why there are none. Keys that are not RSA,
@@ -115,7 +115,7 @@ pub(crate) fn key_set(jwks: &Jwks) -> Result<HashMap<String, SetKey>, String> {
             if jwk.kid.is_empty() {
                 return Err("no key ID".to_owned());
             }
-            let key = RsaKey::new(&decode(&jwk.n)?, &decode(&jwk.e)?)?;
+            let key = Arc::new(RsaKey::new(&decode(&jwk.n)?, &decode(&jwk.e)?)?);
             Ok(SetKey { key, alg })
         });
         match key {
@@ -165,12 +165,12 @@ impl Verifier {
             )
         };
         match &*self.keys {
-            Keys::Hmac(secret) => match alg {
-                Some(Alg::Hs256) => Ok((Alg::Hs256, KeyRef::Hmac(secret))),
+            Keys::Hmac(key) => match alg {
+                Some(Alg::Hs256) => Ok((Alg::Hs256, KeyRef::Hmac(key))),
                 _ => wrong("HS256 only (an HMAC secret)"),
             },
             Keys::Rsa(key) => match alg {
-                Some(alg) if alg != Alg::Hs256 => Ok((alg, KeyRef::Rsa(key.clone()))),
+                Some(alg) if alg != Alg::Hs256 => Ok((alg, KeyRef::Rsa(Arc::clone(key)))),
                 _ => wrong("RS256, RS384 or RS512 (an RSA key)"),
             },
             Keys::Set(set) => {

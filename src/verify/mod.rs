@@ -32,7 +32,6 @@ use crate::api::server::ServerManager;
 use crate::error::reject::RejectReason;
 use crate::error::Error;
 use crate::model::server::Jwks;
-use crate::secret::Secret;
 use crate::verify::der::rsa_key_from_pem;
 use crate::verify::jwt::Parts;
 use crate::verify::keys::{fetch_key_set, key_set, KeySet, Keys};
@@ -129,7 +128,8 @@ impl Verifier {
     /// `AIS_AUTHN_SECRET_KEY`; an admin reads it with
     /// [`ServerManager::config`](crate::ServerManager::config)). Accepts `HS256` only.
     ///
-    /// The secret is kept in a type whose `Debug` prints `[redacted]`.
+    /// What it keeps is ring's HMAC key, made from the secret once rather than for each token;
+    /// `Debug` prints `[redacted]` in its place.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an empty secret.
@@ -144,9 +144,8 @@ impl Verifier {
         if secret.is_empty() {
             return Err(Error::InvalidArgument("the HMAC secret is empty".into()));
         }
-        Ok(Verifier::with_keys(Keys::Hmac(Secret::new(
-            secret.to_owned(),
-        ))))
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+        Ok(Verifier::with_keys(Keys::Hmac(key)))
     }
 
     /// A verifier for one RSA public key in PEM: a PKIX `PUBLIC KEY` block, as AuthN's
@@ -173,7 +172,7 @@ impl Verifier {
     pub fn rsa_public_key_pem(pem: &str) -> Result<Verifier, Error> {
         let key = rsa_key_from_pem(pem)
             .map_err(|why| Error::InvalidArgument(format!("the RSA public key: {why}")))?;
-        Ok(Verifier::with_keys(Keys::Rsa(key)))
+        Ok(Verifier::with_keys(Keys::Rsa(Arc::new(key))))
     }
 
     /// A verifier for the RSA keys of a key set, as AuthN's `GET /.well-known/jwks.json`
@@ -361,8 +360,8 @@ impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Verifier");
         match &*self.keys {
-            Keys::Hmac(secret) => {
-                d.field("hmac_secret", secret);
+            Keys::Hmac(_) => {
+                d.field("hmac_secret", &format_args!("[redacted]"));
             }
             Keys::Rsa(key) => {
                 d.field("rsa_key", key);
