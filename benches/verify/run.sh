@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Offline token verification, side by side (benches/verify/): this SDK's `Verifier`, the
-# `jsonwebtoken` crate and AIStore v1.5.0's own Go validation, on real AuthN tokens.
+# `jsonwebtoken` crate (12.x with aws-lc-rs, 12.x with RustCrypto, 9.x with ring) and AIStore
+# v1.5.0's own Go validation, on real AuthN tokens.
 #
-#   bash benches/verify/run.sh     # about 2 minutes; writes benches/verify/{RESULTS.md,results.json}
+#   bash benches/verify/run.sh     # about 3 minutes; writes benches/verify/{RESULTS.md,results.json}
 #                                  # and puts that section into benches/RESULTS.md
 #
 # Separate from benches/run.sh (which it leaves alone): this is its own Cargo project, so

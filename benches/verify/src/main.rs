@@ -1,6 +1,7 @@
-//! Offline token verification, side by side: this SDK's `Verifier`, the `jsonwebtoken` crate,
-//! and AIStore v1.5.0's own Go validation (`cmd/authn/tok`, benches/verify/go/), on the same
-//! real AuthN tokens (HS256, and RS256 with the server's 2048-bit key).
+//! Offline token verification, side by side: this SDK's `Verifier`, the `jsonwebtoken` crate
+//! (12.x with each of its two crypto backends, aws-lc-rs and RustCrypto, and 9.x, on ring as
+//! the SDK), and AIStore v1.5.0's own Go validation (`cmd/authn/tok`, benches/verify/go/), on
+//! the same real AuthN tokens (HS256, and RS256 with the server's 2048-bit key).
 //!
 //! `bash benches/verify/run.sh` builds the Go peer and runs this (release); it writes
 //! benches/verify/results.json and benches/verify/RESULTS.md, and puts the latter into
@@ -8,11 +9,12 @@
 //! step (and brings the analysis at the end of benches/RESULTS.md up to date with
 //! benches/ANALYSIS.md), measuring nothing: after a change to the analysis.
 //!
-//! Each measurement is its own process (`--worker sdk|jsonwebtoken`, or the Go binary): the
-//! verifier is made once, then one token is verified in a loop on one thread for the budget;
-//! verifications/s over wall time, CPU time (getrusage, all the process's threads) per
-//! verification. Rounds alternate the three, starting each round with the next one. Then
-//! callgrind counts the instructions per verification of the two Rust implementations.
+//! Each measurement is its own process (`--worker sdk|jwt-aws-lc|jwt-rust-crypto|jwt9-ring`,
+//! or the Go binary): the verifier is made once, then one token is verified in a loop on one
+//! thread for the budget; verifications/s over wall time, CPU time (getrusage, all the
+//! process's threads) per verification. Rounds alternate the five, starting each round with
+//! the next one. Then callgrind counts the instructions per verification of the four Rust
+//! implementations.
 //!
 //! Settings (environment):
 //! - `VERIFY_ROUNDS` (default 7), `VERIFY_BUDGET` seconds per measurement (default 1.0);

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{fixtures, report, Res};
 
-pub(crate) const IMPLS: [&str; 3] = ["sdk", "jsonwebtoken", "go"];
+/// The implementations, as the workers and results.json name them; `sdk` first, `go` last.
+pub(crate) const IMPLS: [&str; 5] = ["sdk", "jwt-aws-lc", "jwt-rust-crypto", "jwt9-ring", "go"];
+/// Those that callgrind measures (the Rust ones).
+pub(crate) const RUST_IMPLS: [&str; 4] = ["sdk", "jwt-aws-lc", "jwt-rust-crypto", "jwt9-ring"];
 pub(crate) const ALGS: [&str; 2] = ["hs256", "rs256"];
 
 /// One measurement: one process, one implementation, one algorithm.
@@ -81,7 +84,7 @@ pub(crate) fn run() -> Res<()> {
     let mut instructions = Vec::new();
     if settings.callgrind {
         for alg in ALGS {
-            for implementation in ["sdk", "jsonwebtoken"] {
+            for implementation in RUST_IMPLS {
                 let per = callgrind(&settings, &fixtures_path, implementation, alg)?;
                 eprintln!("callgrind {alg} {implementation}: {per:.0} instructions each");
                 instructions.push((implementation.to_owned(), alg.to_owned(), per));

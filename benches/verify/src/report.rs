@@ -72,21 +72,36 @@ fn cmd_out(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The version of `name` in a Cargo.lock or go.mod text.
-fn locked_version(text: &str, name: &str) -> String {
+/// The version of `name` starting with `major` (a Cargo.lock may hold several) in a Cargo.lock
+/// or go.mod text.
+fn locked_version(text: &str, name: &str, major: &str) -> String {
     let mut lines = text.lines();
     while let Some(line) = lines.next() {
-        if line == format!("name = \"{name}\"") {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = ")) {
-                return v.trim_matches('"').to_owned();
-            }
-        }
-        let mut words = line.split_whitespace();
-        if words.next() == Some(name) {
-            return words.next().unwrap_or("?").to_owned();
+        let version = if line == format!("name = \"{name}\"") {
+            lines
+                .next()
+                .and_then(|l| l.strip_prefix("version = "))
+                .map(|v| v.trim_matches('"'))
+        } else {
+            let mut words = line.split_whitespace();
+            (words.next() == Some(name)).then(|| words.next().unwrap_or("?"))
+        };
+        if let Some(v) = version.filter(|v| v.starts_with(major)) {
+            return v.to_owned();
         }
     }
     "unknown".into()
+}
+
+/// How the report names an implementation.
+fn label(implementation: &str) -> &str {
+    match implementation {
+        "jwt-aws-lc" => "jsonwebtoken 12 aws-lc",
+        "jwt-rust-crypto" => "jsonwebtoken 12 RustCrypto",
+        "jwt9-ring" => "jsonwebtoken 9 ring",
+        "go" => "Go",
+        other => other,
+    }
 }
 
 pub(crate) fn write(
@@ -100,8 +115,9 @@ pub(crate) fn write(
     let here = root.join("benches/verify");
     let lock = std::fs::read_to_string(here.join("Cargo.lock")).unwrap_or_default();
     let go_mod = std::fs::read_to_string(here.join("go/go.mod")).unwrap_or_default();
-    let jwt_version = locked_version(&lock, "jsonwebtoken");
-    let golang_jwt = locked_version(&go_mod, "github.com/golang-jwt/jwt/v5");
+    let v = |name: &str, major: &str| locked_version(&lock, name, major);
+    let (jwt12, jwt9) = (v("jsonwebtoken", "12."), v("jsonwebtoken", "9."));
+    let golang_jwt = locked_version(&go_mod, "github.com/golang-jwt/jwt/v5", "");
     let commit = cmd_out(
         "git",
         &[
@@ -149,61 +165,89 @@ pub(crate) fn write(
     writeln!(w, "{BEGIN}")?;
     writeln!(
         w,
-        "## Offline verification: this SDK's `Verifier`, `jsonwebtoken`, AIStore's Go validation\n"
+        "## Offline verification: this SDK's `Verifier`, `jsonwebtoken` (three builds), AIStore's Go validation\n"
     )?;
     writeln!(w, "Written by `bash benches/verify/run.sh` (benches/verify/, its own Cargo project); do not edit by hand. Commit {commit}, {date} UTC.\n")?;
     let f = &fixtures["hs256"];
     writeln!(w, "The tokens: a user's, as AuthN v1.5.0 issues it at login (`POST /v1/users/{{user}}`), from two servers the testkit started, one signing with an HMAC secret (HS256), one with its RSA key (RS256, 2048 bits). The user holds one role: read-only plus list on a registered cluster, read-write on its bucket `s3://logs`. Claims: {} ({} bytes of JWT for HS256, {} for RS256).\n",
         f.claims.as_object().map(|o| o.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
         f.token.len(), fixtures["rs256"].token.len())?;
-    writeln!(w, "- **sdk**: `aistore_authn::Verifier::hmac(secret)` / `Verifier::rsa_public_key_pem(pem)`, made once; `verify(token)` checks the parts, the algorithm (pinned by the key), the signature, `sub` and `exp` (no leeway) and returns the decoded claims (`VerifiedToken`).")?;
-    writeln!(w, "- **jsonwebtoken**: `jsonwebtoken` {jwt_version} with its `aws_lc_rs` backend; `DecodingKey::from_secret` / `from_rsa_pem` made once; `decode::<Claims>` with `Validation::new(HS256 | RS256)`, leeway 0, audience not checked; the claims decode into a struct with AuthN's fields (the SDK's `ClusterAcl`/`BucketAcl` for the ACLs).")?;
+    writeln!(w, "- **sdk**: `aistore_authn::Verifier::hmac(secret)` / `Verifier::rsa_public_key_pem(pem)`, made once; `verify(token)` checks the parts, the algorithm (pinned by the key), the signature, `sub` and `exp` (no leeway) and returns the decoded claims (`VerifiedToken`). Crypto: ring {}.", v("ring", "0.17"))?;
+    writeln!(w, "- **jsonwebtoken** (all three): `DecodingKey::from_secret` / `from_rsa_pem` made once; `decode::<Claims>` with `Validation::new(HS256 | RS256)` (that one algorithm, `exp` required and checked), leeway 0, audience not checked (as the SDK and AIStore; jsonwebtoken refuses a token with an `aud` otherwise); the claims decode into a struct with AuthN's fields (the SDK's `ClusterAcl`/`BucketAcl` for the ACLs).")?;
+    writeln!(
+        w,
+        "  - **{}**: `jsonwebtoken` {jwt12}, crypto aws-lc-rs {};",
+        label("jwt-aws-lc"),
+        v("aws-lc-rs", "1.")
+    )?;
+    writeln!(w, "  - **{}**: the same `jsonwebtoken` {jwt12} build, crypto RustCrypto (`rsa` {}, `hmac` {}, `sha2` {}); the build has both backends and each process installs its own (`CryptoProvider::install_default`) before making the key;", label("jwt-rust-crypto"), v("rsa", "0.10"), v("hmac", "0.13"), v("sha2", "0.11"))?;
+    writeln!(
+        w,
+        "  - **{}**: `jsonwebtoken` {jwt9} (a renamed dependency), crypto ring {}, the SDK's own.",
+        label("jwt9-ring"),
+        v("ring", "0.17")
+    )?;
     writeln!(w, "- **go**: AIStore v1.5.0's `cmd/authn/tok` as an AIS proxy makes it (`ais/prxauth.go`): `NewStaticKeyProvider` from the auth config (HS256 secret or RSA PEM), `NewTokenParser`, then `ValidateToken` (golang-jwt {golang_jwt}: RS256/384/512 and HS256 only, strict base64, `exp` required, a `sub`). {}; `GOMAXPROCS` left at its default, so its CPU time includes the garbage collector's.", cmd_out("go", &["version"]))?;
-    writeln!(w, "\nEach measurement is one process verifying the same token on one thread for {} s after 200 warm-up verifications (every result checked); {} rounds, each running the three in turn, starting with the next one each round. Verifications/s is over wall time; CPU is the process's user + system time (getrusage) per verification. Medians over the rounds, and the spread (min-max). The ratios say how many times the SDK's: its verifications/s over the other's, and the other's CPU time per verification over the SDK's; median (and min-max) of the per-round ratios (the CPU ratio depends less on the load than wall time). Instructions: `valgrind --tool=callgrind`, the difference between {} + 10 and 10 verifications, divided by {} (load-independent; the Go runtime is not measured this way).\n",
-        settings.budget, settings.rounds, settings.callgrind_iters, settings.callgrind_iters)?;
+    writeln!(w, "\nEach measurement is one process verifying the same token on one thread for {} s after 200 warm-up verifications (every result checked); {} rounds, each running the {} in turn, starting with the next one each round. Verifications/s is over wall time; CPU is the process's user + system time (getrusage) per verification. Medians over the rounds, and the spread (min-max). The ratios say how many times the SDK's: its verifications/s over the other's, and the other's CPU time (or instructions) per verification over the SDK's; median (and min-max) of the per-round ratios (the CPU ratio depends less on the load than wall time); below 1.00x in bold. Instructions: `valgrind --tool=callgrind`, the difference between {} + 10 and 10 verifications, divided by {} (load-independent; the Go runtime is not measured this way).\n",
+        settings.budget, settings.rounds, IMPLS.len(), settings.callgrind_iters, settings.callgrind_iters)?;
     writeln!(
         w,
         "Load: at the start {load_start}; at the end {load_end}. Note: {note}.\n"
     )?;
 
+    let others = &IMPLS[1..];
     writeln!(
         w,
-        "| algorithm | measure | SDK / jsonwebtoken | SDK / Go | SDK >= both |"
+        "| algorithm | measure |{}",
+        others
+            .iter()
+            .map(|o| format!(" SDK / {} |", label(o)))
+            .collect::<String>()
     )?;
-    writeln!(w, "|---|---|---:|---:|---|")?;
+    writeln!(w, "|---|---|{}", "---:|".repeat(others.len()))?;
+    let bold = |text: String, r: f64| {
+        if r < 1.0 {
+            format!("**{text}**")
+        } else {
+            text
+        }
+    };
     let mut json_ratios = Vec::new();
     for alg in ALGS {
         for (cpu, measure) in [
             (false, "verifications/s"),
             (true, "CPU time per verification (theirs / ours)"),
         ] {
-            let (rj, rg) = (ratios("jsonwebtoken", alg, cpu), ratios("go", alg, cpu));
-            let (mj, mg) = (median(rj.clone()), median(rg.clone()));
-            let (sj, sg) = (spread(&rj), spread(&rg));
-            let held = if mj >= 1.0 && mg >= 1.0 {
-                "held"
-            } else {
-                "**missed**"
-            };
-            writeln!(
-                w,
-                "| {} | {measure} | {mj:.2}x ({:.2}-{:.2}) | {mg:.2}x ({:.2}-{:.2}) | {held} |",
-                alg.to_uppercase(),
-                sj.0,
-                sj.1,
-                sg.0,
-                sg.1
-            )?;
-            json_ratios.push(
-                json!({"alg": alg, "measure": if cpu { "cpu" } else { "ops_per_s" },
-                "sdk_over_jsonwebtoken": mj, "sdk_over_go": mg,
-                "sdk_over_jsonwebtoken_spread": [sj.0, sj.1], "sdk_over_go_spread": [sg.0, sg.1]}),
-            );
+            let mut cells = String::new();
+            for other in others {
+                let r = ratios(other, alg, cpu);
+                let (m, s) = (median(r.clone()), spread(&r));
+                let cell = bold(format!("{m:.2}x"), m);
+                write!(cells, " {cell} ({:.2}-{:.2}) |", s.0, s.1)?;
+                json_ratios.push(
+                    json!({"alg": alg, "measure": if cpu { "cpu" } else { "ops_per_s" },
+                    "other": other, "sdk_over_other": m, "spread": [s.0, s.1]}),
+                );
+            }
+            writeln!(w, "| {} | {measure} |{cells}", alg.to_uppercase())?;
         }
-        if let (Some(ours), Some(theirs)) = (instr("sdk", alg), instr("jsonwebtoken", alg)) {
-            let held = if theirs >= ours { "held" } else { "**missed**" };
-            writeln!(w, "| {} | instructions per verification (theirs / ours) | {:.2}x | – | {held} (jsonwebtoken) |", alg.to_uppercase(), theirs / ours)?;
+        let mut cells = String::new();
+        for other in others {
+            match (instr("sdk", alg), instr(other, alg)) {
+                (Some(ours), Some(theirs)) => {
+                    let r = theirs / ours;
+                    write!(cells, " {} |", bold(format!("{r:.2}x"), r))?;
+                    json_ratios.push(json!({"alg": alg, "measure": "instructions",
+                        "other": other, "sdk_over_other": r}));
+                }
+                _ => cells.push_str(" – |"),
+            }
         }
+        writeln!(
+            w,
+            "| {} | instructions per verification (theirs / ours) |{cells}",
+            alg.to_uppercase()
+        )?;
     }
     writeln!(w, "\n| algorithm | implementation | verifications/s | spread | CPU µs / verification | spread | instructions / verification |")?;
     writeln!(w, "|---|---|---:|---:|---:|---:|---:|")?;
@@ -217,8 +261,9 @@ pub(crate) fn write(
             let i = instr(imp, alg);
             writeln!(
                 w,
-                "| {} | {imp} | {:.0} | {:.0}-{:.0} | {:.2} | {:.2}-{:.2} | {} |",
+                "| {} | {} | {:.0} | {:.0}-{:.0} | {:.2} | {:.2}-{:.2} | {} |",
                 alg.to_uppercase(),
+                label(imp),
                 median(o.clone()),
                 so.0,
                 so.1,
@@ -236,7 +281,7 @@ pub(crate) fn write(
 
     std::fs::write(here.join("RESULTS.md"), &md)?;
     let report = json!({"commit": commit, "date": date, "load_start": load_start, "load_end": load_end,
-        "load_note": note, "jsonwebtoken": jwt_version, "golang_jwt": golang_jwt,
+        "load_note": note, "jsonwebtoken": jwt12, "jsonwebtoken9": jwt9, "golang_jwt": golang_jwt,
         "rounds": settings.rounds, "budget_s": settings.budget, "ratios": json_ratios,
         "rows": json_rows, "runs": runs,
         "instructions": instructions.iter().map(|(i, a, n)| json!({"impl": i, "alg": a, "per_verification": n})).collect::<Vec<_>>()});

@@ -1,10 +1,12 @@
-//! The two Rust implementations' timed loops, one per process (`--worker sdk|jsonwebtoken`):
-//! the verifier is made once from the key, then the same token is verified in a loop on one
-//! thread and every result checked. Prints one JSON line, as the Go peer does.
+//! The Rust implementations' timed loops, one per process (`--worker IMPL`: `sdk`,
+//! `jwt-aws-lc`, `jwt-rust-crypto`, `jwt9-ring`): the verifier is made once from the key, then
+//! the same token is verified in a loop on one thread and every result checked. Prints one
+//! JSON line, as the Go peer does.
 
 use std::time::{Duration, Instant};
 
 use aistore_authn::{BucketAcl, ClusterAcl, Verifier};
+use jsonwebtoken::crypto::CryptoProvider;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::json;
@@ -25,7 +27,7 @@ pub(crate) fn cpu_seconds() -> f64 {
     tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
-/// The claims as AuthN writes them, for `jsonwebtoken` (the ACLs with the SDK's own types,
+/// The claims as AuthN writes them, for `jsonwebtoken` 12 and 9 (the ACLs with the SDK's own types,
 /// so both Rust implementations decode the same data into the same structures).
 #[derive(Deserialize)]
 #[allow(dead_code)] // decoded, as a service would, then only sub and clusters are read
@@ -64,7 +66,12 @@ fn sdk(f: &Fixture, alg: &str) -> Res<Verify> {
     }))
 }
 
-fn jsonwebtoken(f: &Fixture, alg: &str) -> Res<Verify> {
+/// `jsonwebtoken` 12 with the crypto backend `provider` (aws-lc-rs or RustCrypto), installed
+/// for this process before the key is made.
+fn jsonwebtoken12(f: &Fixture, alg: &str, provider: &'static CryptoProvider) -> Res<Verify> {
+    provider
+        .install_default()
+        .map_err(|_| "a jsonwebtoken CryptoProvider was already installed")?;
     let (key, algorithm) = match alg {
         "hs256" => (
             DecodingKey::from_secret(f.key.as_bytes())?,
@@ -91,13 +98,43 @@ fn jsonwebtoken(f: &Fixture, alg: &str) -> Res<Verify> {
     }))
 }
 
+/// `jsonwebtoken` 9, on ring 0.17 as the SDK: configured as `jsonwebtoken12`.
+fn jsonwebtoken9(f: &Fixture, alg: &str) -> Res<Verify> {
+    use jsonwebtoken9::{Algorithm, DecodingKey, Validation};
+    let (key, algorithm) = match alg {
+        "hs256" => (DecodingKey::from_secret(f.key.as_bytes()), Algorithm::HS256),
+        _ => (
+            DecodingKey::from_rsa_pem(f.key.as_bytes())?,
+            Algorithm::RS256,
+        ),
+    };
+    let mut validation = Validation::new(algorithm);
+    validation.leeway = 0;
+    validation.validate_aud = false;
+    let (token, subject) = (f.token.clone(), f.subject.clone());
+    Ok(Box::new(move || {
+        let data =
+            jsonwebtoken9::decode::<AuthnClaims>(std::hint::black_box(&token), &key, &validation)?;
+        if data.claims.sub != subject || data.claims.clusters.is_none_or(|c| c.is_empty()) {
+            return Err("jsonwebtoken 9 returned other claims".into());
+        }
+        Ok(())
+    }))
+}
+
 /// `--worker IMPL`: the timed loop; prints `{"impl", "alg", "iters", "elapsed_s", "cpu_s"}`.
 pub(crate) fn run(w: &WorkerArgs) -> Res<()> {
     let all = fixtures::read(&w.fixtures)?;
     let f = all.get(&w.alg).ok_or("no such fixture")?;
     let mut verify = match w.implementation.as_str() {
         "sdk" => sdk(f, &w.alg)?,
-        "jsonwebtoken" => jsonwebtoken(f, &w.alg)?,
+        "jwt-aws-lc" => jsonwebtoken12(f, &w.alg, &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER)?,
+        "jwt-rust-crypto" => jsonwebtoken12(
+            f,
+            &w.alg,
+            &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER,
+        )?,
+        "jwt9-ring" => jsonwebtoken9(f, &w.alg)?,
         other => return Err(format!("unknown worker {other}").into()),
     };
     for _ in 0..w.warmup {
