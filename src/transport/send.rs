@@ -160,6 +160,13 @@ impl Transport {
     ) -> Result<(u16, Vec<u8>), Failure> {
         let failure = |e: ureq::Error| Failure::new(e, https);
         let mut headers = HeaderMap::with_capacity(5);
+        // The Host header ureq would write, made once per client instead of per request, and
+        // first, where ureq puts it.
+        if !request.external {
+            if let Some(host) = &self.host_header {
+                headers.insert(HOST, host.clone());
+            }
+        }
         headers.insert(ACCEPT, JSON);
         if let Some(token) = token {
             let mut bearer = String::with_capacity(BEARER.len() + token.len());
@@ -168,12 +175,6 @@ impl Transport {
             let value = HeaderValue::try_from(bearer)
                 .map_err(|e| failure(ureq::http::Error::from(e).into()))?;
             headers.insert(AUTHORIZATION, value);
-        }
-        // The Host header ureq would write, made once per client instead of per request.
-        if !request.external {
-            if let Some(host) = &self.host_header {
-                headers.insert(HOST, host.clone());
-            }
         }
         let method = match request.method {
             Method::Get => ureq::http::Method::GET,
