@@ -421,6 +421,8 @@ impl FromIterator<RoleInfo> for RolesList {
     fn from_iter<I: IntoIterator<Item = RoleInfo>>(iter: I) -> Self {
         let mut roles: Vec<RoleInfo> = iter.into_iter().collect();
         roles.sort_by(|a, b| a.name.cmp(&b.name));
+        // A decoded list has room for more than it holds; a user list keeps one per user.
+        roles.shrink_to_fit();
         RolesList(roles)
     }
 }
@@ -453,7 +455,10 @@ where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    let mut items = Option::<Vec<T>>::deserialize(d)?.unwrap_or_default();
+    // Decoding leaves room for at least 4; a list of users keeps one of these per role.
+    items.shrink_to_fit();
+    Ok(items)
 }
 
 #[cfg(test)]
