@@ -351,8 +351,12 @@ pub(crate) fn markdown(report: &Value, cells: &[Cell], ratios: &[Value], root: &
         ));
     }
 
-    // The scale rows, from their own run (`--scale`), when there has been one.
-    let scale = root.join("benches").join("scale.json");
+    // The scale rows, from their own run (`--scale`), when there has been one: scale.json
+    // beside results.json.
+    let scale = std::env::var_os("BENCH_OUT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("benches"))
+        .join("scale.json");
     if let Some(scale) = std::fs::read(scale)
         .ok()
         .and_then(|b| serde_json::from_slice::<Value>(&b).ok())

@@ -103,7 +103,60 @@ impl Transport for Pooled {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use ureq::unversioned::transport::LazyBuffers;
     use ureq::Timeout;
+
+    /// A connection that counts its liveness probes and says it is closed.
+    #[derive(Debug)]
+    struct Closed {
+        buffers: LazyBuffers,
+        probes: Arc<AtomicUsize>,
+    }
+
+    impl Transport for Closed {
+        fn buffers(&mut self) -> &mut dyn Buffers {
+            &mut self.buffers
+        }
+        fn transmit_output(&mut self, _: usize, _: NextTimeout) -> Result<(), ureq::Error> {
+            Ok(())
+        }
+        fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
+            Ok(true)
+        }
+        fn is_open(&mut self) -> bool {
+            self.probes.fetch_add(1, Ordering::SeqCst);
+            false
+        }
+    }
+
+    #[test]
+    fn only_the_check_right_after_an_exchange_is_skipped() {
+        let probes = Arc::new(AtomicUsize::new(0));
+        let mut conn = Pooled {
+            inner: Box::new(Closed {
+                buffers: LazyBuffers::new(64, 64),
+                probes: Arc::clone(&probes),
+            }),
+            just_used: false,
+        };
+        let timeout = NextTimeout {
+            after: Left::Exact(Duration::from_secs(5)),
+            reason: Timeout::Global,
+            per_read: None,
+            per_write: None,
+        };
+        // An exchange, then back to the pool: that check is skipped.
+        conn.transmit_output(0, timeout).unwrap();
+        conn.await_input(timeout).unwrap();
+        assert!(conn.is_open());
+        assert_eq!(probes.load(Ordering::SeqCst), 0);
+        // Taken out of the pool again: probed, and found closed.
+        assert!(!conn.is_open());
+        assert!(!conn.is_open());
+        assert_eq!(probes.load(Ordering::SeqCst), 2);
+    }
 
     fn left(after: Left) -> Left {
         let t = NextTimeout {
