@@ -12,7 +12,8 @@
 # rows (1,000 users, bcrypt-bound: about 4 of the minutes). About 10-12 minutes on 2 cores.
 #
 # Run it on a quiet machine (see benches/README.md) and say how quiet in BENCH_LOAD_NOTE.
-# BENCH_SKIP_BUILD_COST=1 reuses target/bench/build.json; the harness's own knobs
+# BENCH_SKIP_BUILD_COST=1 reuses target/bench/build.json; BENCH_SCALE_ONLY=1 runs only the
+# scale rows (1,000 and 10,000 users; bcrypt-bound, see benches/README.md); the harness's own knobs
 # (BENCH_BUDGET, BENCH_ROUNDS, BENCH_PROV_USERS, ...) are described at the top of
 # benches/authn_peers/main.rs.
 set -euo pipefail
@@ -37,6 +38,11 @@ if [ ! -x "$OUT/venv/bin/python" ]; then
   "${PYTHON:-python3}" -m venv "$OUT/venv"
 fi
 "$OUT/venv/bin/pip" install --quiet --disable-pip-version-check aistore==2.0.0
+
+if [ "${BENCH_SCALE_ONLY:-0}" = 1 ]; then
+  log "scale rows only: cargo bench --features provision --bench authn_peers -- --scale"
+  exec cargo bench --features provision --bench authn_peers -- --scale
+fi
 
 if [ "${BENCH_SKIP_BUILD_COST:-0}" != 1 ] || [ ! -f "$OUT/build.json" ]; then
   log "build cost"

@@ -72,6 +72,8 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("--worker") => workers::worker(&args[1..]),
         Some("--prov-worker") => provision::worker(&args[1..]),
+        Some("--scale-worker") => provision::scale::worker(&args[1..]),
+        Some("--scale") => provision::scale::run_only(),
         Some("--serve") => orchestrate::run(true),
         Some("--render") => report::render(),
         _ => orchestrate::run(false),

@@ -252,6 +252,8 @@ pub(crate) fn run(serve_only: bool) -> Res<()> {
     let bench_secs = started.elapsed().as_secs_f64();
     drop(server);
     let prov = provision::run(&setup, &peers, &bench_dir)?;
+    // The scale rows only when `BENCH_SCALE_USERS` names sizes (`--scale` runs them alone).
+    let scale = provision::scale::run(&setup, &bench_dir, "")?;
     let total_secs = started.elapsed().as_secs_f64();
     let load_seen = watch.finish();
 
@@ -281,6 +283,12 @@ pub(crate) fn run(serve_only: bool) -> Res<()> {
         "provisioning": prov,
     });
     std::fs::create_dir_all(&out_dir)?;
+    if !scale.is_null() {
+        std::fs::write(
+            out_dir.join("scale.json"),
+            serde_json::to_string_pretty(&scale)? + "\n",
+        )?;
+    }
     std::fs::write(
         out_dir.join("results.json"),
         serde_json::to_string_pretty(&report)? + "\n",

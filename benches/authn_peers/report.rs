@@ -351,6 +351,20 @@ pub(crate) fn markdown(report: &Value, cells: &[Cell], ratios: &[Value], root: &
         ));
     }
 
+    // The scale rows, from their own run (`--scale`), when there has been one: scale.json
+    // beside results.json.
+    let scale = std::env::var_os("BENCH_OUT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("benches"))
+        .join("scale.json");
+    if let Some(scale) = std::fs::read(scale)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .filter(|v| !v.is_null())
+    {
+        w.push_str(&provision::scale::markdown(&scale));
+    }
+
     line(w, "## Build cost\n".into());
     let b = &report["build"];
     if b.is_null() {

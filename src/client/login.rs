@@ -13,6 +13,7 @@ use crate::client::Client;
 use crate::error::{Entity, Error};
 use crate::model::token::Token;
 use crate::secret::Secret;
+use crate::transport::checks::check_token;
 use crate::transport::decode;
 use crate::transport::names::check_password;
 use crate::transport::request::{Method, Request};
@@ -25,15 +26,26 @@ pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 pub(crate) struct HeldToken {
     pub(crate) jwt: Secret,
     expires_at: Option<SystemTime>,
+    /// Whether an HTTP header can carry it ([`check_token`]), found once.
+    fits_header: bool,
 }
 
 impl HeldToken {
     pub(crate) fn new(jwt: String) -> Arc<HeldToken> {
         let expires_at = Token::parse(&jwt).ok().map(|t| t.claims().expires_at);
         Arc::new(HeldToken {
+            fits_header: check_token(&jwt).is_ok(),
             jwt: Secret::new(jwt),
             expires_at,
         })
+    }
+
+    /// [`check_token`] of the token, without going over it again.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        match self.fits_header {
+            true => Ok(()),
+            false => check_token(self.jwt.expose()),
+        }
     }
 
     /// True when the token has expired, or will within a few seconds (a request sent now

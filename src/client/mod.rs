@@ -185,7 +185,7 @@ impl Client {
             return self.transport.send(request, None);
         }
         if let Some(held) = self.held_token() {
-            check_token(held.jwt.expose())?;
+            held.check()?;
         }
         let token = match request.needs_token {
             true => self.usable_token()?,

@@ -457,7 +457,7 @@ impl Work {
     /// The requests, as `METHOD /path`.
     pub(crate) fn requests(&self) -> Vec<String> {
         let at = |method: &str, collection: &str, name: &str| {
-            let name = segment("name", name).unwrap_or_else(|_| name.to_owned());
+            let name = segment("name", name).unwrap_or_else(|_| name.into());
             format!("{method} /v1/{collection}/{name}")
         };
         let post = |collection: &str| format!("POST /v1/{collection}");

@@ -7,11 +7,13 @@
 //! Here the connection pool ([`Transport`]) and its settings; in their own files: sending
 //! and retrying ([`send`]), when to retry ([`retry`]), TLS ([`tls`]), proxies ([`proxy`]),
 //! the checks made before sending ([`checks`]), what a failed exchange means ([`failure`]),
-//! requests ([`request`]), names in paths ([`names`]) and host name resolution ([`resolve`]).
+//! requests ([`request`]), names in paths ([`names`]), host name resolution ([`resolve`]) and
+//! the pooled connections ([`pooled`]).
 
 pub(crate) mod checks;
 pub(crate) mod failure;
 pub(crate) mod names;
+pub(crate) mod pooled;
 pub(crate) mod proxy;
 pub(crate) mod request;
 pub(crate) mod resolve;
@@ -58,6 +60,8 @@ pub(crate) struct Settings {
 pub(crate) struct Transport {
     agent: ureq::Agent,
     base_url: String,
+    /// The `Host` header of requests to `base_url`, as ureq would write it.
+    host_header: Option<ureq::http::HeaderValue>,
     timeout: Duration,
     retry: RetryPolicy,
     max_reply_bytes: u64,
@@ -109,9 +113,10 @@ impl Transport {
         Ok(Transport {
             agent: ureq::Agent::with_parts(
                 config.build(),
-                ureq::unversioned::transport::DefaultConnector::new(),
+                crate::transport::pooled::PooledConnector::default(),
                 crate::transport::resolve::FastResolver::default(),
             ),
+            host_header: host_header(&base_url),
             base_url,
             timeout,
             retry: settings.retry,
@@ -134,6 +139,23 @@ impl Transport {
     pub(crate) fn limits(&self) -> (Duration, u64, RetryPolicy) {
         (self.timeout, self.max_reply_bytes, self.retry)
     }
+}
+
+/// The `Host` header for requests to `url`, as ureq writes it: the host, and the port when it
+/// is not the scheme's default. `None` leaves it to ureq.
+fn host_header(url: &str) -> Option<ureq::http::HeaderValue> {
+    let uri = url.parse::<ureq::http::Uri>().ok()?;
+    let host = uri.host()?;
+    let default = match uri.scheme_str()? {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let value = match uri.port_u16() {
+        Some(port) if port != default => format!("{host}:{port}"),
+        _ => host.to_owned(),
+    };
+    ureq::http::HeaderValue::try_from(value).ok()
 }
 
 /// Decodes a JSON reply body.

@@ -86,7 +86,11 @@ impl<'a> Request<'a> {
                 ))
             }
         };
-        let path = format!("/v1/{collection}/{}", segment(kind, name)?);
+        let name = segment(kind, name)?;
+        let mut path = String::with_capacity(5 + collection.len() + name.len());
+        for part in ["/v1/", collection, "/", &name] {
+            path.push_str(part);
+        }
         Ok(Request::new(method, path, entity))
     }
 

@@ -12,6 +12,7 @@
 
 mod report;
 mod run;
+pub(crate) mod scale;
 mod worker;
 
 pub(crate) use report::markdown;
@@ -39,6 +40,10 @@ pub(crate) struct ProvSpec {
     /// Users `{user_prefix}0000` ... .
     user_prefix: String,
     users: usize,
+    /// How many of the users the server already holds (the first ones): `apply` creates the
+    /// rest (the scale rows grow the server this way).
+    #[serde(default)]
+    present: usize,
     /// The roles every user holds.
     roles: Vec<String>,
     /// For the Python loop and the raw POSTs; the SDK reads it from `BENCH_PROV_PASSWORD`.

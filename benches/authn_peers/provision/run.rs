@@ -60,7 +60,7 @@ fn pattern(line: &str) -> String {
     format!("{method} {path}")
 }
 
-fn tally(lines: &[String]) -> BTreeMap<String, u64> {
+pub(super) fn tally(lines: &[String]) -> BTreeMap<String, u64> {
     let mut by = BTreeMap::new();
     for l in lines {
         *by.entry(pattern(l)).or_insert(0) += 1;
@@ -68,7 +68,13 @@ fn tally(lines: &[String]) -> BTreeMap<String, u64> {
     by
 }
 
-fn run_prov_peer(setup: &Setup, spec_path: &Path, peer: &str, op: &str, n: usize) -> Res<ProvRun> {
+pub(super) fn run_prov_peer(
+    setup: &Setup,
+    spec_path: &Path,
+    peer: &str,
+    op: &str,
+    n: usize,
+) -> Res<ProvRun> {
     let mut cmd = match peer {
         "sdk" | "limit" => {
             let mut c = Command::new(std::env::current_exe()?);
@@ -92,7 +98,7 @@ fn run_prov_peer(setup: &Setup, spec_path: &Path, peer: &str, op: &str, n: usize
 
 /// Checks that the server holds exactly the benchmark's users, each with the 3 roles (or
 /// none of them), and with `clear` deletes them (4 threads; deletes do no bcrypt).
-fn check_users(admin: &Client, p: &ProvSpec, expect: usize, clear: bool) -> Res<()> {
+pub(super) fn check_users(admin: &Client, p: &ProvSpec, expect: usize, clear: bool) -> Res<()> {
     let users = admin.user_manager().list()?;
     let ours: Vec<&aistore_authn::UserInfo> = users
         .values()
@@ -159,6 +165,7 @@ pub(crate) fn run(setup: &Setup, peers: &[String], bench_dir: &Path) -> Res<Opti
         token: admin.token().ok_or("no admin token")?,
         user_prefix: USER_PREFIX.into(),
         users,
+        present: 0,
         roles: ROLES.iter().map(|r| (*r).to_owned()).collect(),
         password: PASSWORD.into(),
     };

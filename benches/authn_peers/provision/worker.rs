@@ -51,10 +51,10 @@ fn sdk_apply(p: &ProvSpec, parallel: usize) -> Res<ProvRun> {
         .iter()
         .filter(|a| a.op == provision::Op::Create && a.kind == provision::Kind::User)
         .count();
-    if creates != p.users || plan.len() != p.users {
+    let missing = p.users - p.present.min(p.users);
+    if creates != missing || plan.len() != missing {
         return Err(format!(
-            "expected a plan of {} user creates, got {} actions ({creates} user creates):\n{plan}",
-            p.users,
+            "expected a plan of {missing} user creates, got {} actions ({creates} user creates):\n{plan}",
             plan.len()
         )
         .into());
@@ -71,7 +71,7 @@ fn sdk_apply(p: &ProvSpec, parallel: usize) -> Res<ProvRun> {
         peer: "sdk".into(),
         op: "apply".into(),
         parallel,
-        users: p.users,
+        users: missing,
         elapsed_s,
         cpu_s,
         rss_kib: peak_rss_kib(),
