@@ -121,4 +121,19 @@ mod tests {
             ["show", "user", "-bogus"]
         );
     }
+
+    #[test]
+    fn a_value_attached_with_equals_leaves_the_next_word_a_flag() {
+        for cluster in ["-cluster=c1", "--cluster=c1"] {
+            let out = rewrite(&["add", "role", "r", "ro", cluster, "-desc", "x"]);
+            assert_eq!(out[4..], ["--cluster=c1", "--desc", "x"], "{out:?}");
+        }
+        // The program's own name is not an argument, even when it starts with a dash (as a
+        // login shell's does).
+        let args = ["-nv", "show", "user", "-nv"].map(OsString::from).to_vec();
+        assert_eq!(
+            with_two_dashes(&crate::args::command(), args),
+            ["-nv", "show", "user", "--nv"]
+        );
+    }
 }

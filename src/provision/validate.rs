@@ -346,4 +346,140 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert_eq!(paths(&spec.validate().unwrap_err()), ["users[0].password"]);
     }
+
+    fn shown(errors: &crate::provision::errors::ValidationErrors) -> Vec<String> {
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    /// Every check, each problem once, in spec order, with its path and the checker's
+    /// message (without the `invalid argument:` prefix).
+    #[test]
+    fn every_problem_is_reported_once_with_its_path() {
+        let spec = Spec::from_json(
+            r#"{"clusters": [{"id": "u1", "alias": "c1", "urls": ["http://127.0.0.1:8080"]},
+                             {"id": "u/2", "alias": "-c2", "urls": ["ftp://ais"]},
+                             {"id": "u1", "alias": "c1", "urls": ["http://ais.example.com"]},
+                             {"id": "u4", "alias": "u1"},
+                             {"id": "u5", "alias": "u5"},
+                             {"id": "u6"}],
+                "roles": [{"name": "Admin"},
+                          {"name": "ops", "acls": [
+                              {"cluster": "c1", "perms": "ro"},
+                              {"cluster": "u1", "perms": "rw"},
+                              {"cluster": "*", "perms": "GET"},
+                              {"cluster": "", "perms": "GET"},
+                              {"cluster": "u/9", "perms": "GET"},
+                              {"cluster": "*", "bucket": "s3://logs", "perms": "GET"},
+                              {"cluster": "c1", "bucket": "s3://logs", "perms": "GET"},
+                              {"cluster": "u1", "bucket": "aws://logs", "perms": "PUT"},
+                              {"cluster": "u1", "bucket": "ais://@u1/raw", "perms": "GET"},
+                              {"cluster": "u1", "bucket": "ais://#ns/raw", "perms": "GET"},
+                              {"cluster": "u1", "bucket": "nope://raw", "perms": "GET"},
+                              {"cluster": "u6", "perms": " "},
+                              {"cluster": "u5", "perms": "GETT"}]},
+                          {"name": "ops"},
+                          {"name": "_ops"}],
+                "users": [{"id": "admin"},
+                          {"id": "-bob"},
+                          {"id": "alice", "roles": ["ops", "ext", "Admin", "Guest-c1", "Guest-u6", "ops", "dev"]},
+                          {"id": "alice", "reset_password": true},
+                          {"id": "carol", "password": "inline"}],
+                "external_roles": ["ext", "ops", "ext", "a/b"]}"#,
+        )
+        .unwrap();
+        let errors = spec.validate().unwrap_err();
+        let invalid = "is invalid: use at most 32 ASCII letters, digits, '-' and '_', not \
+                       starting or ending with '-' or '_'";
+        let namespace = "write provider://name; the cluster is the entry's \"cluster\" (AuthN \
+                         matches a bucket by cluster, provider and name)";
+        let source = r#"{"env": "VAR"} or {"file": "path"}"#;
+        assert_eq!(
+            shown(&errors),
+            [
+                r#"clusters[1].id: cluster ID "u/2" is invalid: use ASCII letters, digits, '-' and '_'"#.to_owned(),
+                format!(r#"clusters[1].alias: cluster alias "-c2" {invalid}"#),
+                r#"clusters[1].urls[0]: cluster URL "ftp://ais" must be http:// or https:// with a host"#.into(),
+                r#"clusters[2].id: cluster "u1" is already defined by clusters[0]"#.into(),
+                r#"clusters[2].alias: alias "c1" is already used by clusters[0]"#.into(),
+                "clusters[2].urls[0]: cluster URL http://ais.example.com is plain http to another \
+                 host: AuthN sends each cluster URL an admin token (valid 5 minutes) and a hash of \
+                 its signing secret, which anyone on the way could read; use https://, or allow it \
+                 on purpose (ClusterManager::allow_plain_http(true); ais-authn --allow-plain-http; \
+                 in a spec, \"allow_plain_http\": true on the cluster)".into(),
+                r#"clusters[3].alias: alias "u1" is the ID of clusters[0]: a name must mean one cluster"#.into(),
+                "roles[0].name: Admin is AuthN's built-in role; a spec cannot change it".into(),
+                // c1 is u1's alias: the same cluster.
+                "roles[1].acls[1]: a second entry for the same cluster as acls[0]".into(),
+                "roles[1].acls[3].cluster: empty: name a cluster by ID or alias, or write * for \
+                 every cluster".into(),
+                r#"roles[1].acls[4].cluster: cluster ID "u/9" is invalid: use ASCII letters, digits, '-' and '_'"#.into(),
+                "roles[1].acls[5].bucket: a bucket entry names one cluster, not *".into(),
+                // s3 is aws, and c1 is u1.
+                "roles[1].acls[7]: a second entry for the same bucket as acls[6]".into(),
+                format!(r#"roles[1].acls[8].bucket: bucket "ais://@u1/raw": {namespace}"#),
+                format!(r#"roles[1].acls[9].bucket: bucket "ais://#ns/raw": {namespace}"#),
+                r#"roles[1].acls[10].bucket: bucket "nope://raw": unknown provider "nope": use ais, s3 (aws), gs (gcp), az (azure) or oc (oci)"#.into(),
+                "roles[1].acls[11].perms: empty: write the permissions (ro, rw, GET, ...), or none".into(),
+                r#"roles[1].acls[12].perms: unknown permission "GETT": use ro, rw, su, an operation such as GET or LIST-BUCKETS, or a number"#.into(),
+                r#"roles[2].name: role "ops" is already defined by roles[1]"#.into(),
+                format!(r#"roles[3].name: role name "_ops" {invalid}"#),
+                r#"external_roles[1]: role "ops" is defined by roles[1]; list only roles the spec does not define"#.into(),
+                r#"external_roles[2]: role "ext" is already listed at [0]"#.into(),
+                r#"external_roles[3]: role name "a/b" cannot be addressed in a URL path"#.into(),
+                "users[0].id: admin is AuthN's built-in user; a spec cannot change it".into(),
+                format!(r#"users[1].id: user ID "-bob" {invalid}"#),
+                // ext, Admin, Guest-c1 and Guest-u6 (a cluster without alias) are known.
+                r#"users[2].roles[5]: role "ops" is already listed at [0]"#.into(),
+                r#"users[2].roles[6]: role "dev" is not defined: add it to roles, or to external_roles if it exists on the server"#.into(),
+                r#"users[3].id: user "alice" is already defined by users[2]"#.into(),
+                format!("users[3].reset_password: needs a password: {source}"),
+                format!("users[4].password: an inline password is refused: use {source}"),
+            ]
+        );
+    }
+
+    /// A spec without problems passes, and `check` hands back each user's password, in spec
+    /// order, when it has a readable one.
+    #[test]
+    fn a_good_spec_passes_and_its_passwords_are_read() {
+        let dir = std::env::temp_dir().join(format!("spec-check-{}", crate::secret::random_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("alice"), "al1ce-pw\n").unwrap();
+        let unset = format!("AIS_AUTHN_TEST_UNSET_{}", crate::secret::random_id());
+        let json = r#"{"clusters": [{"id": "u1", "alias": "c1", "urls": ["https://ais:8080"]},
+                                    {"id": "u2", "alias": "c2"}],
+                       "roles": [{"name": "ops", "acls": [{"cluster": "c1", "perms": "ro"},
+                                                          {"cluster": "u2", "perms": "rw"},
+                                                          {"cluster": "*", "perms": "none"},
+                                                          {"cluster": "c1", "bucket": "s3://logs", "perms": "GET"},
+                                                          {"cluster": "u1", "bucket": "gs://logs", "perms": "GET"}]}],
+                       "users": [{"id": "alice", "roles": ["ops", "Guest-c2", "Admin"], "password": {"file": "alice"}},
+                                 {"id": "bob", "roles": ["ext"]}],
+                       "external_roles": ["ext"]}"#;
+        let spec = Spec::from_json(json).unwrap().with_base_dir(&dir);
+        spec.validate().unwrap();
+        let (errors, passwords) = spec.check();
+        assert!(errors.is_empty());
+        let passwords: Vec<Option<&str>> = passwords
+            .iter()
+            .map(|p| p.as_ref().map(|s| s.expose()))
+            .collect();
+        assert_eq!(passwords, [Some("al1ce-pw"), None]);
+        // Unreadable sources: no password, and the problem below the password's path.
+        let json = format!(
+            r#"{{"users": [{{"id": "a", "password": {{"file": "none"}}}},
+                           {{"id": "b", "password": {{"env": "{unset}"}}}},
+                           {{"id": "c", "password": {{"file": "alice"}}}}]}}"#
+        );
+        let spec = Spec::from_json(&json).unwrap().with_base_dir(&dir);
+        let (errors, passwords) = spec.check();
+        assert_eq!(
+            paths(&errors),
+            ["users[0].password.file", "users[1].password.env"]
+        );
+        assert_eq!(passwords.len(), 3);
+        assert!(passwords[0].is_none() && passwords[1].is_none());
+        assert_eq!(passwords[2].as_ref().map(|s| s.expose()), Some("al1ce-pw"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -280,6 +280,8 @@ mod tests {
     }
 
     const E: [u8; 3] = [1, 0, 1];
+    /// OCTET STRING, a tag the keys do not use.
+    const OCTETS: u8 = 0x04;
 
     #[test]
     fn reads_spki_and_pkcs1_pem() {
@@ -364,6 +366,27 @@ mod tests {
         assert!(r.read(INTEGER).is_err(), "a 5-byte length");
         let mut r = Reader::new(&[0x02, 0x81, 0x05, 0, 0, 0, 0, 0]);
         assert!(r.read(INTEGER).unwrap_err().contains("under 128"));
+    }
+
+    /// The edges of the length rules, by the message that says which rule refused.
+    #[test]
+    fn lengths_at_their_limits() {
+        // Four length bytes are read (then the data is short); five are refused unread.
+        let mut r = Reader::new(&[0x02, 0x84, 0xff, 0xff, 0xff, 0xff]);
+        assert_eq!(
+            r.read(INTEGER).unwrap_err(),
+            "DER: an element is longer than the data"
+        );
+        let mut r = Reader::new(&[0x02, 0x85, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(r.read(INTEGER).unwrap_err(), "DER: a length over 4 bytes");
+        // 128 is the smallest long-form length; 256 takes two bytes.
+        for len in [0x80usize, 0x100] {
+            let der = [element(OCTETS, &vec![7; len]), vec![0x05, 0x00]].concat();
+            let mut r = Reader::new(&der);
+            assert_eq!(r.read(OCTETS).unwrap(), vec![7; len]);
+            assert_eq!(r.read(NULL).unwrap(), b"");
+            r.finish().unwrap();
+        }
     }
 
     proptest! {

@@ -393,6 +393,42 @@ mod tests {
         huge.verify(&claims(t - 60, i64::MAX)).unwrap();
     }
 
+    /// The error's message, for a token refused.
+    fn message(r: Result<crate::verify::VerifiedToken, Error>) -> String {
+        match r {
+            Err(Error::TokenRejected { message, .. }) => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn messages_say_which_check_refused() {
+        let v = Verifier::hmac("s3cret").unwrap();
+        // 1 MiB is allowed (and then not a JWT); one byte more is not read at all.
+        let at_most = "x".repeat(MAX_TOKEN_BYTES);
+        assert_eq!(
+            message(v.verify(&at_most)),
+            "a JWT has three parts separated by dots"
+        );
+        assert_eq!(
+            message(v.verify(&format!("{at_most}x"))),
+            "the token is longer than 1 MiB"
+        );
+        let other = Verifier::hmac("other").unwrap();
+        assert_eq!(
+            message(other.verify(&sign_hs256(HS, ALICE, "s3cret"))),
+            "the HS256 signature does not match the header and claims under this key"
+        );
+    }
+
+    #[test]
+    fn shown_values_are_quoted_and_cut_at_64_characters() {
+        let exactly = "é".repeat(64);
+        assert_eq!(shown(&exactly), format!("\"{exactly}\""));
+        assert_eq!(shown(&format!("{exactly}x")), format!("\"{exactly}\"…"));
+        assert_eq!(shown("a\"b\n"), r#""a\"b\n""#);
+    }
+
     #[test]
     fn issuer_and_audience_when_required() {
         let jwt = sign_hs256(HS, ALICE, "s3cret");

@@ -412,4 +412,60 @@ mod tests {
             RejectReason::BadSignature
         );
     }
+    /// The error's message, for a token refused.
+    fn message(r: Result<crate::verify::VerifiedToken, Error>) -> String {
+        match r {
+            Err(Error::TokenRejected { message, .. }) => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn key_ids_of_256_characters_are_looked_up_and_refusals_name_the_pinned_algorithm() {
+        let v = Verifier::from_jwks(&rsa_jwk(Some("RS256"))).unwrap();
+        let token = |header: &str| sign_hs256(header, ALICE, "x");
+        // 256 characters is AIStore's maxKidLength: allowed, and then not in the set.
+        let longest = format!(r#"{{"alg":"RS256","kid":"{}"}}"#, "k".repeat(256));
+        assert_eq!(reason(v.verify(&token(&longest))), RejectReason::UnknownKey);
+        assert_eq!(
+            message(v.verify(&token(r#"{"alg":"RS512","kid":"k1"}"#))),
+            r#"the token's algorithm is "RS512"; this key accepts RS256 only (its JWK says so)"#
+        );
+    }
+
+    /// A refetch that fails still counts for the rate limit: a second unknown key ID within
+    /// the interval is refused without a request, and with no interval it refetches again.
+    /// Nothing listens on the port, so each refetch fails at once (no server is needed for
+    /// that).
+    #[test]
+    fn refetches_are_rate_limited() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = Client::builder(&format!("http://127.0.0.1:{port}"))
+            .retry(crate::transport::retry::RetryPolicy::none())
+            .build()
+            .unwrap();
+        let keys = key_set(&rsa_jwk(None)).unwrap();
+        let v = Verifier::with_keys(Keys::Set(KeySet::refetched(keys, client)));
+        let token =
+            |kid: &str| sign_hs256(&format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#), ALICE, "x");
+        assert!(
+            matches!(v.verify(&token("k2")), Err(Error::Transport { .. })),
+            "the refetch was tried"
+        );
+        let limited = message(v.verify(&token("k3")));
+        assert!(
+            limited.starts_with(r#"no key "k3" in the key set (the set was refetched "#),
+            "{limited}"
+        );
+        // Clones share the set and its refetch state.
+        let eager = v.clone().min_refetch_interval(std::time::Duration::ZERO);
+        assert!(matches!(
+            eager.verify(&token("k3")),
+            Err(Error::Transport { .. })
+        ));
+    }
 }

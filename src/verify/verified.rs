@@ -256,3 +256,41 @@ impl VerifiedToken {
         check(self.token.claims(), cluster_id, bucket, perms)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::access::DenyReason;
+    use crate::model::access_attr::AccessAttr;
+    use crate::model::bucket::Bucket;
+    use crate::verify::tests::{sign_hs256, ALICE, HS};
+    use crate::verify::Verifier;
+
+    #[test]
+    fn the_token_answers_with_its_claims() {
+        let v = Verifier::hmac("s3cret").unwrap();
+        let jwt = sign_hs256(HS, ALICE, "s3cret");
+        let alice = v.verify(&jwt).unwrap();
+        assert!(!alice.is_admin());
+        // ALICE is read-only (771) on c1.
+        let raw = Bucket::new("ais", "raw");
+        assert!(alice.allows("c1", Some(&raw), AccessAttr::GET));
+        assert!(!alice.allows("c1", Some(&raw), AccessAttr::PUT));
+        alice
+            .check("c1", Some(&raw), AccessAttr::ACCESS_RO)
+            .unwrap();
+        let denied = alice.check("c1", Some(&raw), AccessAttr::PUT).unwrap_err();
+        assert_eq!(
+            (denied.reason, denied.missing),
+            (DenyReason::ClusterAclLacks, AccessAttr::PUT)
+        );
+        assert_eq!(alice.clone().into_token().as_str(), jwt);
+        let admin = sign_hs256(
+            HS,
+            r#"{"sub":"root","exp":4102444800,"admin":true}"#,
+            "s3cret",
+        );
+        let admin = v.verify(&admin).unwrap();
+        assert!(admin.is_admin());
+        assert!(admin.allows("any", None, AccessAttr::ADMIN));
+    }
+}

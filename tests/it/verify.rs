@@ -426,6 +426,9 @@ fn after_a_key_rotation_the_server_verifier_fetches_the_new_key_once() {
     // The following verifier fetches the new key, and still has the old one.
     let verified = following.verify(&new_token).unwrap();
     assert_eq!(verified.token().key_id(), Some(new_kid.as_str()));
+    // That refetch did not forget the key IDs refetched for before it.
+    let again = message(following.verify(&unknown("no-such-key")));
+    assert!(again.contains("refetched once already"), "{again}");
     assert!(verified.allows(
         &cluster_id,
         Some(&Bucket::parse("s3://logs").unwrap()),

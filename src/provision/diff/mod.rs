@@ -496,4 +496,201 @@ mod tests {
         let plan = build(&exported, vec![None], &now, &PlanOptions::new().prune(true)).unwrap();
         assert!(plan.is_empty(), "{plan}");
     }
+    fn notes(plan: &Plan) -> Vec<(String, Vec<String>)> {
+        plan.actions()
+            .iter()
+            .map(|a| (a.name.clone(), a.notes.clone()))
+            .collect()
+    }
+
+    /// The user running the plan keeps Admin unless told otherwise; anyone else may lose it,
+    /// and gaining it is said.
+    #[test]
+    fn admin_taken_from_the_planner_only_when_allowed() {
+        let mut admin = RoleInfo::new("Admin", "AuthN administrator");
+        admin.admin = true;
+        let roles = vec![admin, RoleInfo::new("ops", ""), RoleInfo::new("dev", "")];
+        let mut now = server(
+            &[],
+            roles,
+            &[
+                ("me", &["Admin", "ops"]),
+                ("bob", &["Admin"]),
+                ("carol", &["ops"]),
+                ("dan", &["ops"]),
+            ],
+        );
+        now.me = Some("me".into());
+        let s = spec(
+            r#"{"users": [{"id": "me", "roles": ["ops"]}, {"id": "bob", "roles": ["ops"]},
+                          {"id": "carol", "roles": ["ops", "Admin"]}, {"id": "dan", "roles": ["dev"]}],
+                "external_roles": ["ops", "dev"]}"#,
+        );
+        let none = || vec![None; 4];
+        assert_eq!(
+            errors(build(&s, none(), &now, &PlanOptions::new())),
+            [
+                r#"users[0].roles: user "me" runs this plan (the client's token) and the spec takes Admin from it: it could no longer administer AuthN, nor undo this; add "Admin" to its roles, or allow it on purpose (PlanOptions::allow_own_admin_removal; ais-authn --allow-own-admin-removal)"#
+            ]
+        );
+        let allowed = PlanOptions::new().allow_own_admin_removal(true);
+        let plan = build(&s, none(), &now, &allowed).unwrap();
+        let grants = "grants Admin: the user can do anything to AuthN and every cluster";
+        assert_eq!(
+            notes(&plan),
+            [
+                (
+                    "me".into(),
+                    vec!["takes Admin from the user running this plan".into()]
+                ),
+                ("bob".into(), vec![]),
+                ("carol".into(), vec![grants.to_owned()]),
+                ("dan".into(), vec![]),
+            ]
+        );
+        let Work::UpdateUser { roles, .. } = &plan.actions()[3].work else {
+            panic!()
+        };
+        let sent: Vec<&str> = roles.iter().flatten().map(|r| r.name.as_str()).collect();
+        assert_eq!(sent, ["dev"]);
+        // Run by dan, who neither has Admin nor gets it: nothing to refuse.
+        now.me = Some("dan".into());
+        let plan = build(&s, none(), &now, &PlanOptions::new()).unwrap();
+        assert_eq!(plan.actions().len(), 4);
+        assert!(plan.actions()[3].notes.is_empty(), "{plan}");
+    }
+
+    /// With prune, a re-created role goes back to the users that stay outside the spec (the
+    /// built-in admin and the planner), not to those prune deletes.
+    #[test]
+    fn prune_gives_a_recreated_role_back_to_the_users_that_stay() {
+        let mut admin = RoleInfo::new("Admin", "AuthN administrator");
+        admin.admin = true;
+        let ops = RoleInfo::new("ops", "d")
+            .with_cluster("u1", AccessAttr::ACCESS_RO)
+            .with_cluster("u2", AccessAttr::ACCESS_RW);
+        let mut now = server(
+            &[("u1", "c1"), ("u2", "c2")],
+            vec![admin, ops],
+            &[
+                ("admin", &["Admin", "ops"]),
+                ("alice", &["ops"]),
+                ("eve", &["ops"]),
+                ("me", &["ops"]),
+            ],
+        );
+        now.me = Some("me".into());
+        let s = spec(
+            r#"{"clusters": [{"id": "u1", "alias": "c1"}, {"id": "u2", "alias": "c2"}],
+                "roles": [{"name": "ops", "description": "d", "acls": [{"cluster": "c1", "perms": "ro"}]}],
+                "users": [{"id": "alice", "roles": ["ops"]}]}"#,
+        );
+        let plan = build(&s, vec![None], &now, &PlanOptions::new().prune(true)).unwrap();
+        assert_eq!(
+            lines(&plan),
+            [
+                "recreate role ops []",
+                "update user alice [0]",
+                "update user admin [0]",
+                "update user me [0]",
+                "delete user eve []"
+            ],
+            "{plan}"
+        );
+        assert_eq!(
+            plan.actions()[0].notes[1],
+            "deleting the role takes it from admin, alice, eve, me; given back to alice (#1), \
+             admin (#2), me (#3); not given back to eve (the spec drops it, or prune deletes the user)"
+        );
+    }
+
+    /// Pruning keeps the roles AuthN made for a spec cluster under its ID, its alias in the
+    /// spec, or the alias it has on the server; roles without holders are deleted without a
+    /// note. A role the spec leaves without description while the server has one is
+    /// re-created; one without description on both sides is left alone.
+    #[test]
+    fn prune_knows_the_clusters_roles_by_any_of_their_names() {
+        let mut now = admin_only();
+        now.clusters
+            .insert("u1".into(), ClusterInfo::new("u1", "c1", &[]));
+        let mut roles: Vec<RoleInfo> = now.roles.to_vec();
+        for name in [
+            "Guest-u1", "Guest-n1", "Guest-c1", "Guest-zz", "stray", "quiet",
+        ] {
+            roles.push(RoleInfo::new(name, ""));
+        }
+        roles.push(RoleInfo::new("loud", "said"));
+        now.roles = roles.into();
+        let s = spec(
+            r#"{"clusters": [{"id": "u1", "alias": "n1"}],
+                "roles": [{"name": "quiet"}, {"name": "loud"}], "users": []}"#,
+        );
+        let plan = build(&s, vec![], &now, &PlanOptions::new().prune(true)).unwrap();
+        assert_eq!(
+            lines(&plan),
+            [
+                "update cluster u1 []",
+                "recreate role loud []",
+                "delete role Guest-zz []",
+                "delete role stray []"
+            ],
+            "{plan}"
+        );
+        assert_eq!(
+            plan.actions()[1].notes,
+            [
+                "the spec gives no description, and AuthN keeps a description when sent none: \
+              the role is deleted and created again"
+            ]
+        );
+        assert!(plan.actions()[2].notes.is_empty() && plan.actions()[3].notes.is_empty());
+        let kept: Vec<String> = plan
+            .protected()
+            .iter()
+            .map(|p| format!("{} {}: {}", p.kind, p.name, p.reason))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "user admin: AuthN's built-in administrator",
+                "role Admin: AuthN's built-in administrator role",
+                "role Guest-c1: made by AuthN for cluster u1",
+                "role Guest-n1: made by AuthN for cluster u1",
+                "role Guest-u1: made by AuthN for cluster u1",
+            ]
+        );
+    }
+
+    /// A role left from an earlier registration is not waited for: AuthN keeps it as it is.
+    #[test]
+    fn a_role_that_exists_is_not_predicted() {
+        let mut now = admin_only();
+        let mut roles: Vec<RoleInfo> = now.roles.to_vec();
+        roles.push(RoleInfo::new("Guest-c1", "left over"));
+        now.roles = roles.into();
+        let s = spec(
+            r#"{"clusters": [{"id": "u1", "alias": "c1"}],
+                "users": [{"id": "alice", "roles": ["Guest-c1", "BucketOwner-c1"]}]}"#,
+        );
+        let plan = build(&s, vec![pw()], &now, &PlanOptions::new()).unwrap();
+        assert_eq!(
+            lines(&plan),
+            ["create cluster u1 []", "create user alice [0]"],
+            "BucketOwner-c1 waits for the registration"
+        );
+        let Work::CreateUser { roles, .. } = &plan.actions()[1].work else {
+            panic!()
+        };
+        let sent: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(sent, ["BucketOwner-c1", "Guest-c1"]);
+        let s = spec(
+            r#"{"clusters": [{"id": "u1", "alias": "c1"}],
+                "users": [{"id": "alice", "roles": ["Guest-c1"]}]}"#,
+        );
+        let plan = build(&s, vec![pw()], &now, &PlanOptions::new()).unwrap();
+        assert_eq!(
+            lines(&plan),
+            ["create cluster u1 []", "create user alice []"]
+        );
+    }
 }
