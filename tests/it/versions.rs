@@ -1,4 +1,4 @@
-//! Tests of what older AuthN releases lack, and their skips. Shared by this binary and the
+//! Tests of what older AuthN releases lack (or a program missing here), and their skips. Shared by this binary and the
 //! CLI's (`cli/tests/cli/main.rs` includes this file), so both record skips the same way.
 //!
 //! A test that needs a newer release than the one the suite runs asks [`requires`]: false
@@ -53,6 +53,20 @@ pub fn local_release() -> String {
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| AUTHN_VERSION.to_owned())
+}
+
+/// Whether `program` (a shell such as `fish`) is on the PATH for a test of `what`; when not,
+/// the skip is printed and recorded in [`SKIPS_FILE`] (`.ci/run` installs it and fails on any
+/// skip, so CI always runs the test).
+pub fn program_present(program: &str, what: &str) -> bool {
+    let found = std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        record_skip(&format!("{what} needs `{program}` on the PATH"));
+    }
+    found
 }
 
 /// Prints `why` (seen with `--nocapture`) and appends it to [`SKIPS_FILE`] after the name of

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use aistore_authn::env::load_token_file;
 
 use crate::support::*;
+use crate::versions;
 
 #[test]
 fn help_usage_errors_and_completions() {
@@ -201,6 +202,105 @@ fn bash_completes(script: &std::path::Path, line: &[&str]) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// fish and zsh complete beyond the first word too, from the scripts `completions` writes: fish
+/// through `complete -C`, zsh through a real interactive shell on a pseudo-terminal (zpty),
+/// TAB pressed after `ais-authn apply --`.
+#[test]
+fn fish_and_zsh_complete_beyond_the_first_word() {
+    let dir = std::env::temp_dir().join(format!("ais-authn-completion-fz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin_dir = std::path::Path::new(BIN)
+        .parent()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("{bin_dir}:{}", std::env::var("PATH").unwrap_or_default());
+    if versions::program_present("fish", "fish completion") {
+        let script = dir.join("ais-authn.fish");
+        std::fs::write(&script, run_bin(&["completions", "fish"], None, &[]).stdout).unwrap();
+        let command = format!(
+            "source {}; complete -C 'ais-authn apply --'; echo ---; complete -C 'ais-authn show u'",
+            script.display()
+        );
+        let out = bounded(
+            Command::new("timeout")
+                .args(["30", "fish", "-c", &command])
+                .env("PATH", &path),
+        );
+        let (apply, show) = out.split_once("---").expect("both completions ran");
+        let words = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter_map(|l| l.split('\t').next())
+                .map(str::to_owned)
+                .collect()
+        };
+        let apply = words(apply);
+        for want in [
+            "--prune",
+            "--parallel",
+            "--yes",
+            "--timeout",
+            "--allow-own-admin-removal",
+        ] {
+            assert!(apply.iter().any(|w| w == want), "fish: {want} in {apply:?}");
+        }
+        assert!(!apply.iter().any(|w| w == "--password"), "fish: {apply:?}");
+        assert_eq!(words(show.trim_start()), ["user"], "fish: {show}");
+    }
+    if versions::program_present("zsh", "zsh completion") {
+        let functions = dir.join("zsh");
+        std::fs::create_dir_all(&functions).unwrap();
+        let zsh = run_bin(&["completions", "zsh"], None, &[]).stdout;
+        std::fs::write(functions.join("_ais-authn"), zsh).unwrap();
+        // An interactive zsh on a pseudo-terminal: compinit, then TAB twice after the words;
+        // the read waits for the listing (bounded by `timeout`).
+        let driver = format!(
+            r#"zmodload zsh/zpty
+zpty -b z 'PS1="> " zsh -f -i'
+zpty -w z 'fpath=({} $fpath); autoload -U compinit; compinit -u; LISTMAX=1000'
+zpty -w -n z $'ais-authn apply --\t\t'
+zpty -r z listing '*--allow-own-admin-removal*--yes*'
+print -r -- "$listing"
+zpty -d z
+"#,
+            functions.display()
+        );
+        let out = bounded(
+            Command::new("timeout")
+                .args(["30", "zsh", "-f", "-c", &driver])
+                .env("PATH", &path),
+        );
+        for want in [
+            "--prune",
+            "--parallel",
+            "--yes",
+            "--timeout",
+            "--allow-own-admin-removal",
+        ] {
+            assert!(out.contains(want), "zsh: {want} in {out:?}");
+        }
+        assert!(!out.contains("--password"), "zsh: {out:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The stdout of a command that `timeout` bounds, which must succeed.
+fn bounded(command: &mut Command) -> String {
+    let out = command
+        .stdin(Stdio::null())
+        .output()
+        .expect("the shell runs");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(
+        out.status.success(),
+        "{:?}: {text}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
 }
 
 #[test]
