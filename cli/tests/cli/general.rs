@@ -237,17 +237,7 @@ fn fish_and_zsh_complete_beyond_the_first_word() {
                 .map(str::to_owned)
                 .collect()
         };
-        let apply = words(apply);
-        for want in [
-            "--prune",
-            "--parallel",
-            "--yes",
-            "--timeout",
-            "--allow-own-admin-removal",
-        ] {
-            assert!(apply.iter().any(|w| w == want), "fish: {want} in {apply:?}");
-        }
-        assert!(!apply.iter().any(|w| w == "--password"), "fish: {apply:?}");
+        lists_apply_flags("fish", &words(apply));
         assert_eq!(words(show.trim_start()), ["user"], "fish: {show}");
     }
     if versions::program_present("zsh", "zsh completion") {
@@ -273,18 +263,44 @@ zpty -d z
                 .args(["30", "zsh", "-f", "-c", &driver])
                 .env("PATH", &path),
         );
-        for want in [
-            "--prune",
-            "--parallel",
-            "--yes",
-            "--timeout",
-            "--allow-own-admin-removal",
-        ] {
-            assert!(out.contains(want), "zsh: {want} in {out:?}");
+        // The terminal's escape sequences (ESC, then up to a letter) are not words.
+        let mut plain = String::new();
+        let mut in_escape = false;
+        for c in out.chars() {
+            match (in_escape, c) {
+                (_, '\u{1b}') => in_escape = true,
+                (true, c) => in_escape = !c.is_ascii_alphabetic(),
+                (false, c) => plain.push(c),
+            }
         }
-        assert!(!out.contains("--password"), "zsh: {out:?}");
+        let listed: Vec<String> = plain.split_whitespace().map(str::to_owned).collect();
+        lists_apply_flags("zsh", &listed);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What every shell's completion of `ais-authn apply --` must offer, and not offer.
+fn lists_apply_flags(shell: &str, listed: &[String]) {
+    let flags = [
+        "--prune",
+        "--parallel",
+        "--yes",
+        "--timeout",
+        "--allow-own-admin-removal",
+        "--json",
+        "--url",
+        "--help",
+    ];
+    for want in flags {
+        assert!(
+            listed.iter().any(|w| w == want),
+            "{shell}: {want} in {listed:?}"
+        );
+    }
+    assert!(
+        !listed.iter().any(|w| w == "--password"),
+        "{shell}: {listed:?}"
+    );
 }
 
 /// The stdout of a command that `timeout` bounds, which must succeed.
@@ -316,17 +332,7 @@ fn bash_completes_beyond_the_first_word() {
     assert_eq!(first, ["apply"]);
     let mut apply = bash_completes(&script, &["ais-authn", "apply", "--"]);
     apply.sort();
-    for want in [
-        "--prune",
-        "--parallel",
-        "--yes",
-        "--json",
-        "--url",
-        "--help",
-    ] {
-        assert!(apply.iter().any(|c| c == want), "{want} in {apply:?}");
-    }
-    assert!(!apply.iter().any(|c| c == "--password"), "{apply:?}");
+    lists_apply_flags("bash", &apply);
     // A second-level word: `show u` is `show user`; a third-level flag after it.
     assert_eq!(
         bash_completes(&script, &["ais-authn", "show", "u"]),
