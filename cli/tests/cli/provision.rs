@@ -97,14 +97,8 @@ fn plan_apply_export_with_json_exit_codes_and_confirmation() {
         cli.token_file.display(),
         cli.url,
     );
-    let tty = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("script(1) from util-linux");
-    let shown = String::from_utf8_lossy(&tty.stdout);
-    assert!(tty.status.success(), "{shown}");
+    let (status, shown) = on_terminal(&command, "");
+    assert!(status.success(), "{shown}");
     assert!(
         shown.contains("\r[##############################] 1/1 (1 done, 0 failed, 0 skipped)"),
         "{shown:?}"
@@ -294,17 +288,12 @@ fn apply_reads_password_files_beside_the_spec_and_shows_what_it_hands_out() {
         cli.token_file.display(),
         cli.url
     );
-    let mut tty = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux");
-    tty.stdin.take().unwrap().write_all(b"n\n").unwrap();
-    let out = tty.wait_with_output().unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout);
+    let (status, shown) = on_terminal(&command, "n\n");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "answered no: nothing applied, {shown}"
+    );
     assert!(
         shown.contains(&format!(
             "AuthN sends its admin token and a hash of its secret to: {local}"
@@ -428,14 +417,8 @@ fn plan_text_shows_markers_attributes_notes_and_counts() {
             cli.token_file.display(),
             cli.url,
         );
-        let tty = Command::new("script")
-            .args(["-qec", &command, "/dev/null"])
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .output()
-            .expect("script(1) from util-linux");
-        let shown = String::from_utf8_lossy(&tty.stdout).replace("\r\n", "\n");
-        assert!(tty.status.success(), "{shown}");
+        let (status, shown) = on_terminal(&command, "");
+        assert!(status.success(), "{shown}");
         shown
     };
     let coloured = on_terminal("");

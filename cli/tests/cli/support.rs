@@ -265,3 +265,25 @@ pub fn assert_revoked(cli: &Cli, token: &str) {
         assert!(is_revoked(cli, token), "not refused as revoked");
     }
 }
+
+/// `command` (a shell line) run on a terminal that script(1) gives it, with `typed` as what is
+/// typed on it: the exit status (script's `-e`: the command's) and what the terminal showed,
+/// each CRLF as LF. `NO_COLOR` and `RUST_LOG` are not passed on (set them in `command`).
+pub fn on_terminal(command: &str, typed: &str) -> (std::process::ExitStatus, String) {
+    let mut tty = Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    tty.stdin
+        .take()
+        .unwrap()
+        .write_all(typed.as_bytes())
+        .unwrap();
+    let out = tty.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    (out.status, shown)
+}
